@@ -1,0 +1,197 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, reject } from "./lab";
+import { meshNamespace, podSidecarAnnotations } from "./namespace";
+import { LabService } from "./peerAuth";
+
+/** One version of the guestbook front end (a Deployment `guestbook-<name>` and a routing subset `<name>`). */
+export interface GuestbookVersion {
+    /** Subset name and Deployment suffix, e.g. `v1`. */
+    readonly name: string;
+    /** Container image. */
+    readonly image: string;
+    /** Replicas. */
+    readonly replicas: number;
+    /** Value of the pod label `version`, which the subset selects, e.g. `"1.0"`. */
+    readonly version: string;
+    /** Container resource requests. @default none */
+    readonly requests?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** The lab's two versions, oldest first. */
+export const LAB_GUESTBOOK_VERSIONS: readonly GuestbookVersion[] = [
+    { name: "v1", image: "ibmcom/guestbook:v1", replicas: 3, version: "1.0" },
+    { name: "v2", image: "ibmcom/guestbook:v2", replicas: 3, version: "2.0", requests: { cpu: "100m", memory: "100Mi" } },
+];
+
+/** The container port the guestbook listens on. */
+export const GUESTBOOK_PORT = 3000;
+
+/** Inputs of {@link Guestbook}. */
+export interface GuestbookArgs {
+    /** Platform, which decides how sidecars are injected. */
+    readonly platform: Platform;
+    /** Namespace to create. @default "guestbook" */
+    readonly namespace?: string;
+    /** Front-end versions, oldest first. @default the lab's v1 and v2 */
+    readonly versions?: readonly GuestbookVersion[];
+    /** Type of the `guestbook` Service; behind the gateway ClusterIP is enough. @default "ClusterIP" */
+    readonly serviceType?: "ClusterIP" | "LoadBalancer";
+    /** Image of redis-master. @default "redis:3.2.9" */
+    readonly redisMasterImage?: pulumi.Input<string>;
+    /** Image of redis-slave. @default "ibmcom/guestbook-redis-slave:v2" */
+    readonly redisSlaveImage?: pulumi.Input<string>;
+    /** Replicas of redis-slave. @default 2 */
+    readonly redisSlaveReplicas?: pulumi.Input<number>;
+    /** OpenShift: namespace of the control plane whose member roll includes this namespace. @default "istio-system" */
+    readonly controlPlaneNamespace?: string;
+    /** Extra namespace labels (the lab id). @default none */
+    readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Resources that must be ready first (the control plane). @default [] */
+    readonly requires?: pulumi.Resource[];
+}
+
+/** Checks a list of versions; `where` names the argument or config key in messages. */
+export function checkVersions(versions: readonly GuestbookVersion[], where: string): void {
+    if (versions.length === 0) {
+        reject(where, versions, "at least one version");
+    }
+    const seen = new Set<string>();
+    versions.forEach((v, i) => {
+        if (!isDns1123Label(v.name) || v.name.length > 50) {
+            reject(`${where}[${i}].name`, v.name, `${DNS1123_ALLOWED}, at most 50 characters`);
+        }
+        if (seen.has(v.name)) {
+            reject(`${where}[${i}].name`, v.name, "a name no other version has");
+        }
+        seen.add(v.name);
+        if (!Number.isInteger(v.replicas) || v.replicas < 0) {
+            reject(`${where}[${i}].replicas`, v.replicas, "an integer of 0 or more");
+        }
+    });
+}
+
+/**
+ * Stage 3: the Guestbook app of the lab in its own namespace: redis master and slaves, one
+ * Deployment per front-end version, and the `guestbook` Service over all of them.
+ */
+export class Guestbook extends pulumi.ComponentResource {
+    /** The namespace's name. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The versions, oldest first (plain: they decide which subsets and routes exist). */
+    public readonly versions: readonly GuestbookVersion[];
+    /** Name of the Service that fronts every version. */
+    public readonly serviceName: pulumi.Output<string>;
+
+    constructor(name: string, args: GuestbookArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-lab:app:Guestbook", name, {}, opts);
+        const nsName = args.namespace ?? "guestbook";
+        if (!isDns1123Label(nsName)) {
+            reject("Guestbook args.namespace", nsName, DNS1123_ALLOWED);
+        }
+        const versions = args.versions ?? LAB_GUESTBOOK_VERSIONS;
+        checkVersions(versions, "Guestbook args.versions");
+        const requires = args.requires ?? [];
+
+        const ns = meshNamespace(
+            `${name}-namespace`,
+            {
+                name: nsName,
+                platform: args.platform,
+                sidecars: true,
+                controlPlaneNamespace: args.controlPlaneNamespace ?? "istio-system",
+                labels: args.namespaceLabels,
+            },
+            { parent: this, dependsOn: requires },
+        );
+        const annotations = podSidecarAnnotations(args.platform, true);
+        const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns] };
+
+        const deployment = (
+            logical: string,
+            objectName: string,
+            labels: Record<string, string>,
+            selector: Record<string, string>,
+            replicas: pulumi.Input<number>,
+            container: k8s.types.input.core.v1.Container,
+        ) =>
+            new k8s.apps.v1.Deployment(
+                `${name}-${logical}`,
+                {
+                    metadata: { name: objectName, namespace: ns.metadata.name, labels: { ...LAB_LABELS, ...labels } },
+                    spec: {
+                        replicas,
+                        selector: { matchLabels: selector },
+                        template: { metadata: { labels, annotations }, spec: { containers: [container] } },
+                    },
+                },
+                workloadOpts,
+            );
+        const service = (
+            logical: string,
+            objectName: string,
+            labels: Record<string, string>,
+            spec: k8s.types.input.core.v1.ServiceSpec,
+        ) =>
+            new k8s.core.v1.Service(
+                `${name}-${logical}`,
+                { metadata: { name: objectName, namespace: ns.metadata.name, labels: { ...LAB_LABELS, ...labels } }, spec },
+                workloadOpts,
+            );
+
+        const redisPort = { name: "redis-server", containerPort: 6379 };
+        for (const role of ["master", "slave"] as const) {
+            const labels = { app: "redis", role };
+            deployment(
+                `redis-${role}`,
+                `redis-${role}`,
+                labels,
+                labels,
+                role === "master" ? 1 : (args.redisSlaveReplicas ?? 2),
+                {
+                    name: `redis-${role}`,
+                    image:
+                        role === "master"
+                            ? (args.redisMasterImage ?? "redis:3.2.9")
+                            : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
+                    ports: [redisPort],
+                },
+            );
+            // Istio picks a port's protocol from its name or appProtocol.
+            service(`redis-${role}-service`, `redis-${role}`, labels, {
+                type: "ClusterIP",
+                selector: labels,
+                ports: [{ name: "tcp-redis", port: 6379, targetPort: "redis-server" }],
+            });
+        }
+
+        for (const v of versions) {
+            const labels = { app: "guestbook", version: v.version };
+            deployment(`guestbook-${v.name}`, `guestbook-${v.name}`, labels, labels, v.replicas, {
+                name: "guestbook",
+                image: v.image,
+                ports: [{ name: "http", containerPort: GUESTBOOK_PORT }],
+                resources: v.requests ? { requests: { ...v.requests } } : undefined,
+            });
+        }
+        const front = service("guestbook-service", "guestbook", { app: "guestbook" }, {
+            type: args.serviceType ?? "ClusterIP",
+            selector: { app: "guestbook" },
+            ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
+        });
+
+        this.namespace = ns.metadata.name;
+        this.versions = versions;
+        this.serviceName = front.metadata.name;
+        this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName });
+    }
+}
+
+/** The Services the Guestbook stage creates (what peer authentication maps ports with). */
+export function guestbookServices(namespace: string): LabService[] {
+    return [
+        { namespace, name: "guestbook", selector: { app: "guestbook" }, ports: [{ port: 80, targetPort: GUESTBOOK_PORT }] },
+        { namespace, name: "redis-master", selector: { app: "redis", role: "master" }, ports: [{ port: 6379, targetPort: 6379 }] },
+        { namespace, name: "redis-slave", selector: { app: "redis", role: "slave" }, ports: [{ port: 6379, targetPort: 6379 }] },
+    ];
+}

@@ -1,0 +1,99 @@
+// Facts and small helpers shared by every lab stage: the lab's fixed names and values (from the lab
+// documents), the literal unions that describe modes and platforms, and the label/annotation helpers
+// that keep every stage's objects consistent.
+import * as pulumi from "@pulumi/pulumi";
+
+/** The clusters a lab runs on. */
+export type Platform = "kubernetes" | "openshift";
+/** Every platform, in documentation order. */
+export const PLATFORMS: readonly Platform[] = ["kubernetes", "openshift"];
+
+/** Peer authentication modes (`security.istio.io` `PeerAuthentication.spec.mtls.mode`). */
+export type MtlsMode = "STRICT" | "PERMISSIVE" | "DISABLE" | "UNSET";
+/** Every peer authentication mode. */
+export const MTLS_MODES: readonly MtlsMode[] = ["STRICT", "PERMISSIVE", "DISABLE", "UNSET"];
+
+/** The scopes a peer authentication policy can have. */
+export type PeerAuthScope = "mesh" | "namespace" | "workload" | "port";
+/** Every peer authentication scope, widest first. */
+export const PEER_AUTH_SCOPES: readonly PeerAuthScope[] = ["mesh", "namespace", "workload", "port"];
+
+/** API versions both OpenShift Service Mesh 2.x and current upstream Istio serve. */
+export const ISTIO_NETWORKING = "networking.istio.io/v1beta1";
+/** API version of `PeerAuthentication`. */
+export const ISTIO_SECURITY = "security.istio.io/v1beta1";
+
+/** Error thrown for bad input; its message names the key or argument, the value and what is allowed. */
+export class LabInputError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "LabInputError";
+    }
+}
+
+/**
+ * Describes a value in an error message: strings quoted, everything else as JSON, so that a
+ * message shows exactly what the user wrote.
+ */
+export function show(value: unknown): string {
+    if (value === undefined) {
+        return "nothing";
+    }
+    return JSON.stringify(value);
+}
+
+/** Throws a {@link LabInputError} of the project's one shape: `<where>: <value> is not allowed; expected <allowed>`. */
+export function reject(where: string, value: unknown, allowed: string): never {
+    throw new LabInputError(`${where}: ${show(value)} is not allowed; expected ${allowed}`);
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** True when `name` is a DNS-1123 label (what Kubernetes allows as a namespace name). */
+export function isDns1123Label(name: string): boolean {
+    return name.length <= 63 && DNS1123_LABEL.test(name);
+}
+
+/** What a DNS-1123 label is, as error messages say it. */
+export const DNS1123_ALLOWED =
+    "a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)";
+
+/** Labels every object the lab creates carries, so `oc get all -l app.kubernetes.io/part-of=istio-lab` finds them. */
+export const LAB_LABELS: Readonly<Record<string, string>> = {
+    "app.kubernetes.io/part-of": "istio-lab",
+    "app.kubernetes.io/managed-by": "pulumi",
+};
+
+/** The annotation that makes the Pulumi Kubernetes provider wait for a resource (provider 4.18+). */
+export const WAIT_FOR = "pulumi.com/waitFor";
+
+/**
+ * Annotations that make the provider wait for every one of `conditions`
+ * (`condition=Ready`, `jsonpath={...}=value`), in the annotation's single or JSON-array form.
+ */
+export function waitFor(...conditions: string[]): Record<string, string> {
+    return { [WAIT_FOR]: conditions.length === 1 ? conditions[0] : JSON.stringify(conditions) };
+}
+
+/** The pod annotation that asks OpenShift Service Mesh 2 (and upstream Istio) for a sidecar. */
+export const SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
+
+/** The namespace label that turns on sidecar injection for upstream Istio. */
+export const ISTIO_INJECTION_LABEL = "istio-injection";
+
+/**
+ * The label OpenShift Service Mesh 2 puts on a namespace once the member roll has taken it in.
+ * Waiting for it is how the lab knows a member namespace will get sidecars.
+ */
+export const MAISTRA_MEMBER_OF_LABEL = "maistra.io/member-of";
+
+/** The `jsonpath` wait for a namespace to have joined the mesh whose control plane lives in `controlPlaneNamespace`. */
+export function memberOfWait(controlPlaneNamespace: string): string {
+    return `jsonpath={.metadata.labels.maistra\\.io/member-of}=${controlPlaneNamespace}`;
+}
+
+/** Reads a field of a resource's outputs that its TypeScript class does not declare (custom resources' `spec`, `status`). */
+export function outputField<T>(resource: pulumi.Resource, field: string): pulumi.Output<T> {
+    const value = (resource as unknown as Record<string, unknown>)[field];
+    return pulumi.output(value) as unknown as pulumi.Output<T>;
+}

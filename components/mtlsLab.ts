@@ -1,0 +1,182 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, reject, show } from "./lab";
+import { meshNamespace, podSidecarAnnotations } from "./namespace";
+import { LabService } from "./peerAuth";
+
+/** httpbin's Service port and the container port it forwards to. */
+export const HTTPBIN_PORTS = { port: 8000, targetPort: 80 } as const;
+/** sleep's Service port (the container listens on nothing; the port only names the service). */
+export const SLEEP_PORT = 80;
+
+/** Inputs of {@link MtlsLab}. */
+export interface MtlsLabArgs {
+    /** Platform, which decides how sidecars are injected. */
+    readonly platform: Platform;
+    /** Namespaces whose workloads get sidecars. @default ["foo", "bar"] */
+    readonly sidecarNamespaces?: readonly string[];
+    /** Namespaces whose workloads get none. @default ["legacy"] */
+    readonly plainNamespaces?: readonly string[];
+    /** httpbin's image. @default "docker.io/kennethreitz/httpbin" */
+    readonly httpbinImage?: pulumi.Input<string>;
+    /** sleep's image. @default "curlimages/curl" */
+    readonly sleepImage?: pulumi.Input<string>;
+    /** OpenShift: namespace of the control plane whose member roll lists the sidecar namespaces. @default "istio-system" */
+    readonly controlPlaneNamespace?: string;
+    /** Extra namespace labels (the lab id). @default none */
+    readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Resources that must be ready first (the control plane). @default [] */
+    readonly requires?: pulumi.Resource[];
+}
+
+/** The lab's namespaces: `foo` and `bar` with sidecars, `legacy` without. */
+export const LAB_SIDECAR_NAMESPACES: readonly string[] = ["foo", "bar"];
+/** The lab's namespace without sidecars. */
+export const LAB_PLAIN_NAMESPACES: readonly string[] = ["legacy"];
+
+/** Checks the namespace lists; `where` names the argument or config key in messages. */
+export function checkMtlsNamespaces(sidecar: readonly string[], plain: readonly string[], where: string): void {
+    const seen = new Set<string>();
+    for (const [key, list] of [["sidecarNamespaces", sidecar], ["plainNamespaces", plain]] as const) {
+        list.forEach((ns, i) => {
+            if (!isDns1123Label(ns)) {
+                reject(`${where}.${key}[${i}]`, ns, DNS1123_ALLOWED);
+            }
+            if (seen.has(ns)) {
+                reject(`${where}.${key}[${i}]`, ns, `a namespace not listed before (${show(ns)} is)`);
+            }
+            seen.add(ns);
+        });
+    }
+}
+
+/** The Services the lab creates in each namespace (what peer authentication maps ports with). */
+export function mtlsLabServices(namespaces: readonly string[]): LabService[] {
+    return namespaces.flatMap((namespace) => [
+        { namespace, name: "httpbin", selector: { app: "httpbin" }, ports: [HTTPBIN_PORTS] },
+        { namespace, name: "sleep", selector: { app: "sleep" }, ports: [{ port: SLEEP_PORT, targetPort: SLEEP_PORT }] },
+    ]);
+}
+
+/**
+ * The peer authentication lab's workloads: `httpbin` and `sleep` in every namespace, with sidecars
+ * in `foo` and `bar` and without in `legacy`. `sleep.<ns>` calls `httpbin.<ns>:8000/headers` to probe.
+ */
+export class MtlsLab extends pulumi.ComponentResource {
+    /** Namespaces with sidecars. */
+    public readonly sidecarNamespaces: pulumi.Output<string[]>;
+    /** Namespaces without sidecars. */
+    public readonly plainNamespaces: pulumi.Output<string[]>;
+    /** Every namespace's Namespace object, for stages whose objects go in them. */
+    public readonly namespaces: k8s.core.v1.Namespace[];
+
+    constructor(name: string, args: MtlsLabArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-lab:security:MtlsLab", name, {}, opts);
+        const sidecar = args.sidecarNamespaces ?? LAB_SIDECAR_NAMESPACES;
+        const plain = args.plainNamespaces ?? LAB_PLAIN_NAMESPACES;
+        checkMtlsNamespaces(sidecar, plain, "MtlsLab args");
+        const requires = args.requires ?? [];
+        this.namespaces = [];
+
+        const all = [...sidecar.map((ns) => ({ ns, sidecars: true })), ...plain.map((ns) => ({ ns, sidecars: false }))];
+        for (const { ns, sidecars } of all) {
+            const prefix = `${name}-${ns}`;
+            const namespace = meshNamespace(
+                `${prefix}-namespace`,
+                {
+                    name: ns,
+                    platform: args.platform,
+                    sidecars,
+                    controlPlaneNamespace: args.controlPlaneNamespace ?? "istio-system",
+                    labels: args.namespaceLabels,
+                },
+                { parent: this, dependsOn: requires },
+            );
+            this.namespaces.push(namespace);
+            const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, namespace] };
+            const annotations = podSidecarAnnotations(args.platform, sidecars);
+            const meta = (objectName: string, labels: Record<string, string>) => ({
+                name: objectName,
+                namespace: namespace.metadata.name,
+                labels: { ...LAB_LABELS, ...labels },
+            });
+
+            // httpbin: the server every probe calls.
+            const httpbinLabels = { app: "httpbin", version: "v1" };
+            new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, childOpts);
+            new k8s.core.v1.Service(
+                `${prefix}-httpbin-service`,
+                {
+                    metadata: meta("httpbin", { app: "httpbin", service: "httpbin" }),
+                    spec: { selector: { app: "httpbin" }, ports: [{ name: "http", ...HTTPBIN_PORTS }] },
+                },
+                childOpts,
+            );
+            new k8s.apps.v1.Deployment(
+                `${prefix}-httpbin`,
+                {
+                    metadata: meta("httpbin", {}),
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: httpbinLabels },
+                        template: {
+                            metadata: { labels: httpbinLabels, annotations },
+                            spec: {
+                                serviceAccountName: "httpbin",
+                                containers: [
+                                    {
+                                        name: "httpbin",
+                                        image: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
+                                        ports: [{ containerPort: HTTPBIN_PORTS.targetPort }],
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
+                childOpts,
+            );
+
+            // sleep: the client the probe runs curl in.
+            const sleepLabels = { app: "sleep" };
+            new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, childOpts);
+            new k8s.core.v1.Service(
+                `${prefix}-sleep-service`,
+                {
+                    metadata: meta("sleep", { app: "sleep", service: "sleep" }),
+                    spec: { selector: sleepLabels, ports: [{ name: "http", port: SLEEP_PORT }] },
+                },
+                childOpts,
+            );
+            new k8s.apps.v1.Deployment(
+                `${prefix}-sleep`,
+                {
+                    metadata: meta("sleep", {}),
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: sleepLabels },
+                        template: {
+                            metadata: { labels: sleepLabels, annotations },
+                            spec: {
+                                serviceAccountName: "sleep",
+                                terminationGracePeriodSeconds: 0,
+                                containers: [
+                                    {
+                                        name: "sleep",
+                                        image: args.sleepImage ?? "curlimages/curl",
+                                        command: ["/bin/sleep", "infinity"],
+                                    },
+                                ],
+                            },
+                        },
+                    },
+                },
+                childOpts,
+            );
+        }
+
+        this.sidecarNamespaces = pulumi.output([...sidecar]);
+        this.plainNamespaces = pulumi.output([...plain]);
+        this.registerOutputs({ sidecarNamespaces: this.sidecarNamespaces, plainNamespaces: this.plainNamespaces });
+    }
+}

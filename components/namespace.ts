@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ISTIO_INJECTION_LABEL,
+    LAB_LABELS,
+    Platform,
+    SIDECAR_INJECT_ANNOTATION,
+    memberOfWait,
+    waitFor,
+} from "./lab";
+
+/** How a lab namespace takes part in the mesh. */
+export interface MeshNamespaceArgs {
+    /** Namespace name. */
+    readonly name: string;
+    /** Platform, which decides how sidecars are asked for. */
+    readonly platform: Platform;
+    /** Whether the namespace's workloads get sidecars. */
+    readonly sidecars: boolean;
+    /** OpenShift: the control plane namespace whose member roll lists this namespace. */
+    readonly controlPlaneNamespace: string;
+    /** Extra labels (the lab id). */
+    readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A namespace set up for the platform's way of injecting sidecars: upstream, the `istio-injection`
+ * label; on OpenShift, a wait until the member roll has taken the namespace in (so pods created
+ * after it get their sidecar).
+ */
+export function meshNamespace(
+    logicalName: string,
+    args: MeshNamespaceArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
+    const injection: Record<string, string> =
+        args.platform === "kubernetes" ? { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" } : {};
+    const annotations =
+        args.platform === "openshift" && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
+    return new k8s.core.v1.Namespace(
+        logicalName,
+        {
+            metadata: {
+                name: args.name,
+                labels: pulumi.output(args.labels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra, ...injection })),
+                annotations,
+            },
+        },
+        opts,
+    );
+}
+
+/** Pod template annotations that ask for a sidecar where the platform wants them on the pod. */
+export function podSidecarAnnotations(platform: Platform, sidecars: boolean): Record<string, string> | undefined {
+    // OpenShift Service Mesh 2 injects per workload, never per namespace.
+    return platform === "openshift" && sidecars ? { [SIDECAR_INJECT_ANNOTATION]: "true" } : undefined;
+}

@@ -1,0 +1,236 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ISTIO_NETWORKING, LAB_LABELS, reject, show } from "./lab";
+
+/** A routing subset: its name and the `version` label of the pods it selects. */
+export interface Subset {
+    /** Subset name, e.g. `v1`. */
+    readonly name: string;
+    /** Value of the pods' `version` label, e.g. `"1.0"`. */
+    readonly version: string;
+}
+
+/** The lab's A/B rule: requests whose header matches the regex go to the newest version. */
+export interface AbTest {
+    /** Request header to match, e.g. `user-agent`. */
+    readonly header: string;
+    /** RE2 regular expression the header must match, e.g. `.*Firefox.*`. */
+    readonly regex: string;
+}
+
+/** The lab's Firefox rule. */
+export const LAB_AB_TEST: AbTest = { header: "user-agent", regex: ".*Firefox.*" };
+
+/** Circuit breaker settings (connection pool and outlier detection). */
+export interface CircuitBreaker {
+    /** `connectionPool.tcp.maxConnections`. @default 1 */
+    readonly maxConnections?: number;
+    /** `connectionPool.http.http1MaxPendingRequests`. @default 1 */
+    readonly http1MaxPendingRequests?: number;
+    /** `connectionPool.http.maxRequestsPerConnection`. @default 1 */
+    readonly maxRequestsPerConnection?: number;
+    /** `outlierDetection.consecutive5xxErrors`. @default 1 */
+    readonly consecutive5xxErrors?: number;
+    /** `outlierDetection.interval`. @default "1s" */
+    readonly interval?: string;
+    /** `outlierDetection.baseEjectionTime`. @default "3m" */
+    readonly baseEjectionTime?: string;
+    /** `outlierDetection.maxEjectionPercent`. @default 100 */
+    readonly maxEjectionPercent?: number;
+    /** Put the breaker on this subset's traffic policy (one version) instead of the whole service. @default the whole service */
+    readonly subset?: string;
+}
+
+/** Inputs of {@link TrafficPolicy}. */
+export interface TrafficPolicyArgs {
+    /** Namespace of the app. */
+    readonly namespace: pulumi.Input<string>;
+    /** Subsets, oldest version first; the canary goes to the last. */
+    readonly subsets: readonly Subset[];
+    /** Share of traffic (integer percent) for the newest version; the rest goes to the oldest. @default 0 */
+    readonly canaryWeight?: number;
+    /** Route requests matching a header to the newest version, ahead of the weighted route. @default none */
+    readonly abTest?: AbTest;
+    /** Circuit breaker on the DestinationRule. @default none */
+    readonly circuitBreaker?: CircuitBreaker;
+    /** Gateway the VirtualService is bound to. @default "guestbook-gateway" */
+    readonly gateway?: string;
+    /** Service the routes go to. @default "guestbook" */
+    readonly host?: string;
+    /** Hosts of the VirtualService. @default ["*"] */
+    readonly hosts?: string[];
+    /** Resources that must exist first (the control plane, the Gateway). @default [] */
+    readonly requires?: pulumi.Resource[];
+}
+
+/** Checks the canary weight; `where` names the argument or config key in messages. */
+export function checkWeight(weight: number, where: string): void {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+        reject(where, weight, "an integer from 0 to 100");
+    }
+}
+
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** Checks an A/B rule; `where` names the argument or config key in messages. */
+export function checkAbTest(ab: AbTest, where: string): void {
+    if (!HEADER_NAME.test(ab.header)) {
+        reject(`${where}.header`, ab.header, "a lower-case HTTP header name, e.g. \"user-agent\"");
+    }
+    try {
+        new RegExp(ab.regex);
+    } catch {
+        reject(`${where}.regex`, ab.regex, "a regular expression, e.g. \".*Firefox.*\"");
+    }
+}
+
+/** Checks circuit breaker numbers and its subset; `where` names the argument or config key in messages. */
+export function checkCircuitBreaker(cb: CircuitBreaker, subsets: readonly Subset[], where: string): void {
+    for (const key of ["maxConnections", "http1MaxPendingRequests", "maxRequestsPerConnection", "consecutive5xxErrors"] as const) {
+        const value = cb[key];
+        if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+            reject(`${where}.${key}`, value, "an integer of 1 or more");
+        }
+    }
+    if (cb.maxEjectionPercent !== undefined && (!Number.isInteger(cb.maxEjectionPercent) || cb.maxEjectionPercent < 0 || cb.maxEjectionPercent > 100)) {
+        reject(`${where}.maxEjectionPercent`, cb.maxEjectionPercent, "an integer from 0 to 100");
+    }
+    for (const key of ["interval", "baseEjectionTime"] as const) {
+        const value = cb[key];
+        if (value !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/.test(value)) {
+            reject(`${where}.${key}`, value, "a duration such as \"1s\", \"500ms\" or \"3m\"");
+        }
+    }
+    if (cb.subset !== undefined && !subsets.some((s) => s.name === cb.subset)) {
+        reject(`${where}.subset`, cb.subset, `one of the subsets ${subsets.map((s) => show(s.name)).join(", ")}`);
+    }
+}
+
+/** The DestinationRule traffic policy a circuit breaker sets. */
+export function circuitBreakerPolicy(cb: CircuitBreaker): Record<string, unknown> {
+    return {
+        connectionPool: {
+            tcp: { maxConnections: cb.maxConnections ?? 1 },
+            http: {
+                http1MaxPendingRequests: cb.http1MaxPendingRequests ?? 1,
+                maxRequestsPerConnection: cb.maxRequestsPerConnection ?? 1,
+            },
+        },
+        outlierDetection: {
+            consecutive5xxErrors: cb.consecutive5xxErrors ?? 1,
+            interval: cb.interval ?? "1s",
+            baseEjectionTime: cb.baseEjectionTime ?? "3m",
+            maxEjectionPercent: cb.maxEjectionPercent ?? 100,
+        },
+    };
+}
+
+/** One HTTP route of a VirtualService as the lab writes it. */
+export interface HttpRoute {
+    /** Request match (the A/B rule). */
+    readonly match?: Array<{ headers: Record<string, { regex: string }> }>;
+    /** Destinations with their weights. */
+    readonly route: Array<{ destination: { host: string; subset: string }; weight?: number }>;
+}
+
+/**
+ * The VirtualService's `http` routes for a canary weight: 0 gives the lab's all-v1 rule (one
+ * destination, no weight), 100 its all-newest rule, anything between a weighted pair; the A/B rule,
+ * when set, comes first so that it wins.
+ */
+export function httpRoutes(host: string, subsets: readonly Subset[], canaryWeight: number, abTest?: AbTest): HttpRoute[] {
+    const oldest = subsets[0].name;
+    const newest = subsets[subsets.length - 1].name;
+    const to = (subset: string) => ({ host, subset });
+    const single = canaryWeight === 0 || canaryWeight === 100 || oldest === newest;
+    const weighted = single
+        ? [{ destination: to(canaryWeight === 100 ? newest : oldest) }]
+        : [
+              { destination: to(oldest), weight: 100 - canaryWeight },
+              { destination: to(newest), weight: canaryWeight },
+          ];
+    const routes: HttpRoute[] = [];
+    if (abTest) {
+        routes.push({ match: [{ headers: { [abTest.header]: { regex: abTest.regex } } }], route: [{ destination: to(newest) }] });
+    }
+    routes.push({ route: weighted });
+    return routes;
+}
+
+/** The share of traffic each subset gets from the weighted route (the A/B rule aside). */
+export function trafficSplit(subsets: readonly Subset[], canaryWeight: number): Record<string, number> {
+    const split: Record<string, number> = {};
+    for (const route of httpRoutes("-", subsets, canaryWeight).at(-1)!.route) {
+        split[route.destination.subset] = route.weight ?? 100;
+    }
+    return split;
+}
+
+/**
+ * Stage 5: the lab's routing. The DestinationRule `destination-rule-guestbook` with one subset per
+ * version (and, optionally, a circuit breaker); the VirtualService `virtual-service-guestbook` bound
+ * to the gateway, with the canary weight and the optional A/B rule. Changing the weight or the A/B
+ * rule changes the VirtualService only.
+ */
+export class TrafficPolicy extends pulumi.ComponentResource {
+    /** The share of traffic each subset gets, e.g. `{ v1: 80, v2: 20 }`. */
+    public readonly split: pulumi.Output<Record<string, number>>;
+    /** The A/B rule in force, or null. */
+    public readonly abTest: pulumi.Output<AbTest | null>;
+
+    constructor(name: string, args: TrafficPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("istio-lab:traffic:TrafficPolicy", name, {}, opts);
+        if (args.subsets.length === 0) {
+            reject("TrafficPolicy args.subsets", args.subsets, "at least one subset");
+        }
+        const weight = args.canaryWeight ?? 0;
+        checkWeight(weight, "TrafficPolicy args.canaryWeight");
+        if (args.abTest) {
+            checkAbTest(args.abTest, "TrafficPolicy args.abTest");
+        }
+        if (args.circuitBreaker) {
+            checkCircuitBreaker(args.circuitBreaker, args.subsets, "TrafficPolicy args.circuitBreaker");
+        }
+        const host = args.host ?? "guestbook";
+        const requires = args.requires ?? [];
+        const cb = args.circuitBreaker;
+
+        const destinationRule = new k8s.apiextensions.CustomResource(
+            `${name}-destination-rule`,
+            {
+                apiVersion: ISTIO_NETWORKING,
+                kind: "DestinationRule",
+                metadata: { name: `destination-rule-${host}`, namespace: args.namespace, labels: LAB_LABELS },
+                spec: {
+                    host,
+                    trafficPolicy: cb && cb.subset === undefined ? circuitBreakerPolicy(cb) : undefined,
+                    subsets: args.subsets.map((s) => ({
+                        name: s.name,
+                        labels: { version: s.version },
+                        trafficPolicy: cb && cb.subset === s.name ? circuitBreakerPolicy(cb) : undefined,
+                    })),
+                },
+            },
+            { parent: this, dependsOn: requires },
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-virtual-service`,
+            {
+                apiVersion: ISTIO_NETWORKING,
+                kind: "VirtualService",
+                metadata: { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
+                spec: {
+                    hosts: args.hosts ?? ["*"],
+                    gateways: [args.gateway ?? "guestbook-gateway"],
+                    http: httpRoutes(host, args.subsets, weight, args.abTest),
+                },
+            },
+            // Routes go in after their gateway and destination rule, or they point at nothing.
+            { parent: this, dependsOn: [...requires, destinationRule] },
+        );
+
+        this.split = pulumi.output(trafficSplit(args.subsets, weight));
+        this.abTest = pulumi.output(args.abTest ?? null);
+        this.registerOutputs({ split: this.split, abTest: this.abTest });
+    }
+}

@@ -1,0 +1,431 @@
+// The one module that reads `istio-lab:` configuration. It turns the raw strings Pulumi hands the
+// program into one typed, defaulted and checked LabConfig, and throws a LabInputError naming the key,
+// the value and what is allowed before any resource is registered.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DEFAULT_ISTIO_VERSION, DEFAULT_SMCP_VERSION, ISTIO_CHART_REPO, smcpSpec } from "./components/controlPlane";
+import { checkPort } from "./components/gateway";
+import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions, guestbookServices } from "./components/guestbook";
+import {
+    DNS1123_ALLOWED,
+    LabInputError,
+    MTLS_MODES,
+    PEER_AUTH_SCOPES,
+    PLATFORMS,
+    Platform,
+    isDns1123Label,
+    reject,
+    show,
+} from "./components/lab";
+import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces, mtlsLabServices } from "./components/mtlsLab";
+import { InstallPlanApproval, OPERATOR_KEYS, OperatorKey, OperatorSpec } from "./components/operators";
+import { LabService, PeerAuthPolicy, planPeerAuth } from "./components/peerAuth";
+import { AbTest, CircuitBreaker, LAB_AB_TEST, checkAbTest, checkCircuitBreaker } from "./components/traffic";
+import { STAGES, Stage } from "./stacks/recipe";
+import { RECIPES } from "./stacks/recipes";
+
+/** The config namespace. */
+export const NAMESPACE = "istio-lab";
+
+/** Every `istio-lab:` setting with its defaults applied. */
+export interface LabConfig {
+    /** Which lab: a recipe from `stacks/`. */
+    readonly recipe: string;
+    /** Which platform. */
+    readonly platform: Platform;
+    /** The stages this lab has, in build order. */
+    readonly stages: readonly Stage[];
+    /** Share of guestbook traffic (integer percent) to the newest version. */
+    readonly canaryWeight: number;
+    /** The A/B rule, if any. */
+    readonly abTest?: AbTest;
+    /** The circuit breaker, if any. */
+    readonly circuitBreaker?: CircuitBreaker;
+    /** Peer authentication policies. */
+    readonly peerAuth: readonly PeerAuthPolicy[];
+    /** Guestbook stage settings. */
+    readonly guestbook: {
+        readonly namespace: string;
+        readonly versions: readonly GuestbookVersion[];
+        readonly serviceType: "ClusterIP" | "LoadBalancer";
+        readonly redisMasterImage: string;
+        readonly redisSlaveImage: string;
+        readonly redisSlaveReplicas: number;
+    };
+    /** Gateway stage settings. */
+    readonly gateway: {
+        readonly name: string;
+        readonly selector: Readonly<Record<string, string>>;
+        readonly port: number;
+        readonly hosts: readonly string[];
+        readonly routeHost?: string;
+    };
+    /** Control plane stage settings. */
+    readonly controlPlane: {
+        readonly namespace: string;
+        readonly version: string;
+        readonly istioVersion: string;
+        readonly chartRepo: string;
+    };
+    /** Operator stage settings. */
+    readonly operators: {
+        readonly installPlanApproval: InstallPlanApproval;
+        readonly source: string;
+        readonly sourceNamespace: string;
+        readonly overrides: Partial<Record<OperatorKey, Partial<OperatorSpec>>>;
+    };
+    /** Peer authentication lab workloads' settings. */
+    readonly mtlsLab: {
+        readonly sidecarNamespaces: readonly string[];
+        readonly plainNamespaces: readonly string[];
+        readonly httpbinImage: string;
+        readonly sleepImage: string;
+    };
+}
+
+/** One documented config key: what `Pulumi.yaml` declares and the README's table lists. */
+export interface ConfigKeyDoc {
+    /** Key without the namespace. */
+    readonly key: string;
+    /** Pulumi config type (`string`, `integer`, `array`, `object`). */
+    readonly type: "string" | "integer" | "array" | "object";
+    /** Default, as the README shows it. */
+    readonly default: string;
+    /** What it does. */
+    readonly description: string;
+}
+
+/** Every config key, documented; `Pulumi.yaml` and README.md are kept in agreement with it by a test. */
+export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
+    { key: "recipe", type: "string", default: "same as `platform`", description: "Which lab: `kubernetes`, `openshift` or `peer-auth` (a recipe in `stacks/`)." },
+    { key: "platform", type: "string", default: "`kubernetes` (`openshift` for the openshift recipe)", description: "`kubernetes` (upstream Istio from Helm) or `openshift` (OpenShift Service Mesh 2 from OperatorHub)." },
+    { key: "stages", type: "array", default: "the recipe's: openshift all but `mtlsLab`; kubernetes all but `operators`, `mtlsLab`; peer-auth `controlPlane`, `mtlsLab`, `peerAuth` (plus `operators` on openshift)", description: "Stages the lab has: `operators`, `controlPlane`, `guestbook`, `gateway`, `traffic`, `peerAuth`, `mtlsLab`." },
+    { key: "canaryWeight", type: "integer", default: "`0`", description: "Percent of guestbook traffic to the newest version (0 all-v1, 20 the 80/20 canary, 100 all-v2)." },
+    { key: "abTest", type: "object", default: "none", description: "`{header, regex}`: matching requests go to the newest version first; `{}` is the lab's Firefox rule (`user-agent`, `.*Firefox.*`)." },
+    { key: "circuitBreaker", type: "object", default: "none", description: "`{maxConnections, http1MaxPendingRequests, maxRequestsPerConnection, consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent, subset}`; `{}` is the Istio task's values (1, 1, 1, 1, `1s`, `3m`, 100) on the whole service." },
+    { key: "peerAuth", type: "array", default: "`[{\"mode\": \"STRICT\", \"scope\": \"mesh\"}]`", description: "Policies `{mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}`; modes STRICT, PERMISSIVE, DISABLE, UNSET; scopes mesh, namespace, workload, port." },
+    { key: "guestbook", type: "object", default: "`{namespace: guestbook, versions: [v1 ibmcom/guestbook:v1 x3 \"1.0\", v2 ibmcom/guestbook:v2 x3 \"2.0\"], serviceType: ClusterIP, redisMasterImage: redis:3.2.9, redisSlaveImage: ibmcom/guestbook-redis-slave:v2, redisSlaveReplicas: 2}`", description: "Guestbook app settings; `versions` entries are `{name, image, replicas, version, requests?}`, oldest first." },
+    { key: "gateway", type: "object", default: "`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: [\"*\"]}`", description: "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift)." },
+    { key: "controlPlane", type: "object", default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}}\``, description: "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes)." },
+    { key: "operators", type: "object", default: "`{installPlanApproval: Automatic, source: redhat-operators, sourceNamespace: openshift-marketplace}` and the lab's packages, channels and namespaces", description: "Operator settings; `elasticsearch`, `jaeger`, `kiali`, `serviceMesh` each take `{package, channel, namespace}` overrides." },
+    { key: "mtlsLab", type: "object", default: "`{sidecarNamespaces: [foo, bar], plainNamespaces: [legacy], httpbinImage: docker.io/kennethreitz/httpbin, sleepImage: curlimages/curl}`", description: "Peer authentication lab workloads' settings." },
+];
+
+// ---- shape checks (zod): each schema carries the words for "what is allowed" -------------------
+
+const allowed = (text: string) => ({ errorMap: () => ({ message: text }) });
+const oneOf = <T extends string>(values: readonly T[]) =>
+    z.enum(values as unknown as [T, ...T[]], allowed(`one of ${values.join(", ")}`));
+const int = (min: number, max?: number) => {
+    const text = max === undefined ? `an integer of ${min} or more` : `an integer from ${min} to ${max}`;
+    const schema = z.number(allowed(text)).int(text).min(min, text);
+    return max === undefined ? schema : schema.max(max, text);
+};
+const text = (what = "a non-empty string") => z.string(allowed(what)).min(1, what);
+const bool = z.boolean(allowed("true or false"));
+const dnsLabel = z.string(allowed(DNS1123_ALLOWED)).refine(isDns1123Label, DNS1123_ALLOWED);
+const labels = z.record(z.string(allowed("a string label value")), allowed('labels, e.g. {"app": "httpbin"}'));
+const obj = <S extends z.ZodRawShape>(shape: S) =>
+    z.object(shape, allowed(`an object with keys ${Object.keys(shape).join(", ")}`)).strict();
+const list = <T extends z.ZodTypeAny>(item: T, what: string) => z.array(item, allowed(what));
+
+const mode = oneOf(MTLS_MODES);
+const schema = {
+    recipe: oneOf(Object.keys(RECIPES)),
+    platform: oneOf(PLATFORMS),
+    stages: list(oneOf(STAGES), `a list of ${STAGES.join(", ")}`),
+    canaryWeight: int(0, 100),
+    abTest: obj({ header: text(), regex: text() }).partial(),
+    circuitBreaker: obj({
+        maxConnections: int(1),
+        http1MaxPendingRequests: int(1),
+        maxRequestsPerConnection: int(1),
+        consecutive5xxErrors: int(1),
+        interval: text(),
+        baseEjectionTime: text(),
+        maxEjectionPercent: int(0, 100),
+        subset: text(),
+    }).partial(),
+    peerAuth: list(
+        obj({
+            mode,
+            scope: oneOf(PEER_AUTH_SCOPES),
+            namespace: dnsLabel.optional(),
+            selector: labels.optional(),
+            portLevelMtls: z.record(obj({ mode }), allowed('container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}')).optional(),
+            destinationRule: bool.optional(),
+            name: dnsLabel.optional(),
+        }),
+        "a list of policies {mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}",
+    ),
+    guestbook: obj({
+        namespace: dnsLabel,
+        versions: list(
+            obj({
+                name: text(),
+                image: text(),
+                replicas: int(0),
+                version: text(),
+                requests: obj({ cpu: text(), memory: text() }).partial().optional(),
+            }),
+            "a list of versions {name, image, replicas, version, requests?}, oldest first",
+        ),
+        serviceType: oneOf(["ClusterIP", "LoadBalancer"] as const),
+        redisMasterImage: text(),
+        redisSlaveImage: text(),
+        redisSlaveReplicas: int(0),
+    }).partial(),
+    gateway: obj({
+        name: dnsLabel,
+        selector: labels,
+        port: int(1, 65535),
+        hosts: list(text(), 'a list of hosts, e.g. ["*"]').min(1, 'a list of hosts, e.g. ["*"]'),
+        routeHost: text(),
+    }).partial(),
+    controlPlane: obj({
+        namespace: dnsLabel,
+        version: z.string(allowed('a ServiceMeshControlPlane version such as "v2.6"')).regex(/^v2\.[0-9]+$/, 'a ServiceMeshControlPlane version such as "v2.6"'),
+        istioVersion: z.string(allowed('an Istio release such as "1.27.3"')).regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.27.3"'),
+        chartRepo: text("a Helm repository URL"),
+    }).partial(),
+    operators: obj({
+        installPlanApproval: oneOf(["Automatic", "Manual"] as const),
+        source: text(),
+        sourceNamespace: dnsLabel,
+        ...Object.fromEntries(
+            OPERATOR_KEYS.map((k) => [k, obj({ package: text(), channel: text(), namespace: dnsLabel }).partial()]),
+        ),
+    }).partial(),
+    mtlsLab: obj({
+        sidecarNamespaces: list(dnsLabel, "a list of namespace names"),
+        plainNamespaces: list(dnsLabel, "a list of namespace names"),
+        httpbinImage: text(),
+        sleepImage: text(),
+    }).partial(),
+};
+const configSchema = z.object(schema).partial().strict();
+type RawConfig = z.infer<typeof configSchema>;
+
+function keyOf(path: ReadonlyArray<string | number>): string {
+    return path.reduce<string>((acc, seg, i) => (typeof seg === "number" ? `${acc}[${seg}]` : i === 0 ? `${NAMESPACE}:${seg}` : `${acc}.${seg}`), "");
+}
+
+function valueAt(raw: unknown, path: ReadonlyArray<string | number>): unknown {
+    return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[seg] : undefined), raw);
+}
+
+/** Turns a zod issue into the project's one error shape. */
+function describe(issue: z.ZodIssue, raw: unknown): string {
+    if (issue.code === "unrecognized_keys") {
+        const where = issue.path.length > 0 ? keyOf(issue.path) : NAMESPACE;
+        return `${where}: key ${show(issue.keys[0])} is not allowed; expected one of ${describeKeys(issue.path)}`;
+    }
+    return `${keyOf(issue.path)}: ${show(valueAt(raw, issue.path))} is not allowed; expected ${issue.message}`;
+}
+
+function describeKeys(path: ReadonlyArray<string | number>): string {
+    let node: z.ZodTypeAny = configSchema;
+    for (const seg of path) {
+        node = unwrap(node);
+        if (node instanceof z.ZodObject) {
+            node = node.shape[seg as string];
+        } else if (node instanceof z.ZodArray) {
+            node = node.element;
+        } else if (node instanceof z.ZodRecord) {
+            node = node.valueSchema;
+        }
+    }
+    node = unwrap(node);
+    return node instanceof z.ZodObject ? Object.keys(node.shape).join(", ") : "none";
+}
+
+function unwrap(node: z.ZodTypeAny): z.ZodTypeAny {
+    while (node instanceof z.ZodOptional || node instanceof z.ZodEffects) {
+        node = node instanceof z.ZodOptional ? node.unwrap() : node.innerType();
+    }
+    return node;
+}
+
+/** Parses one raw config string the way the Pulumi CLI stores values: JSON when it is JSON, else the string. */
+function parseValue(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/**
+ * Turns raw config (`{"istio-lab:canaryWeight": "20", ...}`, as `pulumi.runtime.allConfig()` and
+ * `Pulumi.<stack>.yaml` give it) into a checked {@link LabConfig}. Keys of other namespaces
+ * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} on the first problem.
+ */
+export function parseConfig(all: Readonly<Record<string, string>>): LabConfig {
+    const raw: Record<string, unknown> = {};
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (fullKey.startsWith(`${NAMESPACE}:`)) {
+            raw[fullKey.slice(NAMESPACE.length + 1)] = parseValue(value);
+        }
+    }
+    const result = configSchema.safeParse(raw);
+    if (!result.success) {
+        throw new LabInputError(result.error.issues.map((i) => describe(i, raw)).join("\n"));
+    }
+    return resolve(result.data);
+}
+
+function resolve(c: RawConfig): LabConfig {
+    const recipeName = c.recipe ?? c.platform ?? "kubernetes";
+    const recipe = RECIPES[recipeName];
+    const platform = c.platform ?? recipe.platforms[0];
+    if (!recipe.platforms.includes(platform)) {
+        reject(`${NAMESPACE}:platform`, platform, `${recipe.platforms.join(" or ")} for recipe ${show(recipe.name)}`);
+    }
+
+    const stages = c.stages ?? recipe.stages(platform);
+    checkStages(stages, platform);
+
+    const gb = c.guestbook ?? {};
+    const guestbook: LabConfig["guestbook"] = {
+        namespace: gb.namespace ?? "guestbook",
+        versions: gb.versions ?? LAB_GUESTBOOK_VERSIONS,
+        serviceType: gb.serviceType ?? "ClusterIP",
+        redisMasterImage: gb.redisMasterImage ?? "redis:3.2.9",
+        redisSlaveImage: gb.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2",
+        redisSlaveReplicas: gb.redisSlaveReplicas ?? 2,
+    };
+    checkVersions(guestbook.versions, `${NAMESPACE}:guestbook.versions`);
+
+    const gw = c.gateway ?? {};
+    const gateway: LabConfig["gateway"] = {
+        name: gw.name ?? "guestbook-gateway",
+        selector: gw.selector ?? { istio: "ingressgateway" },
+        port: gw.port ?? 80,
+        hosts: gw.hosts ?? ["*"],
+        routeHost: gw.routeHost,
+    };
+    checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
+
+    const cp = c.controlPlane ?? {};
+    const controlPlane: LabConfig["controlPlane"] = {
+        namespace: cp.namespace ?? "istio-system",
+        version: cp.version ?? DEFAULT_SMCP_VERSION,
+        istioVersion: cp.istioVersion ?? DEFAULT_ISTIO_VERSION,
+        chartRepo: cp.chartRepo ?? ISTIO_CHART_REPO,
+    };
+    // Build the spec once so that a bad version fails here, not half way through an update.
+    smcpSpec(controlPlane.version);
+
+    const ops = (c.operators ?? {}) as Record<string, unknown> & NonNullable<RawConfig["operators"]>;
+    const operators: LabConfig["operators"] = {
+        installPlanApproval: ops.installPlanApproval ?? "Automatic",
+        source: ops.source ?? "redhat-operators",
+        sourceNamespace: ops.sourceNamespace ?? "openshift-marketplace",
+        overrides: Object.fromEntries(
+            OPERATOR_KEYS.filter((k) => ops[k] !== undefined).map((k) => [k, ops[k] as Partial<OperatorSpec>]),
+        ),
+    };
+
+    const ml = c.mtlsLab ?? {};
+    const mtlsLab: LabConfig["mtlsLab"] = {
+        sidecarNamespaces: ml.sidecarNamespaces ?? LAB_SIDECAR_NAMESPACES,
+        plainNamespaces: ml.plainNamespaces ?? LAB_PLAIN_NAMESPACES,
+        httpbinImage: ml.httpbinImage ?? "docker.io/kennethreitz/httpbin",
+        sleepImage: ml.sleepImage ?? "curlimages/curl",
+    };
+    checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`);
+
+    const subsets = guestbook.versions.map((v) => ({ name: v.name, version: v.version }));
+    const abTest = c.abTest ? { header: c.abTest.header ?? LAB_AB_TEST.header, regex: c.abTest.regex ?? LAB_AB_TEST.regex } : undefined;
+    if (abTest) {
+        checkAbTest(abTest, `${NAMESPACE}:abTest`);
+    }
+    const circuitBreaker = c.circuitBreaker;
+    if (circuitBreaker) {
+        checkCircuitBreaker(circuitBreaker, subsets, `${NAMESPACE}:circuitBreaker`);
+    }
+
+    const config: LabConfig = {
+        recipe: recipe.name,
+        platform,
+        stages,
+        canaryWeight: c.canaryWeight ?? 0,
+        abTest,
+        circuitBreaker,
+        peerAuth: (c.peerAuth as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }],
+        guestbook,
+        gateway,
+        controlPlane,
+        operators,
+        mtlsLab,
+    };
+    checkNamespaces(config);
+    if (stages.includes("peerAuth")) {
+        planPeerAuth(config.peerAuth, controlPlane.namespace, labServices(config), `${NAMESPACE}:peerAuth`);
+    }
+    return config;
+}
+
+function checkStages(stages: readonly Stage[], platform: Platform): void {
+    const where = `${NAMESPACE}:stages`;
+    const seen = new Set<Stage>();
+    for (const stage of stages) {
+        if (seen.has(stage)) {
+            reject(where, stage, "each stage at most once");
+        }
+        seen.add(stage);
+    }
+    if (platform === "kubernetes" && seen.has("operators")) {
+        reject(where, "operators", `no "operators" on platform "kubernetes" (OperatorHub is OpenShift's); remove it or set istio-lab:platform to "openshift"`);
+    }
+    const needs: Array<[Stage, Stage]> = [
+        ["gateway", "guestbook"],
+        ["traffic", "guestbook"],
+        ["traffic", "gateway"],
+    ];
+    for (const [stage, needed] of needs) {
+        if (seen.has(stage) && !seen.has(needed)) {
+            reject(where, stage, `${show(stage)} together with ${show(needed)}, which it builds on; add ${show(needed)} or remove ${show(stage)}`);
+        }
+    }
+}
+
+/** The namespaces the lab's stages create, with the key that names each. */
+export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string }> {
+    const out: Array<{ namespace: string; key: string }> = [];
+    if (c.stages.includes("controlPlane")) {
+        out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
+    }
+    if (c.stages.includes("guestbook")) {
+        out.push({ namespace: c.guestbook.namespace, key: `${NAMESPACE}:guestbook.namespace` });
+    }
+    if (c.stages.includes("mtlsLab")) {
+        c.mtlsLab.sidecarNamespaces.forEach((ns, i) => out.push({ namespace: ns, key: `${NAMESPACE}:mtlsLab.sidecarNamespaces[${i}]` }));
+        c.mtlsLab.plainNamespaces.forEach((ns, i) => out.push({ namespace: ns, key: `${NAMESPACE}:mtlsLab.plainNamespaces[${i}]` }));
+    }
+    return out;
+}
+
+function checkNamespaces(c: LabConfig): void {
+    const owner = new Map<string, string>();
+    for (const { namespace, key } of labNamespaces(c)) {
+        const other = owner.get(namespace);
+        if (other !== undefined) {
+            reject(key, namespace, `a namespace no other stage creates (${other} is ${show(namespace)})`);
+        }
+        owner.set(namespace, key);
+    }
+}
+
+/** The Services the lab's selected stages create. */
+export function labServices(c: LabConfig): LabService[] {
+    return [
+        ...(c.stages.includes("guestbook") ? guestbookServices(c.guestbook.namespace) : []),
+        ...(c.stages.includes("mtlsLab") ? mtlsLabServices([...c.mtlsLab.sidecarNamespaces, ...c.mtlsLab.plainNamespaces]) : []),
+    ];
+}
+
+/** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
+export function loadConfig(): LabConfig {
+    return parseConfig(pulumi.runtime.allConfig());
+}

@@ -1,0 +1,18 @@
+// istio-lab: read the stack's config, build the lab its recipe describes, export what a user needs.
+import { loadConfig } from "./config";
+import { buildLab } from "./stacks/lab";
+
+const lab = buildLab(loadConfig());
+
+/** The recipe this stack runs. */
+export const recipe = lab.recipe;
+/** Where a browser reaches the guestbook (null without a gateway stage). */
+export const labUrl = lab.labUrl;
+/** The share of guestbook traffic per version and the A/B rule. */
+export const trafficSplit = lab.trafficSplit;
+/** The peer authentication policies in force. */
+export const mtlsPolicies = lab.mtlsPolicies;
+/** The namespaces the lab created. */
+export const namespaces = lab.namespaces;
+/** The stack's lab id, a label on every namespace it created. */
+export const labId = lab.labId;

@@ -1,0 +1,148 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ControlPlane } from "../components/controlPlane";
+import { Gateway } from "../components/gateway";
+import { Guestbook } from "../components/guestbook";
+import { MtlsLab } from "../components/mtlsLab";
+import { OperatorStack } from "../components/operators";
+import { PeerAuth, PolicySummary } from "../components/peerAuth";
+import { TrafficPolicy } from "../components/traffic";
+import type { LabConfig } from "../config";
+import { labNamespaces, labServices } from "../config";
+
+/** The label every namespace of one lab carries, with a value generated once per stack. */
+export const LAB_ID_LABEL = "istio-lab/lab-id";
+
+/** What a lab exports. */
+export interface LabOutputs {
+    /** Which recipe built it. */
+    readonly recipe: string;
+    /** Where a browser reaches the guestbook, when the lab has a gateway. */
+    readonly labUrl: pulumi.Output<string | null>;
+    /** The share of guestbook traffic each version gets, and the A/B rule. */
+    readonly trafficSplit: pulumi.Output<{ weights: Record<string, number>; abTest: { header: string; regex: string } | null } | null>;
+    /** The peer authentication policies in force. */
+    readonly mtlsPolicies: pulumi.Output<PolicySummary[]>;
+    /** The namespaces the lab created. */
+    readonly namespaces: pulumi.Output<string[]>;
+    /** The stack's generated lab id (a label on every namespace). */
+    readonly labId: pulumi.Output<string>;
+}
+
+/**
+ * Builds the stages `config.stages` selects, in lab order, each waiting for what it builds on:
+ * operators, then the control plane, then the apps, then the Istio objects that route to them.
+ */
+export function buildLab(config: LabConfig): LabOutputs {
+    const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
+    const platform = config.platform;
+    const rootNamespace = config.controlPlane.namespace;
+
+    const labId = new random.RandomString("lab-id", { length: 8, special: false, upper: false });
+    const namespaceLabels = { [LAB_ID_LABEL]: labId.result };
+
+    const operators = has("operators")
+        ? new OperatorStack("operators", {
+              overrides: config.operators.overrides,
+              source: config.operators.source,
+              sourceNamespace: config.operators.sourceNamespace,
+              installPlanApproval: config.operators.installPlanApproval,
+          })
+        : undefined;
+
+    // Member namespaces: the ones whose workloads get sidecars; `legacy` stays out.
+    const members = [
+        ...(has("guestbook") ? [config.guestbook.namespace] : []),
+        ...(has("mtlsLab") ? config.mtlsLab.sidecarNamespaces : []),
+    ];
+    const controlPlane = has("controlPlane")
+        ? new ControlPlane("control-plane", {
+              platform,
+              namespace: rootNamespace,
+              members,
+              version: config.controlPlane.version,
+              istioVersion: config.controlPlane.istioVersion,
+              chartRepo: config.controlPlane.chartRepo,
+              requires: operators?.ready ?? [],
+          })
+        : undefined;
+    const meshReady = controlPlane?.ready ?? operators?.ready ?? [];
+
+    const guestbook = has("guestbook")
+        ? new Guestbook("guestbook", {
+              platform,
+              namespace: config.guestbook.namespace,
+              versions: config.guestbook.versions,
+              serviceType: config.guestbook.serviceType,
+              redisMasterImage: config.guestbook.redisMasterImage,
+              redisSlaveImage: config.guestbook.redisSlaveImage,
+              redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
+              controlPlaneNamespace: rootNamespace,
+              namespaceLabels,
+              requires: meshReady,
+          })
+        : undefined;
+
+    const mtlsLab = has("mtlsLab")
+        ? new MtlsLab("mtls-lab", {
+              platform,
+              sidecarNamespaces: config.mtlsLab.sidecarNamespaces,
+              plainNamespaces: config.mtlsLab.plainNamespaces,
+              httpbinImage: config.mtlsLab.httpbinImage,
+              sleepImage: config.mtlsLab.sleepImage,
+              controlPlaneNamespace: rootNamespace,
+              namespaceLabels,
+              requires: meshReady,
+          })
+        : undefined;
+
+    const gateway =
+        has("gateway") && guestbook
+            ? new Gateway("gateway", {
+                  platform,
+                  namespace: guestbook.namespace,
+                  name: config.gateway.name,
+                  selector: { ...config.gateway.selector },
+                  port: config.gateway.port,
+                  hosts: [...config.gateway.hosts],
+                  ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
+                  routeHost: config.gateway.routeHost,
+                  requires: meshReady,
+              })
+            : undefined;
+
+    const traffic =
+        has("traffic") && guestbook && gateway
+            ? new TrafficPolicy("traffic", {
+                  namespace: guestbook.namespace,
+                  subsets: guestbook.versions.map((v) => ({ name: v.name, version: v.version })),
+                  canaryWeight: config.canaryWeight,
+                  abTest: config.abTest,
+                  circuitBreaker: config.circuitBreaker,
+                  gateway: gateway.gatewayName,
+                  hosts: [...config.gateway.hosts],
+                  requires: [...meshReady, gateway.gateway],
+              })
+            : undefined;
+
+    const peerAuth = has("peerAuth")
+        ? new PeerAuth("peer-auth", {
+              policies: config.peerAuth,
+              rootNamespace,
+              services: labServices(config),
+              // Policies go in after the namespaces they live in.
+              requires: [...meshReady, ...(guestbook ? [guestbook] : []), ...(mtlsLab?.namespaces ?? [])],
+          })
+        : undefined;
+
+    return {
+        recipe: config.recipe,
+        labUrl: gateway ? gateway.url : pulumi.output(null),
+        trafficSplit: traffic
+            ? pulumi.all([traffic.split, traffic.abTest]).apply(([weights, abTest]) => ({ weights, abTest }))
+            : pulumi.output(null),
+        mtlsPolicies: peerAuth ? peerAuth.policies : pulumi.output([]),
+        namespaces: pulumi.output(labNamespaces(config).map((n) => n.namespace)),
+        labId: labId.result,
+    };
+}
