@@ -1,0 +1,194 @@
+// The mock-run engine: runs the real lab program under Pulumi's mocks (no CLI, no plugin, no
+// cluster) and records every resource it registers, with its resolved inputs, its parent and what it
+// depends on. The tests and the `lab` command share it.
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { LabConfig, parseConfig } from "../config";
+import { buildLab } from "../stacks/lab";
+
+/** The Pulumi project name. */
+export const PROJECT = "istio-lab";
+
+/** One resource the program registered. */
+export interface LabResource {
+    /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
+    readonly type: string;
+    /** Pulumi logical name. */
+    readonly name: string;
+    /** `type::name`, unique in a run. */
+    readonly key: string;
+    /** Key of the parent resource, if any (components; top-level stages have none). */
+    readonly parent?: string;
+    /** True for custom resources (what the provider creates), false for components. */
+    readonly custom: boolean;
+    /** True when the program only reads the resource (`Resource.get`); nothing is applied. */
+    readonly read: boolean;
+    /** Inputs with every output resolved. */
+    readonly inputs: Record<string, unknown>;
+    /** Keys of the resources it depends on: `dependsOn` and the resources its inputs came from. */
+    readonly dependsOn: readonly string[];
+}
+
+/** What one run of the program produced. */
+export interface LabRun {
+    /** The checked config. */
+    readonly config: LabConfig;
+    /** Every registered resource, in registration order. */
+    readonly resources: readonly LabResource[];
+    /** The stack outputs. */
+    readonly outputs: Record<string, unknown>;
+}
+
+/** Options of {@link runLab}. */
+export interface RunOptions {
+    /** Stack name. @default "dev" */
+    readonly stack?: string;
+    /** Live state of objects the program reads (`Resource.get`), keyed by `type::name`. @default none */
+    readonly observed?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** A stable stand-in for a random provider's result, so that runs are reproducible. */
+function stableRandom(name: string, length: number): string {
+    const digest = createHash("sha256").update(name).digest();
+    const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    return Array.from(digest.subarray(0, length), (b) => alphabet[b % alphabet.length]).join("");
+}
+
+function mocks(observed: RunOptions["observed"], inputsByKey: Map<string, Record<string, unknown>>): pulumi.runtime.Mocks {
+    return {
+        newResource(args) {
+            const key = `${args.type}::${args.name}`;
+            inputsByKey.set(key, args.inputs);
+            let state: Record<string, unknown> = { ...args.inputs };
+            if (args.id !== undefined && args.id !== "") {
+                state = { ...state, ...(observed?.[key] ?? {}) };
+            } else if (args.type === "random:index/randomString:RandomString") {
+                state.result = stableRandom(args.name, Number(args.inputs.length ?? 8));
+            } else if (args.type === "kubernetes:helm.sh/v3:Release") {
+                state.status = {
+                    name: args.inputs.name,
+                    namespace: args.inputs.namespace,
+                    chart: args.inputs.chart,
+                    version: args.inputs.version,
+                    status: "deployed",
+                };
+            }
+            return { id: args.id || `${args.name}-id`, state };
+        },
+        call(args) {
+            return args.inputs;
+        },
+    };
+}
+
+interface Captured {
+    readonly resource: pulumi.Resource;
+    readonly type: string;
+    readonly name: string;
+    readonly opts: pulumi.ResourceOptions;
+    readonly props: pulumi.Inputs;
+    readonly custom: boolean;
+}
+
+/** Every Output found anywhere in a value. */
+function outputsIn(value: unknown, found: pulumi.Output<unknown>[] = [], seen = new Set<unknown>()): pulumi.Output<unknown>[] {
+    if (value === null || typeof value !== "object" || seen.has(value)) {
+        return found;
+    }
+    seen.add(value);
+    if (pulumi.Output.isInstance(value)) {
+        found.push(value as pulumi.Output<unknown>);
+        return found;
+    }
+    if (pulumi.Resource.isInstance(value)) {
+        return found;
+    }
+    for (const v of Object.values(value as Record<string, unknown>)) {
+        outputsIn(v, found, seen);
+    }
+    return found;
+}
+
+/** The resources an Output's value came from (Pulumi tracks them; the SDK keeps the list internal). */
+async function resourcesOf(output: pulumi.Output<unknown>): Promise<pulumi.Resource[]> {
+    const impl = output as unknown as { allResources?: () => Promise<Set<pulumi.Resource>>; resources: () => Set<pulumi.Resource> };
+    const set = impl.allResources ? await impl.allResources() : impl.resources();
+    return [...set];
+}
+
+function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/**
+ * Runs `build` (a program, or a component under test) under mocks as the body of a stack, and
+ * returns every resource it registered and the stack outputs `build` returned.
+ */
+export async function record(
+    build: () => unknown,
+    options: RunOptions & { readonly config?: Readonly<Record<string, string>> } = {},
+): Promise<{ resources: LabResource[]; outputs: Record<string, unknown> }> {
+    const inputsByKey = new Map<string, Record<string, unknown>>();
+    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey), PROJECT, options.stack ?? "dev", false);
+    pulumi.runtime.setAllConfig({ ...(options.config ?? {}) });
+
+    const captured: Captured[] = [];
+    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation((args) => {
+            captured.push({
+                resource: args.resource,
+                type: args.type,
+                name: args.name,
+                opts: args.opts,
+                props: args.props,
+                custom: pulumi.CustomResource.isInstance(args.resource),
+            });
+            return undefined;
+        });
+        return build();
+    });
+
+    const keyOf = new Map<pulumi.Resource, string>();
+    for (const c of captured) {
+        keyOf.set(c.resource, `${c.type}::${c.name}`);
+    }
+    // Wait until every resource has been registered with the (mock) engine.
+    await Promise.all(captured.map((c) => promiseOf(c.resource.urn)));
+
+    const resources: LabResource[] = [];
+    for (const c of captured) {
+        const key = `${c.type}::${c.name}`;
+        const explicit = await promiseOf(pulumi.output(c.opts.dependsOn ?? []));
+        const implicit = (await Promise.all(outputsIn(c.props).map(resourcesOf))).flat();
+        const deps = new Set<string>();
+        for (const r of [...(Array.isArray(explicit) ? explicit : [explicit]), ...implicit]) {
+            const depKey = keyOf.get(r as pulumi.Resource);
+            if (depKey && depKey !== key) {
+                deps.add(depKey);
+            }
+        }
+        const parent = c.opts.parent ? keyOf.get(c.opts.parent) : undefined;
+        resources.push({
+            type: c.type,
+            name: c.name,
+            key,
+            parent,
+            custom: c.custom,
+            read: c.opts.id !== undefined,
+            inputs: inputsByKey.get(key) ?? {},
+            dependsOn: [...deps].sort(),
+        });
+    }
+    return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };
+}
+
+/**
+ * Runs the lab program with `rawConfig` (`{"istio-lab:canaryWeight": "20", ...}`) under mocks and
+ * returns what it registered. Throws the program's own {@link LabInputError} for bad config, before
+ * anything is registered.
+ */
+export async function runLab(rawConfig: Readonly<Record<string, string>>, options: RunOptions = {}): Promise<LabRun> {
+    const config = parseConfig(rawConfig);
+    const { resources, outputs } = await record(() => buildLab(config), { ...options, config: rawConfig });
+    return { config, resources, outputs };
+}
