@@ -124,11 +124,12 @@ export function planPeerAuth(
 ): PlannedPolicy[] {
     const planned: PlannedPolicy[] = [];
     const taken = new Map<string, string>();
+    const wide = new Map<string, string>();
     const claim = (kind: string, namespace: string, name: string, at: string) => {
         const key = `${kind} ${namespace}/${name}`;
         const other = taken.get(key);
         if (other !== undefined) {
-            reject(at, name, `a name no other ${kind} in namespace ${show(namespace)} has (${other} has it)`);
+            reject(at, name, `a name no other ${kind} in namespace ${show(namespace)} has (${other.replace(/\.name$/, "")} has it)`);
         }
         taken.set(key, at);
     };
@@ -180,10 +181,14 @@ export function planPeerAuth(
         if (!isDns1123Label(name)) {
             reject(`${at}.name`, name, DNS1123_ALLOWED);
         }
-        claim("PeerAuthentication", namespace, name, at);
+        claim("PeerAuthentication", namespace, name, `${at}.name`);
         if (p.scope === "mesh" || p.scope === "namespace") {
-            // Istio takes the oldest of several selector-less policies in one namespace: say which one instead.
-            claim("scope", p.scope, namespace, at);
+            // Istio takes the oldest of several selector-less policies in one namespace: make the user say which.
+            const other = wide.get(namespace);
+            if (other !== undefined) {
+                reject(`${at}.scope`, p.scope, `one policy without a selector per namespace (${other} is the one for ${show(namespace)})`);
+            }
+            wide.set(namespace, at);
         }
 
         const wantsRule = p.destinationRule ?? (p.scope === "workload" || p.scope === "port");
@@ -191,7 +196,7 @@ export function planPeerAuth(
         if (wantsRule) {
             destinationRule = planDestinationRule(p, at, namespace, name, selector, ports, rootNamespace, services);
             if (destinationRule) {
-                claim("DestinationRule", destinationRule.namespace, destinationRule.name, at);
+                claim("DestinationRule", destinationRule.namespace, destinationRule.name, `${at}.destinationRule`);
             }
         }
         planned.push({ scope: p.scope, mode: p.mode, name, namespace, selector, portLevelMtls: ports, destinationRule });

@@ -1,0 +1,46 @@
+// Small helpers over what the mock-run engine recorded.
+import { LabResource } from "../tools/engine";
+import { readStackConfig, stackFile } from "../tools/stackConfig";
+
+/** The resource with this logical name; throws when there is none. */
+export function named(resources: readonly LabResource[], name: string): LabResource {
+    const found = resources.filter((r) => r.name === name);
+    if (found.length !== 1) {
+        throw new Error(`expected one resource named ${name}, found ${found.length}: ${resources.map((r) => r.name).join(", ")}`);
+    }
+    return found[0];
+}
+
+/** `kind namespace/name` of every applied Kubernetes object, in registration order. */
+export function objects(resources: readonly LabResource[]): string[] {
+    return resources
+        .filter((r) => r.custom && !r.read && r.type.startsWith("kubernetes:"))
+        .map((r) => {
+            const meta = (r.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+            const kind = (r.inputs.kind as string | undefined) ?? r.type.split(":")[2];
+            const name = meta.name ?? (r.inputs.name as string);
+            const ns = meta.namespace ?? (r.inputs.namespace as string | undefined);
+            return `${kind} ${ns ? `${ns}/` : ""}${name}`;
+        });
+}
+
+/** The `spec` of a resource's inputs. */
+export function spec(r: LabResource): Record<string, unknown> {
+    return r.inputs.spec as Record<string, unknown>;
+}
+
+/** A stack file's config, as the CLI would hand it to the program. */
+export function stackConfig(stack: string): Record<string, string> {
+    return readStackConfig(stackFile(stack));
+}
+
+/** Whether `from` depends on `to`, directly or through the components `to` belongs to. */
+export function dependsOn(resources: readonly LabResource[], from: string, to: string): boolean {
+    const r = named(resources, from);
+    const target = named(resources, to);
+    const ancestors = new Set<string>();
+    for (let k: string | undefined = target.key; k; k = resources.find((x) => x.key === k)?.parent) {
+        ancestors.add(k);
+    }
+    return r.dependsOn.some((d) => ancestors.has(d));
+}
