@@ -87,7 +87,6 @@ interface Captured {
     readonly name: string;
     readonly opts: pulumi.ResourceOptions;
     readonly props: pulumi.Inputs;
-    readonly custom: boolean;
 }
 
 /** Every Output found anywhere in a value. */
@@ -141,7 +140,6 @@ export async function record(
                 name: args.name,
                 opts: args.opts,
                 props: args.props,
-                custom: pulumi.CustomResource.isInstance(args.resource),
             });
             return undefined;
         });
@@ -173,7 +171,8 @@ export async function record(
             name: c.name,
             key,
             parent,
-            custom: c.custom,
+            // Asked only now: the transformation runs before a CustomResource marks itself as one.
+            custom: pulumi.CustomResource.isInstance(c.resource),
             read: c.opts.id !== undefined,
             inputs: inputsByKey.get(key) ?? {},
             dependsOn: [...deps].sort(),
