@@ -18,7 +18,14 @@ import {
     show,
 } from "./components/lab";
 import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces, mtlsLabServices } from "./components/mtlsLab";
-import { InstallPlanApproval, OPERATOR_KEYS, OperatorKey, OperatorSpec } from "./components/operators";
+import {
+    GLOBAL_OPERATORS_NAMESPACE,
+    InstallPlanApproval,
+    OPERATOR_KEYS,
+    OperatorKey,
+    OperatorSpec,
+    resolveOperators,
+} from "./components/operators";
 import { LabService, PeerAuthPolicy, planPeerAuth } from "./components/peerAuth";
 import { AbTest, CircuitBreaker, LAB_AB_TEST, checkAbTest, checkCircuitBreaker } from "./components/traffic";
 import { STAGES, Stage } from "./stacks/recipe";
@@ -393,6 +400,13 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
 /** The namespaces the lab's stages create, with the key that names each. */
 export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string }> {
     const out: Array<{ namespace: string; key: string }> = [];
+    if (c.stages.includes("operators")) {
+        for (const op of resolveOperators(c.operators.overrides)) {
+            if (op.namespace !== GLOBAL_OPERATORS_NAMESPACE && !out.some((o) => o.namespace === op.namespace)) {
+                out.push({ namespace: op.namespace, key: `${NAMESPACE}:operators.${op.key}.namespace` });
+            }
+        }
+    }
     if (c.stages.includes("controlPlane")) {
         out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
     }
