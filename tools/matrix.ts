@@ -1,0 +1,204 @@
+// Predicts the peer authentication lab's probe (`curl http://httpbin.<to>:8000/headers` from
+// `sleep.<from>`) from the rendered objects, with the mesh semantics of sidecar mode and auto mTLS on
+// (Istio 1.12 and later): which policy a server enforces, what a client sends, and whether it is accepted.
+import { RenderedObject } from "./render";
+
+type Mode = "STRICT" | "PERMISSIVE" | "DISABLE" | "UNSET";
+type Labels = Record<string, string>;
+
+/** One probe's predicted result. */
+export interface ProbeResult {
+    /** Namespace of the calling `sleep`. */
+    readonly from: string;
+    /** Namespace of the called `httpbin`. */
+    readonly to: string;
+    /** HTTP status curl prints: `200`, `000` (connection reset) or `503` (upstream connect error). */
+    readonly code: "200" | "000" | "503";
+    /** Whether mutual TLS was used (`X-Forwarded-Client-Cert` came back). */
+    readonly mtls: boolean;
+}
+
+interface Workload {
+    readonly namespace: string;
+    readonly name: string;
+    readonly labels: Labels;
+    readonly sidecar: boolean;
+}
+interface Service {
+    readonly namespace: string;
+    readonly name: string;
+    readonly selector: Labels;
+    readonly ports: Array<{ port: number; targetPort: number | string }>;
+}
+interface Policy {
+    readonly namespace: string;
+    readonly selector?: Labels;
+    readonly mode: Mode;
+    readonly ports: Record<string, Mode>;
+}
+interface Rule {
+    readonly namespace: string;
+    readonly host: string;
+    readonly mode?: string;
+    readonly ports: Record<number, string>;
+}
+
+/** What the matrix reads from rendered objects. */
+export interface Mesh {
+    readonly root: string;
+    readonly workloads: Workload[];
+    readonly services: Service[];
+    readonly policies: Policy[];
+    readonly rules: Rule[];
+}
+
+const meta = (o: RenderedObject) => (o.manifest.metadata ?? {}) as { name: string; namespace?: string; labels?: Labels; annotations?: Labels };
+const specOf = (o: RenderedObject) => (o.manifest.spec ?? {}) as Record<string, unknown>;
+const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** Reads the mesh's workloads, services and policies from rendered objects. */
+export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
+    const nsLabels = new Map<string, Labels>();
+    for (const o of objects) {
+        if (o.manifest.kind === "Namespace") {
+            nsLabels.set(meta(o).name, meta(o).labels ?? {});
+        }
+    }
+    const workloads: Workload[] = [];
+    const services: Service[] = [];
+    const policies: Policy[] = [];
+    const rules: Rule[] = [];
+    for (const o of objects) {
+        const m = meta(o);
+        const s = specOf(o);
+        const ns = m.namespace ?? "";
+        switch (o.manifest.kind) {
+            case "Deployment": {
+                const template = s.template as { metadata?: { labels?: Labels; annotations?: Labels } };
+                const annotation = template.metadata?.annotations?.["sidecar.istio.io/inject"];
+                const injected = annotation !== undefined ? annotation === "true" : nsLabels.get(ns)?.["istio-injection"] === "enabled";
+                workloads.push({ namespace: ns, name: m.name, labels: template.metadata?.labels ?? {}, sidecar: injected });
+                break;
+            }
+            case "Service":
+                services.push({
+                    namespace: ns,
+                    name: m.name,
+                    selector: (s.selector as Labels) ?? {},
+                    ports: ((s.ports as Array<{ port: number; targetPort?: number | string }>) ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort ?? p.port })),
+                });
+                break;
+            case "PeerAuthentication": {
+                const portLevel = (s.portLevelMtls ?? {}) as Record<string, { mode?: Mode }>;
+                policies.push({
+                    namespace: ns,
+                    selector: (s.selector as { matchLabels?: Labels } | undefined)?.matchLabels,
+                    mode: (s.mtls as { mode?: Mode } | undefined)?.mode ?? "UNSET",
+                    ports: Object.fromEntries(Object.entries(portLevel).map(([p, v]) => [p, v.mode ?? "UNSET"])),
+                });
+                break;
+            }
+            case "DestinationRule": {
+                const tp = (s.trafficPolicy ?? {}) as { tls?: { mode?: string }; portLevelSettings?: Array<{ port: { number: number }; tls?: { mode?: string } }> };
+                rules.push({
+                    namespace: ns,
+                    host: s.host as string,
+                    mode: tp.tls?.mode,
+                    ports: Object.fromEntries((tp.portLevelSettings ?? []).filter((p) => p.tls?.mode).map((p) => [p.port.number, p.tls!.mode!])),
+                });
+                break;
+            }
+        }
+    }
+    return { root, workloads, services, policies, rules };
+}
+
+/** Rule 1: the mode a sidecar enforces on a container port; `UNSET` inherits the next wider scope. */
+export function serverMode(mesh: Mesh, w: Workload, containerPort: number): Mode {
+    const wide = (ns: string) => mesh.policies.find((p) => p.namespace === ns && !p.selector);
+    const meshMode = wide(mesh.root)?.mode ?? "UNSET";
+    const nsPolicy = mesh.root === w.namespace ? undefined : wide(w.namespace);
+    const nsMode = nsPolicy && nsPolicy.mode !== "UNSET" ? nsPolicy.mode : meshMode;
+    const workload = mesh.policies.find((p) => p.namespace === w.namespace && p.selector && matches(p.selector, w.labels));
+    const workloadMode = workload && workload.mode !== "UNSET" ? workload.mode : nsMode;
+    const portMode = workload?.ports[String(containerPort)];
+    const mode = portMode && portMode !== "UNSET" ? portMode : workloadMode;
+    return mode === "UNSET" ? "PERMISSIVE" : mode;
+}
+
+/** Rule 3: the DestinationRule TLS mode for a host and service port, if any rule decides one. */
+function ruleMode(mesh: Mesh, client: string, service: Service, port: number): string | undefined {
+    const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
+    const specificity = (r: Rule): number => {
+        const host = r.host.includes(".") ? r.host : `${r.host}.${r.namespace}.svc.cluster.local`;
+        if (host === fqdn) {
+            return 1000;
+        }
+        if (host.startsWith("*") && fqdn.endsWith(host.slice(1))) {
+            return host.length;
+        }
+        return host === "*" ? 1 : -1;
+    };
+    const visible = (r: Rule) => r.namespace === client || r.namespace === service.namespace || r.namespace === mesh.root;
+    const nsRank = (r: Rule) => (r.namespace === client ? 0 : r.namespace === service.namespace ? 1 : 2);
+    const candidates = mesh.rules
+        .filter((r) => visible(r) && specificity(r) >= 0)
+        .sort((a, b) => specificity(b) - specificity(a) || nsRank(a) - nsRank(b));
+    const rule = candidates[0];
+    return rule ? (rule.ports[port] ?? rule.mode) : undefined;
+}
+
+/** Calls `service:port` from `client` and predicts the outcome (rules 2 to 4). */
+export function call(mesh: Mesh, client: Workload, service: Service, port: number): { code: ProbeResult["code"]; mtls: boolean } {
+    const servicePort = service.ports.find((p) => p.port === port);
+    const server = mesh.workloads.find((w) => w.namespace === service.namespace && matches(service.selector, w.labels));
+    if (!servicePort || !server) {
+        return { code: client.sidecar ? "503" : "000", mtls: false };
+    }
+    const containerPort = typeof servicePort.targetPort === "number" ? servicePort.targetPort : port;
+    let sendsMtls = false;
+    if (client.sidecar) {
+        const decided = ruleMode(mesh, client.namespace, service, port);
+        if (decided === "ISTIO_MUTUAL" || decided === "MUTUAL") {
+            sendsMtls = true;
+        } else if (decided === "DISABLE" || decided === "SIMPLE") {
+            sendsMtls = false;
+        } else {
+            const wide = (ns: string) => mesh.policies.find((p) => p.namespace === ns && !p.selector);
+            const nsPolicy = wide(service.namespace) ?? wide(mesh.root);
+            sendsMtls = nsPolicy?.mode !== "DISABLE" && server.sidecar && serverMode(mesh, server, containerPort) !== "DISABLE";
+        }
+    }
+    const mode = server.sidecar ? serverMode(mesh, server, containerPort) : "DISABLE";
+    const accepted = mode === "PERMISSIVE" || (mode === "STRICT" ? sendsMtls : !sendsMtls);
+    if (!accepted) {
+        return { code: client.sidecar ? "503" : "000", mtls: false };
+    }
+    return { code: "200", mtls: sendsMtls };
+}
+
+/** The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`. */
+export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
+    const mesh = meshOf(objects, root);
+    const sleeps = mesh.workloads.filter((w) => w.labels.app === "sleep");
+    const httpbins = mesh.services.filter((s) => s.name === "httpbin");
+    return sleeps.flatMap((client) =>
+        httpbins.map((svc) => ({ from: client.namespace, to: svc.namespace, ...call(mesh, client, svc, 8000) })),
+    );
+}
+
+/** The lab script's own output format (`scripts/sleep-to-httpbin-test.sh`). */
+export function formatMatrix(results: readonly ProbeResult[]): string {
+    const lines = ["-----"];
+    for (const r of results) {
+        if (r.mtls) {
+            lines.push("X-Forwarded-Client-Cert");
+        }
+        lines.push(`TEST: sleep.${r.from} to httpbin.${r.to}: ${r.code}`);
+        if (r.code === "000") {
+            lines.push("command terminated with exit code 56");
+        }
+        lines.push("-----");
+    }
+    return lines.join("\n");
+}
