@@ -1,0 +1,199 @@
+import { expect } from "chai";
+import { mkdtempSync, readdirSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { lab } from "../../tools/lab";
+
+const PEER = ["--stack", "peer-auth", "--set"];
+type Row = [string, string, string, boolean];
+const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls }));
+
+async function matrix(peerAuth: unknown[]) {
+    const r = await lab(["matrix", ...PEER, `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`, "--json"]);
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout);
+}
+
+describe("lab command", () => {
+    describe("render", () => {
+        it("prints the dev lab's objects as YAML in apply order, each with its type, name and parent", async () => {
+            const r = await lab(["render"]);
+            expect(r.code).to.equal(0);
+            const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+            expect(docs.map((d) => `${d.kind} ${d.metadata.namespace ?? ""}/${d.metadata.name}`)).to.deep.equal([
+                "Namespace /istio-system",
+                "Release istio-system/istio-base",
+                "Release istio-system/istiod",
+                "Release istio-system/istio-ingressgateway",
+                "Namespace /guestbook",
+                "Deployment guestbook/redis-master",
+                "Service guestbook/redis-master",
+                "Deployment guestbook/redis-slave",
+                "Service guestbook/redis-slave",
+                "Deployment guestbook/guestbook-v1",
+                "Deployment guestbook/guestbook-v2",
+                "Service guestbook/guestbook",
+                "Gateway guestbook/guestbook-gateway",
+                "DestinationRule guestbook/destination-rule-guestbook",
+                "VirtualService guestbook/virtual-service-guestbook",
+                "PeerAuthentication istio-system/default",
+            ]);
+            expect(r.stdout.split("\n")[0]).to.equal("# kubernetes:core/v1:Namespace control-plane-namespace (parent: control-plane)");
+            expect(r.stdout).to.contain("# kubernetes:networking.istio.io/v1beta1:VirtualService traffic-virtual-service (parent: traffic)\n");
+        });
+
+        it("prints JSON with type, name, parent and manifest; a Helm release as its Release", async () => {
+            const r = await lab(["render", "--json", "--set", "istio-lab:canaryWeight=50"]);
+            const objects = JSON.parse(r.stdout) as Array<{ type: string; name: string; parent: string | null; manifest: Record<string, unknown> }>;
+            expect(objects[1]).to.deep.equal({
+                type: "kubernetes:helm.sh/v3:Release",
+                name: "control-plane-istio-base",
+                parent: "control-plane",
+                manifest: {
+                    apiVersion: "helm.sh/v3",
+                    kind: "Release",
+                    metadata: { name: "istio-base", namespace: "istio-system" },
+                    chart: "base",
+                    version: "1.27.3",
+                    repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" },
+                    values: { defaultRevision: "default" },
+                },
+            });
+            const vs = objects.find((o) => o.name === "traffic-virtual-service")!;
+            expect((vs.manifest.spec as { http: unknown[] }).http).to.deep.equal([
+                { route: [{ destination: { host: "guestbook", subset: "v1" }, weight: 50 }, { destination: { host: "guestbook", subset: "v2" }, weight: 50 }] },
+            ]);
+        });
+
+        it("writes one file per object with --out", async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "lab-render-"));
+            const r = await lab(["render", "--stack", "openshift", "--out", dir]);
+            expect(r.stdout).to.equal(`wrote 23 objects to ${dir}\n`);
+            const files = readdirSync(dir).sort();
+            expect(files[0]).to.equal("001-Namespace_openshift-operators-redhat.yaml");
+            expect(files[22]).to.equal("023-DestinationRule_istio-system_destinationrule-mtls-istio-mutual.yaml");
+        });
+
+        it("exits 2 with the program's message on bad config, and on bad arguments", async () => {
+            expect(await lab(["render", "--set", "istio-lab:canaryWeight=150"])).to.deep.equal({
+                stdout: "",
+                stderr: "istio-lab:canaryWeight: 150 is not allowed; expected an integer from 0 to 100\n",
+                code: 2,
+            });
+            expect((await lab(["deploy"])).code).to.equal(2);
+            expect((await lab(["render", "--stack", "nope"])).code).to.equal(2);
+            expect((await lab(["render", "--set", "canaryWeight"])).stderr).to.equal(
+                '--set "canaryWeight" is not allowed; expected key=value, e.g. istio-lab:canaryWeight=50\n',
+            );
+        });
+    });
+
+    describe("matrix reproduces the peer authentication lab's tables", () => {
+        it("step 8: no policy", async () => {
+            expect(await matrix([])).to.deep.equal(table([
+                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
+                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
+                ["legacy", "foo", "200", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
+            ]));
+        });
+
+        it("step 9: mesh-wide STRICT", async () => {
+            expect(await matrix([{ mode: "STRICT", scope: "mesh" }])).to.deep.equal(table([
+                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
+                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
+                ["legacy", "foo", "000", false], ["legacy", "bar", "000", false], ["legacy", "legacy", "200", false],
+            ]));
+        });
+
+        it("step 10: namespace foo STRICT", async () => {
+            expect(await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo" }])).to.deep.equal(table([
+                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
+                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
+                ["legacy", "foo", "000", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
+            ]));
+        });
+
+        it("step 11: workload httpbin.bar STRICT with its DestinationRule", async () => {
+            expect(await matrix([{ mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" } }])).to.deep.equal(table([
+                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
+                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
+                ["legacy", "foo", "200", false], ["legacy", "bar", "000", false], ["legacy", "legacy", "200", false],
+            ]));
+        });
+
+        it("step 12: port 80 of httpbin.bar DISABLE under STRICT", async () => {
+            const policy = { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } };
+            expect(await matrix([policy])).to.deep.equal(table([
+                ["foo", "foo", "200", true], ["foo", "bar", "200", false], ["foo", "legacy", "200", false],
+                ["bar", "foo", "200", true], ["bar", "bar", "200", false], ["bar", "legacy", "200", false],
+                ["legacy", "foo", "200", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
+            ]));
+        });
+
+        it("step 13: the workload DISABLE policy wins over the namespace STRICT one", async () => {
+            const rows = await matrix([
+                { mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" },
+                { mode: "DISABLE", scope: "workload", namespace: "foo", selector: { app: "httpbin" }, name: "workload-peer-auth-policy-httpbin-foo" },
+            ]);
+            expect(rows.find((r: { from: string; to: string }) => r.from === "legacy" && r.to === "foo")).to.deep.equal({ from: "legacy", to: "foo", code: "200", mtls: false });
+            const before = await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" }]);
+            expect(before.find((r: { from: string; to: string }) => r.from === "legacy" && r.to === "foo")).to.deep.equal({ from: "legacy", to: "foo", code: "000", mtls: false });
+        });
+
+        it("a sidecar client sending plaintext to a STRICT server gets 503", async () => {
+            const rows = await matrix([
+                { mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" }, destinationRule: false },
+                { mode: "DISABLE", scope: "namespace", namespace: "bar" },
+            ]);
+            expect(rows.filter((r: { to: string }) => r.to === "bar")).to.deep.equal(table([
+                ["foo", "bar", "503", false], ["bar", "bar", "503", false], ["legacy", "bar", "000", false],
+            ]));
+        });
+
+        it("prints the lab script's format", async () => {
+            const r = await lab(["matrix", ...PEER, 'istio-lab:peerAuth=[{"mode":"STRICT","scope":"mesh"}]']);
+            expect(r.stdout.split("\n").slice(0, 8)).to.deep.equal([
+                "-----",
+                "X-Forwarded-Client-Cert",
+                "TEST: sleep.foo to httpbin.foo: 200",
+                "-----",
+                "X-Forwarded-Client-Cert",
+                "TEST: sleep.foo to httpbin.bar: 200",
+                "-----",
+                "TEST: sleep.foo to httpbin.legacy: 200",
+            ]);
+            expect(r.stdout).to.contain("-----\nTEST: sleep.legacy to httpbin.foo: 000\ncommand terminated with exit code 56\n-----\n");
+        });
+    });
+
+    describe("diff", () => {
+        it("the canary shift changes exactly one object: the VirtualService's weights", async () => {
+            const r = await lab(["diff", "--stack", "dev", "--set", "istio-lab:canaryWeight=50", "--json"]);
+            expect(JSON.parse(r.stdout)).to.deep.equal([
+                {
+                    object: "VirtualService guestbook/virtual-service-guestbook",
+                    change: "changed",
+                    fields: ["spec.http[0].route[0].weight", "spec.http[0].route[1].weight"],
+                    replace: false,
+                },
+            ]);
+            expect(r.code).to.equal(0);
+        });
+
+        it("marks an immutable selector change as a replace, and lists removed objects", async () => {
+            const versions = [{ name: "v1", image: "ibmcom/guestbook:v1", replicas: 3, version: "1.1" }];
+            const r = await lab(["diff", "--set", `istio-lab:guestbook=${JSON.stringify({ versions })}`]);
+            expect(r.stdout.split("\n")).to.include.members([
+                "~ Deployment guestbook/guestbook-v1 (replace)",
+                "    spec.selector.matchLabels.version",
+                "- Deployment guestbook/guestbook-v2",
+            ]);
+        });
+
+        it("reports no changes when nothing changes", async () => {
+            expect((await lab(["diff", "--stack", "openshift"])).stdout).to.equal("no changes\n");
+        });
+    });
+    });
+});
