@@ -195,5 +195,4 @@ describe("lab command", () => {
             expect((await lab(["diff", "--stack", "openshift"])).stdout).to.equal("no changes\n");
         });
     });
-    });
 });
