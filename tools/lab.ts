@@ -100,7 +100,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
             case "matrix": {
                 const results = probeMatrix(objects, run.config.controlPlane.namespace);
                 if (results.length === 0) {
-                    return { stdout: "", stderr: "this lab has no sleep and httpbin workloads (add the mtlsLab stage)\n", code: 1 };
+                    return { stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 };
                 }
                 return { stdout: `${args.values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
             }

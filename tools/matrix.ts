@@ -149,9 +149,14 @@ function ruleMode(mesh: Mesh, client: string, service: Service, port: number): s
 }
 
 /** Calls `service:port` from `client` and predicts the outcome (rules 2 to 4). */
-export function call(mesh: Mesh, client: Workload, service: Service, port: number): { code: ProbeResult["code"]; mtls: boolean } {
+export function call(
+    mesh: Mesh,
+    client: Workload,
+    service: Service,
+    port: number,
+    server = mesh.workloads.find((w) => w.namespace === service.namespace && matches(service.selector, w.labels)),
+): { code: ProbeResult["code"]; mtls: boolean } {
     const servicePort = service.ports.find((p) => p.port === port);
-    const server = mesh.workloads.find((w) => w.namespace === service.namespace && matches(service.selector, w.labels));
     if (!servicePort || !server) {
         return { code: client.sidecar ? "503" : "000", mtls: false };
     }
@@ -177,14 +182,36 @@ export function call(mesh: Mesh, client: Workload, service: Service, port: numbe
     return { code: "200", mtls: sendsMtls };
 }
 
-/** The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`. */
+/**
+ * The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`.
+ * A lab without those workloads gets the paths its users' traffic takes instead: the ingress
+ * gateway to each guestbook version, and guestbook to redis.
+ */
 export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
     const mesh = meshOf(objects, root);
     const sleeps = mesh.workloads.filter((w) => w.labels.app === "sleep");
     const httpbins = mesh.services.filter((s) => s.name === "httpbin");
-    return sleeps.flatMap((client) =>
-        httpbins.map((svc) => ({ from: client.namespace, to: svc.namespace, ...call(mesh, client, svc, 8000) })),
-    );
+    if (sleeps.length > 0 && httpbins.length > 0) {
+        return sleeps.flatMap((client) =>
+            httpbins.map((svc) => ({ from: client.namespace, to: svc.namespace, ...call(mesh, client, svc, 8000) })),
+        );
+    }
+    const results: ProbeResult[] = [];
+    // The ingress gateway is an Envoy proxy in the root namespace; the control plane creates it.
+    const gateway: Workload = { namespace: root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, sidecar: true };
+    for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
+        const versions = mesh.workloads.filter((w) => w.namespace === svc.namespace && matches(svc.selector, w.labels));
+        for (const version of versions) {
+            results.push({ from: `${gateway.name}.${root}`, to: `${version.name}.${svc.namespace}`, ...call(mesh, gateway, svc, 80, version) });
+        }
+        const front = versions[0];
+        for (const redis of mesh.services.filter((s) => s.namespace === svc.namespace && s.name.startsWith("redis-"))) {
+            if (front) {
+                results.push({ from: `guestbook.${svc.namespace}`, to: `${redis.name}.${svc.namespace}`, ...call(mesh, front, redis, redis.ports[0].port) });
+            }
+        }
+    }
+    return results;
 }
 
 /** The lab script's own output format (`scripts/sleep-to-httpbin-test.sh`). */
@@ -194,7 +221,8 @@ export function formatMatrix(results: readonly ProbeResult[]): string {
         if (r.mtls) {
             lines.push("X-Forwarded-Client-Cert");
         }
-        lines.push(`TEST: sleep.${r.from} to httpbin.${r.to}: ${r.code}`);
+        const name = (who: string, app: string) => (who.includes(".") ? who : `${app}.${who}`);
+        lines.push(`TEST: ${name(r.from, "sleep")} to ${name(r.to, "httpbin")}: ${r.code}`);
         if (r.code === "000") {
             lines.push("command terminated with exit code 56");
         }

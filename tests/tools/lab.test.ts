@@ -167,6 +167,49 @@ describe("lab command", () => {
         });
     });
 
+    describe("matrix without the peer authentication workloads", () => {
+        it("probes the paths the guestbook's traffic takes", async () => {
+            const r = await lab(["matrix"]);
+            expect(r.stdout).to.equal(
+                [
+                    "-----",
+                    "X-Forwarded-Client-Cert",
+                    "TEST: istio-ingressgateway.istio-system to guestbook-v1.guestbook: 200",
+                    "-----",
+                    "X-Forwarded-Client-Cert",
+                    "TEST: istio-ingressgateway.istio-system to guestbook-v2.guestbook: 200",
+                    "-----",
+                    "X-Forwarded-Client-Cert",
+                    "TEST: guestbook.guestbook to redis-master.guestbook: 200",
+                    "-----",
+                    "X-Forwarded-Client-Cert",
+                    "TEST: guestbook.guestbook to redis-slave.guestbook: 200",
+                    "-----",
+                    "",
+                ].join("\n"),
+            );
+        });
+
+        it("shows a namespace DISABLE breaking a STRICT redis", async () => {
+            const policies = [
+                { mode: "DISABLE", scope: "namespace", namespace: "guestbook" },
+                { mode: "STRICT", scope: "workload", namespace: "guestbook", selector: { app: "redis" }, destinationRule: false },
+            ];
+            const r = await lab(["matrix", "--set", `istio-lab:peerAuth=${JSON.stringify(policies)}`, "--json"]);
+            expect(JSON.parse(r.stdout).map((x: { to: string; code: string; mtls: boolean }) => [x.to, x.code, x.mtls])).to.deep.equal([
+                ["guestbook-v1.guestbook", "200", false],
+                ["guestbook-v2.guestbook", "200", false],
+                ["redis-master.guestbook", "503", false],
+                ["redis-slave.guestbook", "503", false],
+            ]);
+        });
+
+        it("exits 1 when the lab has nothing to probe", async () => {
+            const r = await lab(["matrix", "--set", 'istio-lab:stages=["controlPlane","peerAuth"]']);
+            expect(r).to.deep.equal({ stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 });
+        });
+    });
+
     describe("diff", () => {
         it("the canary shift changes exactly one object: the VirtualService's weights", async () => {
             const r = await lab(["diff", "--stack", "dev", "--set", "istio-lab:canaryWeight=50", "--json"]);
