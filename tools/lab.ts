@@ -10,10 +10,11 @@ import { diffRenders, formatDiff } from "./diff";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
+import { formatProblems, meshProblems, orderingProblems } from "./validate";
 import { readStackConfig, stackFile } from "./stackConfig";
 
 /** The commands. */
-export const COMMANDS = ["render", "matrix", "diff"] as const;
+export const COMMANDS = ["render", "validate", "matrix", "diff"] as const;
 
 const USAGE = `usage: npm run --silent lab -- <${COMMANDS.join("|")}> [--stack NAME | --config FILE] [--set key=value ...] [--json] [--out DIR]`;
 
@@ -96,6 +97,11 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 }
                 const text = args.values.json ? JSON.stringify(objects, null, 2) : toYaml(objects);
                 return { stdout: `${text}\n`, stderr: "", code: 0 };
+            }
+            case "validate": {
+                const problems = [...meshProblems(objects), ...orderingProblems(run.resources, objects)];
+                const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
+                return { stdout: `${text}\n`, stderr: "", code: problems.length > 0 ? 1 : 0 };
             }
             case "matrix": {
                 const results = probeMatrix(objects, run.config.controlPlane.namespace);

@@ -1,0 +1,159 @@
+// Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
+// cluster, plus the ordering check: a custom resource must come after what installs its definition.
+import { LabResource } from "./engine";
+import { RenderedObject, applyOrder, objectId } from "./render";
+
+/** One problem found. */
+export interface Problem {
+    /** `Kind namespace/name`. */
+    readonly object: string;
+    /** The field, as a dotted path. */
+    readonly field: string;
+    /** istioctl analyze's message code where one exists, else `-`. */
+    readonly code: string;
+    /** What is wrong. */
+    readonly reason: string;
+}
+
+type Labels = Record<string, string>;
+const meta = (o: RenderedObject) => (o.manifest.metadata ?? {}) as { name: string; namespace?: string };
+const specOf = (o: RenderedObject) => (o.manifest.spec ?? {}) as Record<string, unknown>;
+const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** Pod label sets of the workloads the lab creates, plus the ingress gateway its control plane creates. */
+function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: string; labels: Labels }> {
+    const pods = objects
+        .filter((o) => o.manifest.kind === "Deployment")
+        .map((o) => ({
+            namespace: meta(o).namespace ?? "",
+            labels: ((specOf(o).template as { metadata?: { labels?: Labels } }).metadata?.labels ?? {}) as Labels,
+        }));
+    const controlPlane = objects.some((o) => o.manifest.kind === "ServiceMeshControlPlane" || (o.manifest.kind === "Release" && (o.manifest as { chart?: string }).chart === "gateway"));
+    return controlPlane ? [...pods, { namespace: "*", labels: { istio: "ingressgateway", app: "istio-ingressgateway" } }] : pods;
+}
+
+/** Mesh checks over the rendered objects. */
+export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
+    const problems: Problem[] = [];
+    const add = (o: RenderedObject, field: string, code: string, reason: string) => problems.push({ object: objectId(o), field, code, reason });
+    const pods = podLabels(objects);
+    const gateways = new Set(objects.filter((o) => o.manifest.kind === "Gateway").map((o) => `${meta(o).namespace}/${meta(o).name}`));
+    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule");
+
+    for (const o of objects) {
+        const m = meta(o);
+        const s = specOf(o);
+        const ns = m.namespace ?? "";
+        switch (o.manifest.kind) {
+            case "VirtualService": {
+                ((s.gateways as string[]) ?? []).forEach((g, i) => {
+                    const ref = g.includes("/") ? g : `${ns}/${g}`;
+                    if (g !== "mesh" && !gateways.has(ref)) {
+                        add(o, `spec.gateways[${i}]`, "IST0101", `Referenced gateway not found: "${g}"`);
+                    }
+                });
+                ((s.http as Array<{ route: Array<{ destination: { host: string; subset?: string }; weight?: number }> }>) ?? []).forEach((h, i) => {
+                    const weights = h.route.map((r) => r.weight);
+                    if (h.route.length > 1 || weights.some((w) => w !== undefined)) {
+                        const sum = weights.reduce<number>((a, w) => a + (w ?? 0), 0);
+                        if (sum !== 100) {
+                            add(o, `spec.http[${i}].route`, "-", `weights sum to ${sum}, not 100`);
+                        }
+                    }
+                    h.route.forEach((r, j) => {
+                        if (r.destination.subset === undefined) {
+                            return;
+                        }
+                        const host = r.destination.host;
+                        const rule = rules.find((d) => (specOf(d).host as string) === host && (meta(d).namespace ?? "") === ns);
+                        const subsets = ((rule ? specOf(rule).subsets : undefined) as Array<{ name: string }> | undefined) ?? [];
+                        if (!subsets.some((x) => x.name === r.destination.subset)) {
+                            add(o, `spec.http[${i}].route[${j}].destination.subset`, "IST0101", `Referenced host+subset in destinationrule not found: "${host}+${r.destination.subset}"`);
+                        }
+                    });
+                });
+                break;
+            }
+            case "Gateway": {
+                const selector = (s.selector as Labels) ?? {};
+                if (!pods.some((p) => matches(selector, p.labels))) {
+                    add(o, "spec.selector", "IST0101", `Referenced selector not found: "${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")}"`);
+                }
+                break;
+            }
+            case "DestinationRule":
+                ((s.subsets as Array<{ name: string; labels?: Labels }>) ?? []).forEach((sub, i) => {
+                    if (sub.labels && !pods.some((p) => p.namespace === ns && matches({ ...(sub.labels as Labels) }, p.labels))) {
+                        add(o, `spec.subsets[${i}].labels`, "-", `subset "${sub.name}" selects no workload the lab creates in "${ns}"`);
+                    }
+                });
+                break;
+            case "PeerAuthentication": {
+                const selector = (s.selector as { matchLabels?: Labels } | undefined)?.matchLabels;
+                if (selector && !pods.some((p) => p.namespace === ns && matches(selector, p.labels))) {
+                    add(o, "spec.selector.matchLabels", "-", `selects no workload the lab creates in "${ns}"`);
+                }
+                if (s.portLevelMtls !== undefined && !selector) {
+                    add(o, "spec.portLevelMtls", "-", "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies");
+                }
+                break;
+            }
+            case "Service":
+                ((s.ports as Array<{ name?: string; appProtocol?: string }>) ?? []).forEach((p, i) => {
+                    if (!p.name && !p.appProtocol) {
+                        add(o, `spec.ports[${i}]`, "IST0118", "port has neither a name nor appProtocol, so Istio cannot tell its protocol");
+                    }
+                });
+                break;
+        }
+    }
+    return problems;
+}
+
+/** API groups whose definitions something in the program installs, and the types that install them. */
+const INSTALLED_BY: ReadonlyArray<[RegExp, RegExp]> = [
+    [/^kubernetes:(networking|security)\.istio\.io\//, /^kubernetes:(helm\.sh\/v3:Release|maistra\.io\/v2:ServiceMeshControlPlane)$/],
+    [/^kubernetes:maistra\.io\//, /^kubernetes:operators\.coreos\.com\/v1alpha1:Subscription$/],
+];
+
+/** Custom resources that do not depend, directly or through their parents, on what installs their definition. */
+export function orderingProblems(resources: readonly LabResource[], objects: readonly RenderedObject[]): Problem[] {
+    const byKey = new Map(resources.map((r) => [r.key, r]));
+    const applied = applyOrder(resources);
+    const problems: Problem[] = [];
+    applied.forEach((r, i) => {
+        for (const [group, installer] of INSTALLED_BY) {
+            if (!group.test(r.type)) {
+                continue;
+            }
+            const installers = resources.filter((x) => installer.test(x.type)).map((x) => x.key);
+            if (installers.length === 0) {
+                continue; // the definitions come from outside this program (an existing mesh)
+            }
+            // What it waits for: its own and its ancestors' dependencies, and theirs in turn.
+            const waits = new Set<string>();
+            const visit = (key: string) => {
+                for (let k: string | undefined = key; k; k = byKey.get(k)?.parent) {
+                    for (const d of byKey.get(k)?.dependsOn ?? []) {
+                        if (!waits.has(d)) {
+                            waits.add(d);
+                            visit(d);
+                        }
+                    }
+                }
+            };
+            visit(r.key);
+            const under = (key: string, ancestor: string): boolean => key === ancestor || (!!byKey.get(key)?.parent && under(byKey.get(key)!.parent!, ancestor));
+            const ok = installers.some((inst) => [...waits].some((w) => under(inst, w)));
+            if (!ok) {
+                problems.push({ object: objectId(objects[i]), field: "dependsOn", code: "-", reason: `created without waiting for ${installers.map((k) => byKey.get(k)!.name).join(" or ")}, which installs its definition` });
+            }
+        }
+    });
+    return problems;
+}
+
+/** A human-readable report. */
+export function formatProblems(problems: readonly Problem[]): string {
+    return problems.length === 0 ? "no problems" : problems.map((p) => `${p.code} ${p.object} ${p.field}: ${p.reason}`).join("\n");
+}
