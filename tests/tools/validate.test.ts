@@ -1,0 +1,68 @@
+import { expect } from "chai";
+import { lab } from "../../tools/lab";
+import { LabResource } from "../../tools/engine";
+import { RenderedObject, render } from "../../tools/render";
+import { meshProblems, orderingProblems } from "../../tools/validate";
+
+const obj = (kind: string, name: string, spec: Record<string, unknown>, namespace = "guestbook"): RenderedObject => ({
+    type: `kubernetes:x:${kind}`,
+    name,
+    parent: null,
+    manifest: { kind, metadata: { name, namespace }, spec },
+});
+
+describe("lab validate", () => {
+    for (const stack of ["dev", "kubernetes", "openshift", "peer-auth"]) {
+        it(`finds no problem in the ${stack} recipe`, async () => {
+            expect(await lab(["validate", "--stack", stack])).to.deep.equal({ stdout: "no problems\n", stderr: "", code: 0 });
+        });
+    }
+
+    it("reports a selector that matches nothing, with exit status 1", async () => {
+        const r = await lab(["validate", "--set", 'istio-lab:gateway={"selector":{"istio":"other"}}', "--json"]);
+        expect(r.code).to.equal(1);
+        expect(JSON.parse(r.stdout)).to.deep.equal([
+            { object: "Gateway guestbook/guestbook-gateway", field: "spec.selector", code: "IST0101", reason: 'Referenced selector not found: "istio=other"' },
+        ]);
+    });
+
+    it("reports missing subsets and gateways, weights that do not sum to 100, unnamed ports and port policies without a selector", () => {
+        const objects = [
+            obj("Deployment", "web", { template: { metadata: { labels: { app: "web", version: "1" } } } }),
+            obj("DestinationRule", "dr", { host: "web", subsets: [{ name: "v1", labels: { version: "1" } }] }),
+            obj("VirtualService", "vs", {
+                gateways: ["missing-gateway"],
+                http: [{ route: [{ destination: { host: "web", subset: "v1" }, weight: 70 }, { destination: { host: "web", subset: "v9" }, weight: 20 }] }],
+            }),
+            obj("Service", "web", { ports: [{ port: 80 }] }),
+            obj("PeerAuthentication", "pa", { mtls: { mode: "STRICT" }, portLevelMtls: { "80": { mode: "DISABLE" } } }),
+        ];
+        expect(meshProblems(objects)).to.deep.equal([
+            { object: "VirtualService guestbook/vs", field: "spec.gateways[0]", code: "IST0101", reason: 'Referenced gateway not found: "missing-gateway"' },
+            { object: "VirtualService guestbook/vs", field: "spec.http[0].route", code: "-", reason: "weights sum to 90, not 100" },
+            { object: "VirtualService guestbook/vs", field: "spec.http[0].route[1].destination.subset", code: "IST0101", reason: 'Referenced host+subset in destinationrule not found: "web+v9"' },
+            { object: "Service guestbook/web", field: "spec.ports[0]", code: "IST0118", reason: "port has neither a name nor appProtocol, so Istio cannot tell its protocol" },
+            { object: "PeerAuthentication guestbook/pa", field: "spec.portLevelMtls", code: "-", reason: "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies" },
+        ]);
+    });
+
+    it("reports an Istio object that does not wait for the control plane", () => {
+        const resources: LabResource[] = [
+            { type: "kubernetes:helm.sh/v3:Release", name: "istiod", key: "r", custom: true, read: false, dependsOn: [], inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" } },
+            {
+                type: "kubernetes:networking.istio.io/v1beta1:Gateway",
+                name: "gw",
+                key: "g",
+                custom: true,
+                read: false,
+                dependsOn: [],
+                inputs: { kind: "Gateway", metadata: { name: "gw", namespace: "guestbook" }, spec: {} },
+            },
+        ];
+        expect(orderingProblems(resources, render(resources))).to.deep.equal([
+            { object: "Gateway guestbook/gw", field: "dependsOn", code: "-", reason: "created without waiting for istiod, which installs its definition" },
+        ]);
+        const ordered = resources.map((r) => (r.key === "g" ? { ...r, dependsOn: ["r"] } : r));
+        expect(orderingProblems(ordered, render(ordered))).to.deep.equal([]);
+    });
+});
