@@ -1,5 +1,6 @@
 // Small helpers over what the mock-run engine recorded.
-import { LabResource } from "../tools/engine";
+import { expect } from "chai";
+import { LabResource, record } from "../tools/engine";
 import { readStackConfig, stackFile } from "../tools/stackConfig";
 
 /** The resource with this logical name; throws when there is none. */
@@ -43,4 +44,18 @@ export function dependsOn(resources: readonly LabResource[], from: string, to: s
         ancestors.add(k);
     }
     return r.dependsOn.some((d) => ancestors.has(d));
+}
+
+/** Asserts that `build` throws exactly `message` and registers no custom resource. */
+export async function rejects(build: () => unknown, message: string): Promise<void> {
+    let thrown: Error | undefined;
+    const { resources } = await record(() => {
+        try {
+            build();
+        } catch (e) {
+            thrown = e as Error;
+        }
+    });
+    expect(thrown?.message).to.equal(message);
+    expect(resources.filter((r) => r.custom)).to.deep.equal([]);
 }

@@ -1,7 +1,7 @@
 // Predicts the peer authentication lab's probe (`curl http://httpbin.<to>:8000/headers` from
 // `sleep.<from>`) from the rendered objects, with the mesh semantics of sidecar mode and auto mTLS on
 // (Istio 1.12 and later): which policy a server enforces, what a client sends, and whether it is accepted.
-import { RenderedObject } from "./render";
+import { RenderedObject, metaOf as meta, selects as matches, specOf } from "./render";
 
 type Mode = "STRICT" | "PERMISSIVE" | "DISABLE" | "UNSET";
 type Labels = Record<string, string>;
@@ -52,9 +52,6 @@ export interface Mesh {
     readonly rules: Rule[];
 }
 
-const meta = (o: RenderedObject) => (o.manifest.metadata ?? {}) as { name: string; namespace?: string; labels?: Labels; annotations?: Labels };
-const specOf = (o: RenderedObject) => (o.manifest.spec ?? {}) as Record<string, unknown>;
-const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** Reads the mesh's workloads, services and policies from rendered objects. */
 export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {

@@ -95,6 +95,21 @@ export function render(resources: readonly LabResource[]): RenderedObject[] {
 
 /** `Kind namespace/name` of a rendered object. */
 export function objectId(o: RenderedObject): string {
-    const meta = (o.manifest.metadata ?? {}) as { name?: string; namespace?: string };
+    const meta = metaOf(o);
     return `${o.manifest.kind as string} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name}`;
+}
+
+/** A rendered object's metadata. */
+export function metaOf(o: RenderedObject): { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } {
+    return (o.manifest.metadata ?? {}) as ReturnType<typeof metaOf>;
+}
+
+/** A rendered object's spec. */
+export function specOf(o: RenderedObject): Record<string, unknown> {
+    return (o.manifest.spec ?? {}) as Record<string, unknown>;
+}
+
+/** True when every label of `selector` is in `labels`. */
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+    return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }

@@ -1,7 +1,7 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
 import { LabResource } from "./engine";
-import { RenderedObject, applyOrder, objectId } from "./render";
+import { RenderedObject, metaOf as meta, selects as matches, specOf, applyOrder, objectId } from "./render";
 
 /** One problem found. */
 export interface Problem {
@@ -16,9 +16,6 @@ export interface Problem {
 }
 
 type Labels = Record<string, string>;
-const meta = (o: RenderedObject) => (o.manifest.metadata ?? {}) as { name: string; namespace?: string };
-const specOf = (o: RenderedObject) => (o.manifest.spec ?? {}) as Record<string, unknown>;
-const matches = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** Pod label sets of the workloads the lab creates, plus the ingress gateway its control plane creates. */
 function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: string; labels: Labels }> {

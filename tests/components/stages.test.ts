@@ -6,20 +6,7 @@ import { Guestbook } from "../../components/guestbook";
 import { MtlsLab } from "../../components/mtlsLab";
 import { OperatorStack } from "../../components/operators";
 import { record } from "../../tools/engine";
-import { named, objects, spec } from "../helpers";
-
-async function rejects(build: () => unknown, message: string): Promise<void> {
-    let thrown: Error | undefined;
-    const { resources } = await record(() => {
-        try {
-            build();
-        } catch (e) {
-            thrown = e as Error;
-        }
-    });
-    expect(thrown?.message).to.equal(message);
-    expect(resources.filter((r) => r.custom)).to.deep.equal([]);
-}
+import { named, objects, rejects, spec } from "../helpers";
 
 describe("OperatorStack", () => {
     it("takes per-operator overrides and a manual approval", async () => {
