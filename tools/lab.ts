@@ -10,6 +10,7 @@ import { diffRenders, formatDiff } from "./diff";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
+import { schemaProblems } from "./schemas";
 import { formatProblems, meshProblems, orderingProblems } from "./validate";
 import { readStackConfig, stackFile } from "./stackConfig";
 
@@ -99,7 +100,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 return { stdout: `${text}\n`, stderr: "", code: 0 };
             }
             case "validate": {
-                const problems = [...meshProblems(objects), ...orderingProblems(run.resources, objects)];
+                const problems = [...schemaProblems(objects), ...meshProblems(objects), ...orderingProblems(run.resources, objects)];
                 const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
                 return { stdout: `${text}\n`, stderr: "", code: problems.length > 0 ? 1 : 0 };
             }

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { lab } from "../../tools/lab";
 import { LabResource } from "../../tools/engine";
 import { RenderedObject, render } from "../../tools/render";
+import { schemaProblems } from "../../tools/schemas";
 import { meshProblems, orderingProblems } from "../../tools/validate";
 
 const obj = (kind: string, name: string, spec: Record<string, unknown>, namespace = "guestbook"): RenderedObject => ({
@@ -64,5 +65,30 @@ describe("lab validate", () => {
         ]);
         const ordered = resources.map((r) => (r.key === "g" ? { ...r, dependsOn: ["r"] } : r));
         expect(orderingProblems(ordered, render(ordered))).to.deep.equal([]);
+    });
+
+    it("checks core and Istio objects against their published schemas", () => {
+        const bad: RenderedObject[] = [
+            { type: "t", name: "d", parent: null, manifest: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "g" }, spec: { selector: { matchLabels: { a: "b" } }, template: { spec: { containers: [{ name: "c", image: "i", ports: [{ containerPort: "80" }] }] } } } } },
+            { type: "t", name: "vs", parent: null, manifest: { apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: "vs", namespace: "g" }, spec: { hosts: ["*"], http: [{ route: [{ destination: { host: "g" }, weight: "80" }] }] } } },
+            { type: "t", name: "ns", parent: null, manifest: { apiVersion: "v1", kind: "Namespace", metadata: { name: "ok" } } },
+        ];
+        expect(schemaProblems(bad)).to.deep.equal([
+            { object: "Deployment g/d", field: "spec.template.spec.containers[0].ports[0].containerPort", code: "-", reason: "schema: must be integer" },
+            { object: "VirtualService g/vs", field: "spec.http[0].route[0].weight", code: "IST0106", reason: "schema: must be integer" },
+        ]);
+    });
+
+    it("checks OLM, Maistra, Route and Helm objects against the schemas the project keeps", () => {
+        const bad: RenderedObject[] = [
+            { type: "t", name: "s", parent: null, manifest: { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", metadata: { name: "s", namespace: "o" }, spec: { name: "p", source: "x", sourceNamespace: "y", installPlanApproval: "Later", chanel: "stable" } } },
+            { type: "t", name: "r", parent: null, manifest: { apiVersion: "helm.sh/v3", kind: "Release", metadata: { name: "r", namespace: "n" }, chart: "base", repositoryOpts: {} } },
+        ];
+        expect(schemaProblems(bad)).to.deep.equal([
+            { object: "Subscription o/s", field: "spec.channel", code: "-", reason: "is required" },
+            { object: "Subscription o/s", field: "spec.installPlanApproval", code: "-", reason: "must be one of Automatic, Manual" },
+            { object: "Subscription o/s", field: "spec.chanel", code: "-", reason: "is not a field this project's schema knows" },
+            { object: "Release n/r", field: "version", code: "-", reason: "is required" },
+        ]);
     });
 });

@@ -1,0 +1,136 @@
+// Schema checks for rendered objects: core Kubernetes and Istio objects against their published
+// schemas (kubernetes-models, @kubernetes-models/istio); the OLM, Maistra, Route and Helm release
+// objects against the schemas this project keeps for the fields it uses.
+import { Problem } from "./validate";
+import { RenderedObject, objectId } from "./render";
+
+type FieldType = "string" | "number" | "integer" | "boolean" | "object" | "array";
+/** A kept schema: the allowed fields of `spec` (or of the object, for a Release), each with its type and whether it is required. */
+type KeptSchema = Readonly<Record<string, { readonly type: FieldType; readonly required?: boolean; readonly oneOf?: readonly string[] }>>;
+
+/** The fields the program uses of the kinds no published model covers. */
+export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
+    "operators.coreos.com/v1alpha1/Subscription": {
+        channel: { type: "string", required: true },
+        installPlanApproval: { type: "string", oneOf: ["Automatic", "Manual"] },
+        name: { type: "string", required: true },
+        source: { type: "string", required: true },
+        sourceNamespace: { type: "string", required: true },
+    },
+    "operators.coreos.com/v1/OperatorGroup": {
+        targetNamespaces: { type: "array" },
+    },
+    "maistra.io/v2/ServiceMeshControlPlane": {
+        version: { type: "string", required: true },
+        tracing: { type: "object" },
+        policy: { type: "object" },
+        telemetry: { type: "object" },
+        addons: { type: "object" },
+        security: { type: "object" },
+        gateways: { type: "object" },
+    },
+    "maistra.io/v1/ServiceMeshMemberRoll": {
+        members: { type: "array", required: true },
+    },
+    "route.openshift.io/v1/Route": {
+        host: { type: "string" },
+        to: { type: "object", required: true },
+        port: { type: "object" },
+        tls: { type: "object" },
+    },
+    "helm.sh/v3/Release": {
+        chart: { type: "string", required: true },
+        version: { type: "string", required: true },
+        repositoryOpts: { type: "object", required: true },
+        values: { type: "object" },
+    },
+};
+
+function typeOf(value: unknown): FieldType {
+    if (Array.isArray(value)) {
+        return "array";
+    }
+    if (typeof value === "number") {
+        return Number.isInteger(value) ? "integer" : "number";
+    }
+    return typeof value as FieldType;
+}
+
+function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
+    const isRelease = o.manifest.kind === "Release";
+    const body = (isRelease ? o.manifest : (o.manifest.spec ?? {})) as Record<string, unknown>;
+    const prefix = isRelease ? "" : "spec.";
+    const problems: Problem[] = [];
+    const add = (field: string, reason: string) => problems.push({ object: objectId(o), field, code: "-", reason });
+    for (const [field, rule] of Object.entries(schema)) {
+        const value = body[field];
+        if (value === undefined) {
+            if (rule.required) {
+                add(`${prefix}${field}`, "is required");
+            }
+            continue;
+        }
+        const actual = typeOf(value);
+        if (actual !== rule.type && !(rule.type === "number" && actual === "integer")) {
+            add(`${prefix}${field}`, `must be ${rule.type}, not ${actual}`);
+        } else if (rule.oneOf && !rule.oneOf.includes(value as string)) {
+            add(`${prefix}${field}`, `must be one of ${rule.oneOf.join(", ")}`);
+        }
+    }
+    if (!isRelease) {
+        for (const field of Object.keys(body)) {
+            if (!(field in schema)) {
+                add(`spec.${field}`, "is not a field this project's schema knows");
+            }
+        }
+    }
+    return problems;
+}
+
+/** The published model class for an object, loaded only when validating. */
+function modelFor(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+    const candidates = group.endsWith("istio.io")
+        ? [`@kubernetes-models/istio/${group}/${version}/${kind}`]
+        : [group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`];
+    for (const id of candidates) {
+        try {
+            return (require(id) as Record<string, new (data: unknown) => { validate(): void }>)[kind];
+        } catch {
+            // not a published kind
+        }
+    }
+    return undefined;
+}
+
+/** Schema problems of every rendered object. */
+export function schemaProblems(objects: readonly RenderedObject[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const o of objects) {
+        const apiVersion = o.manifest.apiVersion as string;
+        const kind = o.manifest.kind as string;
+        const kept = KEPT_SCHEMAS[`${apiVersion}/${kind}`];
+        if (kept) {
+            problems.push(...checkKept(o, kept));
+            continue;
+        }
+        const Model = modelFor(apiVersion, kind);
+        if (!Model) {
+            problems.push({ object: objectId(o), field: "apiVersion", code: "-", reason: `no schema known for ${apiVersion} ${kind}` });
+            continue;
+        }
+        try {
+            new Model(o.manifest).validate();
+        } catch (e) {
+            const errors = ((e as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map((err) => ({
+                field: err.instancePath.replace(/^\//, "").replace(/\/(\d+)(?=\/|$)/g, "[$1]").replace(/\//g, "."),
+                message: err.message ?? "is not valid",
+            }));
+            const code = apiVersion.includes("istio.io") ? "IST0106" : "-";
+            for (const err of errors.length > 0 ? errors : [{ field: "", message: (e as Error).message }]) {
+                problems.push({ object: objectId(o), field: err.field, code, reason: `schema: ${err.message}` });
+            }
+        }
+    }
+    return problems;
+}
