@@ -91,4 +91,23 @@ describe("lab validate", () => {
             { object: "Release n/r", field: "version", code: "-", reason: "is required" },
         ]);
     });
+
+    it("render redacts Secret values", () => {
+        const secret: LabResource = {
+            type: "kubernetes:core/v1:Secret",
+            name: "s",
+            key: "s",
+            custom: true,
+            read: false,
+            dependsOn: [],
+            inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "n" }, type: "kubernetes.io/tls", stringData: { "tls.key": "PRIVATE", "tls.crt": "CERT" } },
+        };
+        expect(render([secret])[0].manifest).to.deep.equal({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "s", namespace: "n" },
+            type: "kubernetes.io/tls",
+            stringData: { "tls.key": "<redacted>", "tls.crt": "<redacted>" },
+        });
+    });
 });
