@@ -104,25 +104,93 @@ export interface ConfigKeyDoc {
 
 /** Every config key, documented; `Pulumi.yaml` and README.md are kept in agreement with it by a test. */
 export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
-    { key: "recipe", type: "string", default: "same as `platform`", description: "Which lab: `kubernetes`, `openshift` or `peer-auth` (a recipe in `stacks/`)." },
-    { key: "platform", type: "string", default: "`kubernetes` (`openshift` for the openshift recipe)", description: "`kubernetes` (upstream Istio from Helm) or `openshift` (OpenShift Service Mesh 2 from OperatorHub)." },
-    { key: "stages", type: "array", default: "the recipe's: openshift all but `mtlsLab`; kubernetes all but `operators`, `mtlsLab`; peer-auth `controlPlane`, `mtlsLab`, `peerAuth` (plus `operators` on openshift)", description: "Stages the lab has: `operators`, `controlPlane`, `guestbook`, `gateway`, `traffic`, `peerAuth`, `mtlsLab`." },
-    { key: "canaryWeight", type: "integer", default: "`0`", description: "Percent of guestbook traffic to the newest version (0 all-v1, 20 the 80/20 canary, 100 all-v2)." },
-    { key: "abTest", type: "object", default: "none", description: "`{header, regex}`: matching requests go to the newest version first; `{}` is the lab's Firefox rule (`user-agent`, `.*Firefox.*`)." },
-    { key: "circuitBreaker", type: "object", default: "none", description: "`{maxConnections, http1MaxPendingRequests, maxRequestsPerConnection, consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent, subset}`; `{}` is the Istio task's values (1, 1, 1, 1, `1s`, `3m`, 100) on the whole service." },
-    { key: "peerAuth", type: "array", default: "`[{\"mode\": \"STRICT\", \"scope\": \"mesh\"}]`", description: "Policies `{mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}`; modes STRICT, PERMISSIVE, DISABLE, UNSET; scopes mesh, namespace, workload, port." },
-    { key: "guestbook", type: "object", default: "`{namespace: guestbook, versions: [v1 ibmcom/guestbook:v1 x3 \"1.0\", v2 ibmcom/guestbook:v2 x3 \"2.0\"], serviceType: ClusterIP, redisMasterImage: redis:3.2.9, redisSlaveImage: ibmcom/guestbook-redis-slave:v2, redisSlaveReplicas: 2}`", description: "Guestbook app settings; `versions` entries are `{name, image, replicas, version, requests?}`, oldest first." },
-    { key: "gateway", type: "object", default: "`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: [\"*\"]}`", description: "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift)." },
-    { key: "controlPlane", type: "object", default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}}\``, description: "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes)." },
-    { key: "operators", type: "object", default: "`{installPlanApproval: Automatic, source: redhat-operators, sourceNamespace: openshift-marketplace}` and the lab's packages, channels and namespaces", description: "Operator settings; `elasticsearch`, `jaeger`, `kiali`, `serviceMesh` each take `{package, channel, namespace}` overrides." },
-    { key: "mtlsLab", type: "object", default: "`{sidecarNamespaces: [foo, bar], plainNamespaces: [legacy], httpbinImage: docker.io/kennethreitz/httpbin, sleepImage: curlimages/curl}`", description: "Peer authentication lab workloads' settings." },
+    {
+        key: "recipe",
+        type: "string",
+        default: "same as `platform`",
+        description: "Which lab: `kubernetes`, `openshift` or `peer-auth` (a recipe in `stacks/`).",
+    },
+    {
+        key: "platform",
+        type: "string",
+        default: "`kubernetes` (`openshift` for the openshift recipe)",
+        description: "`kubernetes` (upstream Istio from Helm) or `openshift` (OpenShift Service Mesh 2 from OperatorHub).",
+    },
+    {
+        key: "stages",
+        type: "array",
+        default:
+            "the recipe's: openshift all but `mtlsLab`; kubernetes all but `operators`, `mtlsLab`; peer-auth `controlPlane`, `mtlsLab`, `peerAuth` (plus `operators` on openshift)",
+        description: "Stages the lab has: `operators`, `controlPlane`, `guestbook`, `gateway`, `traffic`, `peerAuth`, `mtlsLab`.",
+    },
+    {
+        key: "canaryWeight",
+        type: "integer",
+        default: "`0`",
+        description: "Percent of guestbook traffic to the newest version (0 all-v1, 20 the 80/20 canary, 100 all-v2).",
+    },
+    {
+        key: "abTest",
+        type: "object",
+        default: "none",
+        description:
+            "`{header, regex}`: matching requests go to the newest version first; `{}` is the lab's Firefox rule (`user-agent`, `.*Firefox.*`).",
+    },
+    {
+        key: "circuitBreaker",
+        type: "object",
+        default: "none",
+        description:
+            "`{maxConnections, http1MaxPendingRequests, maxRequestsPerConnection, consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent, subset}`; `{}` is the Istio task's values (1, 1, 1, 1, `1s`, `3m`, 100) on the whole service.",
+    },
+    {
+        key: "peerAuth",
+        type: "array",
+        default: '`[{"mode": "STRICT", "scope": "mesh"}]`',
+        description:
+            "Policies `{mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}`; modes STRICT, PERMISSIVE, DISABLE, UNSET; scopes mesh, namespace, workload, port.",
+    },
+    {
+        key: "guestbook",
+        type: "object",
+        default:
+            '`{namespace: guestbook, versions: [v1 ibmcom/guestbook:v1 x3 "1.0", v2 ibmcom/guestbook:v2 x3 "2.0"], serviceType: ClusterIP, redisMasterImage: redis:3.2.9, redisSlaveImage: ibmcom/guestbook-redis-slave:v2, redisSlaveReplicas: 2}`',
+        description: "Guestbook app settings; `versions` entries are `{name, image, replicas, version, requests?}`, oldest first.",
+    },
+    {
+        key: "gateway",
+        type: "object",
+        default: '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"]}`',
+        description: "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift).",
+    },
+    {
+        key: "controlPlane",
+        type: "object",
+        default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}}\``,
+        description:
+            "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes).",
+    },
+    {
+        key: "operators",
+        type: "object",
+        default:
+            "`{installPlanApproval: Automatic, source: redhat-operators, sourceNamespace: openshift-marketplace}` and the lab's packages, channels and namespaces",
+        description:
+            "Operator settings; `elasticsearch`, `jaeger`, `kiali`, `serviceMesh` each take `{package, channel, namespace}` overrides.",
+    },
+    {
+        key: "mtlsLab",
+        type: "object",
+        default:
+            "`{sidecarNamespaces: [foo, bar], plainNamespaces: [legacy], httpbinImage: docker.io/kennethreitz/httpbin, sleepImage: curlimages/curl}`",
+        description: "Peer authentication lab workloads' settings.",
+    },
 ];
 
 // ---- shape checks (zod): each schema carries the words for "what is allowed" -------------------
 
 const allowed = (text: string) => ({ errorMap: () => ({ message: text }) });
-const oneOf = <T extends string>(values: readonly T[]) =>
-    z.enum(values as unknown as [T, ...T[]], allowed(`one of ${values.join(", ")}`));
+const oneOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], allowed(`one of ${values.join(", ")}`));
 const int = (min: number, max?: number) => {
     const text = max === undefined ? `an integer of ${min} or more` : `an integer from ${min} to ${max}`;
     const schema = z.number(allowed(text)).int(text).min(min, text);
@@ -159,7 +227,9 @@ const schema = {
             scope: oneOf(PEER_AUTH_SCOPES),
             namespace: dnsLabel.optional(),
             selector: labels.optional(),
-            portLevelMtls: z.record(obj({ mode }), allowed('container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}')).optional(),
+            portLevelMtls: z
+                .record(obj({ mode }), allowed('container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}'))
+                .optional(),
             destinationRule: bool.optional(),
             name: dnsLabel.optional(),
         }),
@@ -191,17 +261,19 @@ const schema = {
     }).partial(),
     controlPlane: obj({
         namespace: dnsLabel,
-        version: z.string(allowed('a ServiceMeshControlPlane version such as "v2.6"')).regex(/^v2\.[0-9]+$/, 'a ServiceMeshControlPlane version such as "v2.6"'),
-        istioVersion: z.string(allowed('an Istio release such as "1.27.3"')).regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.27.3"'),
+        version: z
+            .string(allowed('a ServiceMeshControlPlane version such as "v2.6"'))
+            .regex(/^v2\.[0-9]+$/, 'a ServiceMeshControlPlane version such as "v2.6"'),
+        istioVersion: z
+            .string(allowed('an Istio release such as "1.27.3"'))
+            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.27.3"'),
         chartRepo: text("a Helm repository URL"),
     }).partial(),
     operators: obj({
         installPlanApproval: oneOf(["Automatic", "Manual"] as const),
         source: text(),
         sourceNamespace: dnsLabel,
-        ...Object.fromEntries(
-            OPERATOR_KEYS.map((k) => [k, obj({ package: text(), channel: text(), namespace: dnsLabel }).partial()]),
-        ),
+        ...Object.fromEntries(OPERATOR_KEYS.map((k) => [k, obj({ package: text(), channel: text(), namespace: dnsLabel }).partial()])),
     }).partial(),
     mtlsLab: obj({
         sidecarNamespaces: list(dnsLabel, "a list of namespace names"),
@@ -214,11 +286,17 @@ const configSchema = z.object(schema).partial().strict();
 type RawConfig = z.infer<typeof configSchema>;
 
 function keyOf(path: ReadonlyArray<string | number>): string {
-    return path.reduce<string>((acc, seg, i) => (typeof seg === "number" ? `${acc}[${seg}]` : i === 0 ? `${NAMESPACE}:${seg}` : `${acc}.${seg}`), "");
+    return path.reduce<string>(
+        (acc, seg, i) => (typeof seg === "number" ? `${acc}[${seg}]` : i === 0 ? `${NAMESPACE}:${seg}` : `${acc}.${seg}`),
+        "",
+    );
 }
 
 function valueAt(raw: unknown, path: ReadonlyArray<string | number>): unknown {
-    return path.reduce<unknown>((v, seg) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[seg] : undefined), raw);
+    return path.reduce<unknown>(
+        (v, seg) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[seg] : undefined),
+        raw,
+    );
 }
 
 /** Turns a zod issue into the project's one error shape. */
@@ -235,20 +313,20 @@ function describeKeys(path: ReadonlyArray<string | number>): string {
     for (const seg of path) {
         node = unwrap(node);
         if (node instanceof z.ZodObject) {
-            node = node.shape[seg as string];
+            node = (node.shape as Record<string, z.ZodTypeAny>)[seg as string];
         } else if (node instanceof z.ZodArray) {
-            node = node.element;
+            node = node.element as z.ZodTypeAny;
         } else if (node instanceof z.ZodRecord) {
-            node = node.valueSchema;
+            node = node.valueSchema as z.ZodTypeAny;
         }
     }
     node = unwrap(node);
-    return node instanceof z.ZodObject ? Object.keys(node.shape).join(", ") : "none";
+    return node instanceof z.ZodObject ? Object.keys(node.shape as object).join(", ") : "none";
 }
 
 function unwrap(node: z.ZodTypeAny): z.ZodTypeAny {
     while (node instanceof z.ZodOptional || node instanceof z.ZodEffects) {
-        node = node instanceof z.ZodOptional ? node.unwrap() : node.innerType();
+        node = (node instanceof z.ZodOptional ? node.unwrap() : node.innerType()) as z.ZodTypeAny;
     }
     return node;
 }
@@ -328,9 +406,7 @@ function resolve(c: RawConfig): LabConfig {
         installPlanApproval: ops.installPlanApproval ?? "Automatic",
         source: ops.source ?? "redhat-operators",
         sourceNamespace: ops.sourceNamespace ?? "openshift-marketplace",
-        overrides: Object.fromEntries(
-            OPERATOR_KEYS.filter((k) => ops[k] !== undefined).map((k) => [k, ops[k] as Partial<OperatorSpec>]),
-        ),
+        overrides: Object.fromEntries(OPERATOR_KEYS.filter((k) => ops[k] !== undefined).map((k) => [k, ops[k] as Partial<OperatorSpec>])),
     };
 
     const ml = c.mtlsLab ?? {};
@@ -383,7 +459,11 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
         seen.add(stage);
     }
     if (platform === "kubernetes" && seen.has("operators")) {
-        reject(where, "operators", `no "operators" on platform "kubernetes" (OperatorHub is OpenShift's); remove it or set istio-lab:platform to "openshift"`);
+        reject(
+            where,
+            "operators",
+            `no "operators" on platform "kubernetes" (OperatorHub is OpenShift's); remove it or set istio-lab:platform to "openshift"`,
+        );
     }
     const needs: Array<[Stage, Stage]> = [
         ["gateway", "guestbook"],
@@ -392,7 +472,11 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
     ];
     for (const [stage, needed] of needs) {
         if (seen.has(stage) && !seen.has(needed)) {
-            reject(where, stage, `${show(stage)} together with ${show(needed)}, which it builds on; add ${show(needed)} or remove ${show(stage)}`);
+            reject(
+                where,
+                stage,
+                `${show(stage)} together with ${show(needed)}, which it builds on; add ${show(needed)} or remove ${show(stage)}`,
+            );
         }
     }
 }

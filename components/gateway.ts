@@ -99,11 +99,10 @@ export class Gateway extends pulumi.ComponentResource {
                 spec?.host ? `http://${spec.host}` : "http://<route host, assigned by OpenShift>",
             );
         } else {
-            const svc = k8s.core.v1.Service.get(
-                `${name}-ingress`,
-                pulumi.interpolate`${ingressNamespace}/${ingressService}`,
-                { parent: this, dependsOn: requires },
-            );
+            const svc = k8s.core.v1.Service.get(`${name}-ingress`, pulumi.interpolate`${ingressNamespace}/${ingressService}`, {
+                parent: this,
+                dependsOn: requires,
+            });
             this.url = svc.status.apply((status) => {
                 const ingress = status?.loadBalancer?.ingress?.[0];
                 const address = ingress?.ip ?? ingress?.hostname ?? "<pending load balancer address>";

@@ -127,12 +127,7 @@ export class Guestbook extends pulumi.ComponentResource {
                 },
                 workloadOpts,
             );
-        const service = (
-            logical: string,
-            objectName: string,
-            labels: Record<string, string>,
-            spec: k8s.types.input.core.v1.ServiceSpec,
-        ) =>
+        const service = (logical: string, objectName: string, labels: Record<string, string>, spec: k8s.types.input.core.v1.ServiceSpec) =>
             new k8s.core.v1.Service(
                 `${name}-${logical}`,
                 { metadata: { name: objectName, namespace: ns.metadata.name, labels: { ...LAB_LABELS, ...labels } }, spec },
@@ -142,21 +137,14 @@ export class Guestbook extends pulumi.ComponentResource {
         const redisPort = { name: "redis-server", containerPort: 6379 };
         for (const role of ["master", "slave"] as const) {
             const labels = { app: "redis", role };
-            deployment(
-                `redis-${role}`,
-                `redis-${role}`,
-                labels,
-                labels,
-                role === "master" ? 1 : (args.redisSlaveReplicas ?? 2),
-                {
-                    name: `redis-${role}`,
-                    image:
-                        role === "master"
-                            ? (args.redisMasterImage ?? "redis:3.2.9")
-                            : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
-                    ports: [redisPort],
-                },
-            );
+            deployment(`redis-${role}`, `redis-${role}`, labels, labels, role === "master" ? 1 : (args.redisSlaveReplicas ?? 2), {
+                name: `redis-${role}`,
+                image:
+                    role === "master"
+                        ? (args.redisMasterImage ?? "redis:3.2.9")
+                        : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
+                ports: [redisPort],
+            });
             // Istio picks a port's protocol from its name or appProtocol.
             service(`redis-${role}-service`, `redis-${role}`, labels, {
                 type: "ClusterIP",
@@ -174,11 +162,16 @@ export class Guestbook extends pulumi.ComponentResource {
                 resources: v.requests ? { requests: { ...v.requests } } : undefined,
             });
         }
-        const front = service("guestbook-service", "guestbook", { app: "guestbook" }, {
-            type: args.serviceType ?? "ClusterIP",
-            selector: { app: "guestbook" },
-            ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
-        });
+        const front = service(
+            "guestbook-service",
+            "guestbook",
+            { app: "guestbook" },
+            {
+                type: args.serviceType ?? "ClusterIP",
+                selector: { app: "guestbook" },
+                ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
+            },
+        );
 
         this.namespace = ns.metadata.name;
         this.versions = versions;

@@ -37,7 +37,10 @@ export const LAB_PLAIN_NAMESPACES: readonly string[] = ["legacy"];
 /** Checks the namespace lists; `where` names the argument or config key in messages. */
 export function checkMtlsNamespaces(sidecar: readonly string[], plain: readonly string[], where: string): void {
     const seen = new Set<string>();
-    for (const [key, list] of [["sidecarNamespaces", sidecar], ["plainNamespaces", plain]] as const) {
+    for (const [key, list] of [
+        ["sidecarNamespaces", sidecar],
+        ["plainNamespaces", plain],
+    ] as const) {
         list.forEach((ns, i) => {
             if (!isDns1123Label(ns)) {
                 reject(`${where}.${key}[${i}]`, ns, DNS1123_ALLOWED);

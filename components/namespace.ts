@@ -1,13 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    ISTIO_INJECTION_LABEL,
-    LAB_LABELS,
-    Platform,
-    SIDECAR_INJECT_ANNOTATION,
-    memberOfWait,
-    waitFor,
-} from "./lab";
+import { ISTIO_INJECTION_LABEL, LAB_LABELS, Platform, SIDECAR_INJECT_ANNOTATION, memberOfWait, waitFor } from "./lab";
 
 /** How a lab namespace takes part in the mesh. */
 export interface MeshNamespaceArgs {
@@ -28,15 +21,10 @@ export interface MeshNamespaceArgs {
  * label; on OpenShift, a wait until the member roll has taken the namespace in (so pods created
  * after it get their sidecar).
  */
-export function meshNamespace(
-    logicalName: string,
-    args: MeshNamespaceArgs,
-    opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Namespace {
+export function meshNamespace(logicalName: string, args: MeshNamespaceArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
     const injection: Record<string, string> =
         args.platform === "kubernetes" ? { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" } : {};
-    const annotations =
-        args.platform === "openshift" && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
+    const annotations = args.platform === "openshift" && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
     return new k8s.core.v1.Namespace(
         logicalName,
         {

@@ -165,7 +165,11 @@ export function planPeerAuth(
             reject(`${at}.portLevelMtls`, p.portLevelMtls, `no portLevelMtls for scope ${show(p.scope)} (use scope "port")`);
         }
         if (p.scope === "port" && ports === undefined) {
-            reject(`${at}.portLevelMtls`, p.portLevelMtls, `container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"`);
+            reject(
+                `${at}.portLevelMtls`,
+                p.portLevelMtls,
+                `container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"`,
+            );
         }
         for (const [port, entry] of Object.entries(ports ?? {})) {
             const n = Number(port);
@@ -217,7 +221,13 @@ function planDestinationRule(
     const mode = clientMode(p.mode);
     if (p.scope === "mesh") {
         // The OpenShift lab's mesh-wide rule; in the root namespace it applies to every namespace.
-        return { name: "destinationrule-mtls-istio-mutual", namespace: rootNamespace, host: "*.svc.cluster.local", mode, portLevelSettings: [] };
+        return {
+            name: "destinationrule-mtls-istio-mutual",
+            namespace: rootNamespace,
+            host: "*.svc.cluster.local",
+            mode,
+            portLevelSettings: [],
+        };
     }
     if (p.scope === "namespace") {
         return { name: `${name}-mtls`, namespace, host: `*.${namespace}.svc.cluster.local`, mode, portLevelSettings: [] };
@@ -233,7 +243,11 @@ function planDestinationRule(
     const service = candidates[0];
     const serviceName = service?.name ?? selector!.app;
     if (serviceName === undefined) {
-        reject(`${at}.selector`, selector, `labels of a Service's workloads the lab creates in ${show(namespace)}, or an "app" label naming the Service (or destinationRule: false)`);
+        reject(
+            `${at}.selector`,
+            selector,
+            `labels of a Service's workloads the lab creates in ${show(namespace)}, or an "app" label naming the Service (or destinationRule: false)`,
+        );
     }
     const portLevelSettings: Array<{ port: number; mode: ClientTlsMode }> = [];
     for (const [containerPort, portMode] of Object.entries(ports ?? {})) {

@@ -75,12 +75,12 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Checks an A/B rule; `where` names the argument or config key in messages. */
 export function checkAbTest(ab: AbTest, where: string): void {
     if (!HEADER_NAME.test(ab.header)) {
-        reject(`${where}.header`, ab.header, "a lower-case HTTP header name, e.g. \"user-agent\"");
+        reject(`${where}.header`, ab.header, 'a lower-case HTTP header name, e.g. "user-agent"');
     }
     try {
         new RegExp(ab.regex);
     } catch {
-        reject(`${where}.regex`, ab.regex, "a regular expression, e.g. \".*Firefox.*\"");
+        reject(`${where}.regex`, ab.regex, 'a regular expression, e.g. ".*Firefox.*"');
     }
 }
 
@@ -92,13 +92,16 @@ export function checkCircuitBreaker(cb: CircuitBreaker, subsets: readonly Subset
             reject(`${where}.${key}`, value, "an integer of 1 or more");
         }
     }
-    if (cb.maxEjectionPercent !== undefined && (!Number.isInteger(cb.maxEjectionPercent) || cb.maxEjectionPercent < 0 || cb.maxEjectionPercent > 100)) {
+    if (
+        cb.maxEjectionPercent !== undefined &&
+        (!Number.isInteger(cb.maxEjectionPercent) || cb.maxEjectionPercent < 0 || cb.maxEjectionPercent > 100)
+    ) {
         reject(`${where}.maxEjectionPercent`, cb.maxEjectionPercent, "an integer from 0 to 100");
     }
     for (const key of ["interval", "baseEjectionTime"] as const) {
         const value = cb[key];
         if (value !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/.test(value)) {
-            reject(`${where}.${key}`, value, "a duration such as \"1s\", \"500ms\" or \"3m\"");
+            reject(`${where}.${key}`, value, 'a duration such as "1s", "500ms" or "3m"');
         }
     }
     if (cb.subset !== undefined && !subsets.some((s) => s.name === cb.subset)) {

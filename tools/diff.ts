@@ -30,7 +30,7 @@ function changedPaths(a: unknown, b: unknown, path: string, out: string[]): void
     }
     const isObj = (v: unknown) => v !== null && typeof v === "object";
     if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
-        const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
         for (const k of [...keys].sort()) {
             const next = Array.isArray(a) ? `${path}[${k}]` : path ? `${path}.${k}` : k;
             changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], next, out);

@@ -58,25 +58,26 @@ function mocks(observed: RunOptions["observed"], inputsByKey: Map<string, Record
     return {
         newResource(args) {
             const key = `${args.type}::${args.name}`;
-            inputsByKey.set(key, args.inputs);
-            let state: Record<string, unknown> = { ...args.inputs };
+            const inputs = args.inputs as Record<string, unknown>;
+            inputsByKey.set(key, inputs);
+            let state: Record<string, unknown> = { ...inputs };
             if (args.id !== undefined && args.id !== "") {
                 state = { ...state, ...(observed?.[key] ?? {}) };
             } else if (args.type === "random:index/randomString:RandomString") {
-                state.result = stableRandom(args.name, Number(args.inputs.length ?? 8));
+                state.result = stableRandom(args.name, Number(inputs.length ?? 8));
             } else if (args.type === "kubernetes:helm.sh/v3:Release") {
                 state.status = {
-                    name: args.inputs.name,
-                    namespace: args.inputs.namespace,
-                    chart: args.inputs.chart,
-                    version: args.inputs.version,
+                    name: inputs.name,
+                    namespace: inputs.namespace,
+                    chart: inputs.chart,
+                    version: inputs.version,
                     status: "deployed",
                 };
             }
             return { id: args.id || `${args.name}-id`, state };
         },
         call(args) {
-            return args.inputs;
+            return args.inputs as Record<string, unknown>;
         },
     };
 }
@@ -96,7 +97,7 @@ function outputsIn(value: unknown, found: pulumi.Output<unknown>[] = [], seen = 
     }
     seen.add(value);
     if (pulumi.Output.isInstance(value)) {
-        found.push(value as pulumi.Output<unknown>);
+        found.push(value);
         return found;
     }
     if (pulumi.Resource.isInstance(value)) {
@@ -132,7 +133,7 @@ export async function record(
     pulumi.runtime.setAllConfig({ ...(options.config ?? {}) });
 
     const captured: Captured[] = [];
-    const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    const outputs = await pulumi.runtime.runInPulumiStack(() => {
         pulumi.runtime.registerStackTransformation((args) => {
             captured.push({
                 resource: args.resource,
@@ -143,7 +144,7 @@ export async function record(
             });
             return undefined;
         });
-        return build();
+        return Promise.resolve(build());
     });
 
     const keyOf = new Map<pulumi.Resource, string>();
@@ -160,7 +161,7 @@ export async function record(
         const implicit = (await Promise.all(outputsIn(c.props).map(resourcesOf))).flat();
         const deps = new Set<string>();
         for (const r of [...(Array.isArray(explicit) ? explicit : [explicit]), ...implicit]) {
-            const depKey = keyOf.get(r as pulumi.Resource);
+            const depKey = keyOf.get(r);
             if (depKey && depKey !== key) {
                 deps.add(depKey);
             }

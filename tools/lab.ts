@@ -66,7 +66,11 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     }
     const [command, ...rest] = args.positionals;
     if (!COMMANDS.includes(command as (typeof COMMANDS)[number]) || rest.length > 0) {
-        return { stdout: "", stderr: `${command === undefined ? "no command" : `unknown command ${JSON.stringify([command, ...rest].join(" "))}`}\n${USAGE}\n`, code: 2 };
+        return {
+            stdout: "",
+            stderr: `${command === undefined ? "no command" : `unknown command ${JSON.stringify([command, ...rest].join(" "))}`}\n${USAGE}\n`,
+            code: 2,
+        };
     }
     if (args.values.stack !== undefined && args.values.config !== undefined) {
         return { stdout: "", stderr: `--stack and --config are not allowed together; give one\n${USAGE}\n`, code: 2 };

@@ -52,7 +52,6 @@ export interface Mesh {
     readonly rules: Rule[];
 }
 
-
 /** Reads the mesh's workloads, services and policies from rendered objects. */
 export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
     const nsLabels = new Map<string, Labels>();
@@ -82,7 +81,10 @@ export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
                     namespace: ns,
                     name: m.name,
                     selector: (s.selector as Labels) ?? {},
-                    ports: ((s.ports as Array<{ port: number; targetPort?: number | string }>) ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort ?? p.port })),
+                    ports: ((s.ports as Array<{ port: number; targetPort?: number | string }>) ?? []).map((p) => ({
+                        port: p.port,
+                        targetPort: p.targetPort ?? p.port,
+                    })),
                 });
                 break;
             case "PeerAuthentication": {
@@ -96,12 +98,17 @@ export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
                 break;
             }
             case "DestinationRule": {
-                const tp = (s.trafficPolicy ?? {}) as { tls?: { mode?: string }; portLevelSettings?: Array<{ port: { number: number }; tls?: { mode?: string } }> };
+                const tp = (s.trafficPolicy ?? {}) as {
+                    tls?: { mode?: string };
+                    portLevelSettings?: Array<{ port: { number: number }; tls?: { mode?: string } }>;
+                };
                 rules.push({
                     namespace: ns,
                     host: s.host as string,
                     mode: tp.tls?.mode,
-                    ports: Object.fromEntries((tp.portLevelSettings ?? []).filter((p) => p.tls?.mode).map((p) => [p.port.number, p.tls!.mode!])),
+                    ports: Object.fromEntries(
+                        (tp.portLevelSettings ?? []).filter((p) => p.tls?.mode).map((p) => [p.port.number, p.tls!.mode!]),
+                    ),
                 });
                 break;
             }
@@ -199,12 +206,20 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
         const versions = mesh.workloads.filter((w) => w.namespace === svc.namespace && matches(svc.selector, w.labels));
         for (const version of versions) {
-            results.push({ from: `${gateway.name}.${root}`, to: `${version.name}.${svc.namespace}`, ...call(mesh, gateway, svc, 80, version) });
+            results.push({
+                from: `${gateway.name}.${root}`,
+                to: `${version.name}.${svc.namespace}`,
+                ...call(mesh, gateway, svc, 80, version),
+            });
         }
         const front = versions[0];
         for (const redis of mesh.services.filter((s) => s.namespace === svc.namespace && s.name.startsWith("redis-"))) {
             if (front) {
-                results.push({ from: `guestbook.${svc.namespace}`, to: `${redis.name}.${svc.namespace}`, ...call(mesh, front, redis, redis.ports[0].port) });
+                results.push({
+                    from: `guestbook.${svc.namespace}`,
+                    to: `${redis.name}.${svc.namespace}`,
+                    ...call(mesh, front, redis, redis.ports[0].port),
+                });
             }
         }
     }

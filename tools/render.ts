@@ -33,8 +33,16 @@ function redact(manifest: Record<string, unknown>): Record<string, unknown> {
 
 function manifestOf(r: LabResource): Record<string, unknown> {
     if (r.type === "kubernetes:helm.sh/v3:Release") {
-        const { name, chart, version, namespace, repositoryOpts, values } = r.inputs as Record<string, unknown>;
-        return { apiVersion: "helm.sh/v3", kind: "Release", metadata: { name, namespace }, chart, version, repositoryOpts, values: values ?? {} };
+        const { name, chart, version, namespace, repositoryOpts, values } = r.inputs;
+        return {
+            apiVersion: "helm.sh/v3",
+            kind: "Release",
+            metadata: { name, namespace },
+            chart,
+            version,
+            repositoryOpts,
+            values: values ?? {},
+        };
     }
     return redact(r.inputs);
 }
@@ -74,7 +82,12 @@ export function applyOrder(resources: readonly LabResource[]): LabResource[] {
     while (order.length < applied.length) {
         const next = applied.find((r) => !done.has(r.key) && [...needs.get(r.key)!].every((d) => done.has(d)));
         if (!next) {
-            throw new Error(`dependency cycle among ${applied.filter((r) => !done.has(r.key)).map((r) => r.name).join(", ")}`);
+            throw new Error(
+                `dependency cycle among ${applied
+                    .filter((r) => !done.has(r.key))
+                    .map((r) => r.name)
+                    .join(", ")}`,
+            );
         }
         done.add(next.key);
         order.push(next);
@@ -100,7 +113,12 @@ export function objectId(o: RenderedObject): string {
 }
 
 /** A rendered object's metadata. */
-export function metaOf(o: RenderedObject): { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } {
+export function metaOf(o: RenderedObject): {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+} {
     return (o.manifest.metadata ?? {}) as ReturnType<typeof metaOf>;
 }
 

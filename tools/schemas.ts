@@ -95,6 +95,7 @@ function modelFor(apiVersion: string, kind: string): (new (data: unknown) => { v
         : [group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`];
     for (const id of candidates) {
         try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- models load lazily, only when validating
             return (require(id) as Record<string, new (data: unknown) => { validate(): void }>)[kind];
         } catch {
             // not a published kind
@@ -123,7 +124,10 @@ export function schemaProblems(objects: readonly RenderedObject[]): Problem[] {
             new Model(o.manifest).validate();
         } catch (e) {
             const errors = ((e as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map((err) => ({
-                field: err.instancePath.replace(/^\//, "").replace(/\/(\d+)(?=\/|$)/g, "[$1]").replace(/\//g, "."),
+                field: err.instancePath
+                    .replace(/^\//, "")
+                    .replace(/\/(\d+)(?=\/|$)/g, "[$1]")
+                    .replace(/\//g, "."),
                 message: err.message ?? "is not valid",
             }));
             const code = apiVersion.includes("istio.io") ? "IST0106" : "-";

@@ -23,16 +23,21 @@ function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: strin
         .filter((o) => o.manifest.kind === "Deployment")
         .map((o) => ({
             namespace: meta(o).namespace ?? "",
-            labels: ((specOf(o).template as { metadata?: { labels?: Labels } }).metadata?.labels ?? {}) as Labels,
+            labels: (specOf(o).template as { metadata?: { labels?: Labels } }).metadata?.labels ?? {},
         }));
-    const controlPlane = objects.some((o) => o.manifest.kind === "ServiceMeshControlPlane" || (o.manifest.kind === "Release" && (o.manifest as { chart?: string }).chart === "gateway"));
+    const controlPlane = objects.some(
+        (o) =>
+            o.manifest.kind === "ServiceMeshControlPlane" ||
+            (o.manifest.kind === "Release" && (o.manifest as { chart?: string }).chart === "gateway"),
+    );
     return controlPlane ? [...pods, { namespace: "*", labels: { istio: "ingressgateway", app: "istio-ingressgateway" } }] : pods;
 }
 
 /** Mesh checks over the rendered objects. */
 export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
     const problems: Problem[] = [];
-    const add = (o: RenderedObject, field: string, code: string, reason: string) => problems.push({ object: objectId(o), field, code, reason });
+    const add = (o: RenderedObject, field: string, code: string, reason: string) =>
+        problems.push({ object: objectId(o), field, code, reason });
     const pods = podLabels(objects);
     const gateways = new Set(objects.filter((o) => o.manifest.kind === "Gateway").map((o) => `${meta(o).namespace}/${meta(o).name}`));
     const rules = objects.filter((o) => o.manifest.kind === "DestinationRule");
@@ -49,32 +54,46 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
                         add(o, `spec.gateways[${i}]`, "IST0101", `Referenced gateway not found: "${g}"`);
                     }
                 });
-                ((s.http as Array<{ route: Array<{ destination: { host: string; subset?: string }; weight?: number }> }>) ?? []).forEach((h, i) => {
-                    const weights = h.route.map((r) => r.weight);
-                    if (h.route.length > 1 || weights.some((w) => w !== undefined)) {
-                        const sum = weights.reduce<number>((a, w) => a + (w ?? 0), 0);
-                        if (sum !== 100) {
-                            add(o, `spec.http[${i}].route`, "-", `weights sum to ${sum}, not 100`);
+                ((s.http as Array<{ route: Array<{ destination: { host: string; subset?: string }; weight?: number }> }>) ?? []).forEach(
+                    (h, i) => {
+                        const weights = h.route.map((r) => r.weight);
+                        if (h.route.length > 1 || weights.some((w) => w !== undefined)) {
+                            const sum = weights.reduce<number>((a, w) => a + (w ?? 0), 0);
+                            if (sum !== 100) {
+                                add(o, `spec.http[${i}].route`, "-", `weights sum to ${sum}, not 100`);
+                            }
                         }
-                    }
-                    h.route.forEach((r, j) => {
-                        if (r.destination.subset === undefined) {
-                            return;
-                        }
-                        const host = r.destination.host;
-                        const rule = rules.find((d) => (specOf(d).host as string) === host && (meta(d).namespace ?? "") === ns);
-                        const subsets = ((rule ? specOf(rule).subsets : undefined) as Array<{ name: string }> | undefined) ?? [];
-                        if (!subsets.some((x) => x.name === r.destination.subset)) {
-                            add(o, `spec.http[${i}].route[${j}].destination.subset`, "IST0101", `Referenced host+subset in destinationrule not found: "${host}+${r.destination.subset}"`);
-                        }
-                    });
-                });
+                        h.route.forEach((r, j) => {
+                            if (r.destination.subset === undefined) {
+                                return;
+                            }
+                            const host = r.destination.host;
+                            const rule = rules.find((d) => (specOf(d).host as string) === host && (meta(d).namespace ?? "") === ns);
+                            const subsets = ((rule ? specOf(rule).subsets : undefined) as Array<{ name: string }> | undefined) ?? [];
+                            if (!subsets.some((x) => x.name === r.destination.subset)) {
+                                add(
+                                    o,
+                                    `spec.http[${i}].route[${j}].destination.subset`,
+                                    "IST0101",
+                                    `Referenced host+subset in destinationrule not found: "${host}+${r.destination.subset}"`,
+                                );
+                            }
+                        });
+                    },
+                );
                 break;
             }
             case "Gateway": {
                 const selector = (s.selector as Labels) ?? {};
                 if (!pods.some((p) => matches(selector, p.labels))) {
-                    add(o, "spec.selector", "IST0101", `Referenced selector not found: "${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")}"`);
+                    add(
+                        o,
+                        "spec.selector",
+                        "IST0101",
+                        `Referenced selector not found: "${Object.entries(selector)
+                            .map(([k, v]) => `${k}=${v}`)
+                            .join(",")}"`,
+                    );
                 }
                 break;
             }
@@ -91,7 +110,12 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
                     add(o, "spec.selector.matchLabels", "-", `selects no workload the lab creates in "${ns}"`);
                 }
                 if (s.portLevelMtls !== undefined && !selector) {
-                    add(o, "spec.portLevelMtls", "-", "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies");
+                    add(
+                        o,
+                        "spec.portLevelMtls",
+                        "-",
+                        "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies",
+                    );
                 }
                 break;
             }
@@ -140,10 +164,16 @@ export function orderingProblems(resources: readonly LabResource[], objects: rea
                 }
             };
             visit(r.key);
-            const under = (key: string, ancestor: string): boolean => key === ancestor || (!!byKey.get(key)?.parent && under(byKey.get(key)!.parent!, ancestor));
+            const under = (key: string, ancestor: string): boolean =>
+                key === ancestor || (!!byKey.get(key)?.parent && under(byKey.get(key)!.parent!, ancestor));
             const ok = installers.some((inst) => [...waits].some((w) => under(inst, w)));
             if (!ok) {
-                problems.push({ object: objectId(objects[i]), field: "dependsOn", code: "-", reason: `created without waiting for ${installers.map((k) => byKey.get(k)!.name).join(" or ")}, which installs its definition` });
+                problems.push({
+                    object: objectId(objects[i]),
+                    field: "dependsOn",
+                    code: "-",
+                    reason: `created without waiting for ${installers.map((k) => byKey.get(k)!.name).join(" or ")}, which installs its definition`,
+                });
             }
         }
     });

@@ -84,7 +84,13 @@ describe("PeerAuth", () => {
     it("precedence: namespace STRICT plus a named workload DISABLE with its DISABLE rule (step 13)", async () => {
         const r = await build([
             { mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" },
-            { mode: "DISABLE", scope: "workload", namespace: "foo", selector: { app: "httpbin" }, name: "workload-peer-auth-policy-httpbin-foo" },
+            {
+                mode: "DISABLE",
+                scope: "workload",
+                namespace: "foo",
+                selector: { app: "httpbin" },
+                name: "workload-peer-auth-policy-httpbin-foo",
+            },
         ]);
         expect(r.objects).to.deep.equal([
             "PeerAuthentication foo/namespace-peer-auth-policy-foo",
@@ -95,25 +101,71 @@ describe("PeerAuth", () => {
     });
 
     it("workload scope with destinationRule: false creates the policy alone", async () => {
-        const r = await build([{ mode: "PERMISSIVE", scope: "workload", namespace: "foo", selector: { app: "httpbin" }, destinationRule: false }]);
+        const r = await build([
+            { mode: "PERMISSIVE", scope: "workload", namespace: "foo", selector: { app: "httpbin" }, destinationRule: false },
+        ]);
         expect(r.objects).to.deep.equal(["PeerAuthentication foo/workload-httpbin-policy"]);
     });
 
     const bad: Array<[string, PeerAuthPolicy, string]> = [
-        ["mode STRICTT", { mode: "STRICTT" as "STRICT", scope: "mesh" }, 'PeerAuth args.policies[0].mode: "STRICTT" is not allowed; expected one of STRICT, PERMISSIVE, DISABLE, UNSET'],
-        ["workload without selector", { mode: "STRICT", scope: "workload", namespace: "bar" }, 'PeerAuth args.policies[0].selector: nothing is not allowed; expected workload labels, e.g. {"app": "httpbin"}, for scope "workload"'],
-        ["port without portLevelMtls", { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" } }, 'PeerAuth args.policies[0].portLevelMtls: nothing is not allowed; expected container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"'],
-        ["portLevelMtls on workload scope", { mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } }, 'PeerAuth args.policies[0].portLevelMtls: {"80":{"mode":"DISABLE"}} is not allowed; expected no portLevelMtls for scope "workload" (use scope "port")'],
-        ["a port no Service forwards to", { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "8080": { mode: "DISABLE" } } }, 'PeerAuth args.policies[0].portLevelMtls: "8080" is not allowed; expected a container port that a Service of the lab forwards to in "bar" (Istio ignores ports no Service is bound to), or destinationRule: false'],
-        ["namespace scope without namespace", { mode: "STRICT", scope: "namespace" }, 'PeerAuth args.policies[0].namespace: nothing is not allowed; expected a namespace for scope "namespace"'],
-        ["mesh scope outside the root namespace", { mode: "STRICT", scope: "mesh", namespace: "foo" }, 'PeerAuth args.policies[0].namespace: "foo" is not allowed; expected the root namespace "istio-system" (or nothing) for scope "mesh"'],
-        ["a selector on mesh scope", { mode: "STRICT", scope: "mesh", selector: { app: "x" } }, 'PeerAuth args.policies[0].selector: {"app":"x"} is not allowed; expected no selector for scope "mesh" (use scope "workload")'],
+        [
+            "mode STRICTT",
+            { mode: "STRICTT" as "STRICT", scope: "mesh" },
+            'PeerAuth args.policies[0].mode: "STRICTT" is not allowed; expected one of STRICT, PERMISSIVE, DISABLE, UNSET',
+        ],
+        [
+            "workload without selector",
+            { mode: "STRICT", scope: "workload", namespace: "bar" },
+            'PeerAuth args.policies[0].selector: nothing is not allowed; expected workload labels, e.g. {"app": "httpbin"}, for scope "workload"',
+        ],
+        [
+            "port without portLevelMtls",
+            { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" } },
+            'PeerAuth args.policies[0].portLevelMtls: nothing is not allowed; expected container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"',
+        ],
+        [
+            "portLevelMtls on workload scope",
+            {
+                mode: "STRICT",
+                scope: "workload",
+                namespace: "bar",
+                selector: { app: "httpbin" },
+                portLevelMtls: { "80": { mode: "DISABLE" } },
+            },
+            'PeerAuth args.policies[0].portLevelMtls: {"80":{"mode":"DISABLE"}} is not allowed; expected no portLevelMtls for scope "workload" (use scope "port")',
+        ],
+        [
+            "a port no Service forwards to",
+            {
+                mode: "STRICT",
+                scope: "port",
+                namespace: "bar",
+                selector: { app: "httpbin" },
+                portLevelMtls: { "8080": { mode: "DISABLE" } },
+            },
+            'PeerAuth args.policies[0].portLevelMtls: "8080" is not allowed; expected a container port that a Service of the lab forwards to in "bar" (Istio ignores ports no Service is bound to), or destinationRule: false',
+        ],
+        [
+            "namespace scope without namespace",
+            { mode: "STRICT", scope: "namespace" },
+            'PeerAuth args.policies[0].namespace: nothing is not allowed; expected a namespace for scope "namespace"',
+        ],
+        [
+            "mesh scope outside the root namespace",
+            { mode: "STRICT", scope: "mesh", namespace: "foo" },
+            'PeerAuth args.policies[0].namespace: "foo" is not allowed; expected the root namespace "istio-system" (or nothing) for scope "mesh"',
+        ],
+        [
+            "a selector on mesh scope",
+            { mode: "STRICT", scope: "mesh", selector: { app: "x" } },
+            'PeerAuth args.policies[0].selector: {"app":"x"} is not allowed; expected no selector for scope "mesh" (use scope "workload")',
+        ],
     ];
     for (const [what, policy, message] of bad) {
         it(`rejects ${what} before creating anything`, () => rejects(() => new PeerAuth("p", { policies: [policy], services }), message));
     }
 
-    it("rejects two namespace-wide policies in one namespace", async () => {
+    it("rejects two namespace-wide policies in one namespace", () => {
         expect(
             () =>
                 new PeerAuth("p", {
@@ -122,6 +174,8 @@ describe("PeerAuth", () => {
                         { mode: "DISABLE", scope: "namespace", namespace: "foo", name: "other" },
                     ],
                 }),
-        ).to.throw('PeerAuth args.policies[1].scope: "namespace" is not allowed; expected one policy without a selector per namespace (PeerAuth args.policies[0] is the one for "foo")');
+        ).to.throw(
+            'PeerAuth args.policies[1].scope: "namespace" is not allowed; expected one policy without a selector per namespace (PeerAuth args.policies[0] is the one for "foo")',
+        );
     });
 });

@@ -13,7 +13,11 @@ describe("OperatorStack", () => {
         const { resources } = await record(
             () => new OperatorStack("ops", { overrides: { elasticsearch: { channel: "stable-5.2" } }, installPlanApproval: "Manual" }),
         );
-        expect(spec(named(resources, "ops-elasticsearch"))).to.deep.include({ channel: "stable-5.2", installPlanApproval: "Manual", name: "elasticsearch-operator" });
+        expect(spec(named(resources, "ops-elasticsearch"))).to.deep.include({
+            channel: "stable-5.2",
+            installPlanApproval: "Manual",
+            name: "elasticsearch-operator",
+        });
         expect(resources.filter((r) => r.type === "istio-lab:operators:OperatorStack").length).to.equal(1);
     });
 
@@ -28,7 +32,10 @@ describe("OperatorStack", () => {
     });
 
     it("rejects an unknown approval", () =>
-        rejects(() => new OperatorStack("ops", { installPlanApproval: "Sometimes" as "Manual" }), 'OperatorStack args.installPlanApproval: "Sometimes" is not allowed; expected Automatic or Manual'));
+        rejects(
+            () => new OperatorStack("ops", { installPlanApproval: "Sometimes" as "Manual" }),
+            'OperatorStack args.installPlanApproval: "Sometimes" is not allowed; expected Automatic or Manual',
+        ));
 });
 
 describe("ControlPlane", () => {
@@ -40,17 +47,29 @@ describe("ControlPlane", () => {
 
     it("pins every chart to the given Istio version", async () => {
         const { resources } = await record(() => new ControlPlane("cp", { platform: "kubernetes", istioVersion: "1.26.0" }));
-        expect(resources.filter((r) => r.type.endsWith("Release")).map((r) => r.inputs.version)).to.deep.equal(["1.26.0", "1.26.0", "1.26.0"]);
+        expect(resources.filter((r) => r.type.endsWith("Release")).map((r) => r.inputs.version)).to.deep.equal([
+            "1.26.0",
+            "1.26.0",
+            "1.26.0",
+        ]);
     });
 
     it("rejects a namespace that is not DNS-1123", () =>
-        rejects(() => new ControlPlane("cp", { platform: "kubernetes", namespace: "Istio" }), "ControlPlane args.namespace: \"Istio\" is not allowed; expected a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)"));
+        rejects(
+            () => new ControlPlane("cp", { platform: "kubernetes", namespace: "Istio" }),
+            "ControlPlane args.namespace: \"Istio\" is not allowed; expected a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)",
+        ));
 });
 
 describe("Guestbook", () => {
     it("deploys the configured versions", async () => {
         const { resources } = await record(
-            () => new Guestbook("gb", { platform: "kubernetes", versions: [{ name: "blue", image: "example/guestbook:1", replicas: 1, version: "b" }], serviceType: "LoadBalancer" }),
+            () =>
+                new Guestbook("gb", {
+                    platform: "kubernetes",
+                    versions: [{ name: "blue", image: "example/guestbook:1", replicas: 1, version: "b" }],
+                    serviceType: "LoadBalancer",
+                }),
         );
         expect(objects(resources).filter((o) => o.startsWith("Deployment"))).to.deep.equal([
             "Deployment guestbook/redis-master",
@@ -62,26 +81,41 @@ describe("Guestbook", () => {
 
     it("rejects two versions with one name", () =>
         rejects(
-            () => new Guestbook("gb", { platform: "kubernetes", versions: [{ name: "v1", image: "a", replicas: 1, version: "1" }, { name: "v1", image: "b", replicas: 1, version: "2" }] }),
+            () =>
+                new Guestbook("gb", {
+                    platform: "kubernetes",
+                    versions: [
+                        { name: "v1", image: "a", replicas: 1, version: "1" },
+                        { name: "v1", image: "b", replicas: 1, version: "2" },
+                    ],
+                }),
             'Guestbook args.versions[1].name: "v1" is not allowed; expected a name no other version has',
         ));
 });
 
 describe("Gateway", () => {
     it("serves the configured port and hosts", async () => {
-        const { resources } = await record(() => new Gateway("gw", { platform: "kubernetes", namespace: "guestbook", port: 8080, hosts: ["guestbook.example.com"] }));
+        const { resources } = await record(
+            () => new Gateway("gw", { platform: "kubernetes", namespace: "guestbook", port: 8080, hosts: ["guestbook.example.com"] }),
+        );
         expect(spec(named(resources, "gw-gateway"))).to.deep.equal({
             selector: { istio: "ingressgateway" },
             servers: [{ port: { number: 8080, name: "http", protocol: "HTTP" }, hosts: ["guestbook.example.com"] }],
         });
     });
 
-    it("rejects port 0", () => rejects(() => new Gateway("gw", { platform: "kubernetes", namespace: "g", port: 0 }), "Gateway args.port: 0 is not allowed; expected an integer from 1 to 65535"));
+    it("rejects port 0", () =>
+        rejects(
+            () => new Gateway("gw", { platform: "kubernetes", namespace: "g", port: 0 }),
+            "Gateway args.port: 0 is not allowed; expected an integer from 1 to 65535",
+        ));
 });
 
 describe("MtlsLab", () => {
     it("creates the workloads in the given namespaces", async () => {
-        const { resources } = await record(() => new MtlsLab("m", { platform: "kubernetes", sidecarNamespaces: ["a"], plainNamespaces: [] }));
+        const { resources } = await record(
+            () => new MtlsLab("m", { platform: "kubernetes", sidecarNamespaces: ["a"], plainNamespaces: [] }),
+        );
         expect(objects(resources)).to.deep.equal([
             "Namespace a",
             "ServiceAccount a/httpbin",
@@ -94,5 +128,8 @@ describe("MtlsLab", () => {
     });
 
     it("rejects a namespace listed twice", () =>
-        rejects(() => new MtlsLab("m", { platform: "kubernetes", sidecarNamespaces: ["foo"], plainNamespaces: ["foo"] }), 'MtlsLab args.plainNamespaces[0]: "foo" is not allowed; expected a namespace not listed before ("foo" is)'));
+        rejects(
+            () => new MtlsLab("m", { platform: "kubernetes", sidecarNamespaces: ["foo"], plainNamespaces: ["foo"] }),
+            'MtlsLab args.plainNamespaces[0]: "foo" is not allowed; expected a namespace not listed before ("foo" is)',
+        ));
 });

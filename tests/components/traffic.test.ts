@@ -13,8 +13,28 @@ describe("TrafficPolicy", () => {
     describe("canary weight table", () => {
         const table: Array<[number, unknown]> = [
             [0, [{ route: [{ destination: to("v1") }] }]],
-            [20, [{ route: [{ destination: to("v1"), weight: 80 }, { destination: to("v2"), weight: 20 }] }]],
-            [50, [{ route: [{ destination: to("v1"), weight: 50 }, { destination: to("v2"), weight: 50 }] }]],
+            [
+                20,
+                [
+                    {
+                        route: [
+                            { destination: to("v1"), weight: 80 },
+                            { destination: to("v2"), weight: 20 },
+                        ],
+                    },
+                ],
+            ],
+            [
+                50,
+                [
+                    {
+                        route: [
+                            { destination: to("v1"), weight: 50 },
+                            { destination: to("v2"), weight: 50 },
+                        ],
+                    },
+                ],
+            ],
             [100, [{ route: [{ destination: to("v2") }] }]],
         ];
         for (const [weight, http] of table) {
@@ -93,11 +113,31 @@ describe("TrafficPolicy", () => {
     });
 
     const bad: Array<[string, () => unknown, string]> = [
-        ["weight 150", () => new TrafficPolicy("t", { namespace: "g", subsets, canaryWeight: 150 }), "TrafficPolicy args.canaryWeight: 150 is not allowed; expected an integer from 0 to 100"],
-        ["weight 20.5", () => new TrafficPolicy("t", { namespace: "g", subsets, canaryWeight: 20.5 }), "TrafficPolicy args.canaryWeight: 20.5 is not allowed; expected an integer from 0 to 100"],
-        ["no subsets", () => new TrafficPolicy("t", { namespace: "g", subsets: [] }), "TrafficPolicy args.subsets: [] is not allowed; expected at least one subset"],
-        ["unknown breaker subset", () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { subset: "v9" } }), 'TrafficPolicy args.circuitBreaker.subset: "v9" is not allowed; expected one of the subsets "v1", "v2"'],
-        ["bad interval", () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { interval: "soon" } }), 'TrafficPolicy args.circuitBreaker.interval: "soon" is not allowed; expected a duration such as "1s", "500ms" or "3m"'],
+        [
+            "weight 150",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, canaryWeight: 150 }),
+            "TrafficPolicy args.canaryWeight: 150 is not allowed; expected an integer from 0 to 100",
+        ],
+        [
+            "weight 20.5",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, canaryWeight: 20.5 }),
+            "TrafficPolicy args.canaryWeight: 20.5 is not allowed; expected an integer from 0 to 100",
+        ],
+        [
+            "no subsets",
+            () => new TrafficPolicy("t", { namespace: "g", subsets: [] }),
+            "TrafficPolicy args.subsets: [] is not allowed; expected at least one subset",
+        ],
+        [
+            "unknown breaker subset",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { subset: "v9" } }),
+            'TrafficPolicy args.circuitBreaker.subset: "v9" is not allowed; expected one of the subsets "v1", "v2"',
+        ],
+        [
+            "bad interval",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { interval: "soon" } }),
+            'TrafficPolicy args.circuitBreaker.interval: "soon" is not allowed; expected a duration such as "1s", "500ms" or "3m"',
+        ],
     ];
     for (const [what, build, message] of bad) {
         it(`rejects ${what} before creating anything`, () => rejects(build, message));

@@ -21,7 +21,10 @@ const UPSTREAM_ISTIO = [
 ];
 const ROUTING = ["DestinationRule guestbook/destination-rule-guestbook", "VirtualService guestbook/virtual-service-guestbook"];
 
-function template(r: LabResource): { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: Array<Record<string, unknown>> } } {
+function template(r: LabResource): {
+    metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+    spec: { containers: Array<Record<string, unknown>> };
+} {
     return (spec(r) as { template: ReturnType<typeof template> }).template;
 }
 
@@ -33,7 +36,12 @@ describe("recipes", () => {
         });
 
         it("creates exactly the lab's objects, in order", () => {
-            expect(objects(run.resources)).to.deep.equal([...UPSTREAM_ISTIO, ...GUESTBOOK_APP, ...ROUTING, "PeerAuthentication istio-system/default"]);
+            expect(objects(run.resources)).to.deep.equal([
+                ...UPSTREAM_ISTIO,
+                ...GUESTBOOK_APP,
+                ...ROUTING,
+                "PeerAuthentication istio-system/default",
+            ]);
         });
 
         it("installs upstream Istio from its charts, one pinned version, in order", () => {
@@ -43,7 +51,11 @@ describe("recipes", () => {
                 ["istiod", "istiod", "1.27.3", "istio-system"],
                 ["istio-ingressgateway", "gateway", "1.27.3", "istio-system"],
             ]);
-            expect(releases.every((r) => (r.inputs.repositoryOpts as { repo: string }).repo === "https://istio-release.storage.googleapis.com/charts")).to.equal(true);
+            expect(
+                releases.every(
+                    (r) => (r.inputs.repositoryOpts as { repo: string }).repo === "https://istio-release.storage.googleapis.com/charts",
+                ),
+            ).to.equal(true);
             expect(dependsOn(run.resources, "control-plane-istiod", "control-plane-istio-base")).to.equal(true);
             expect(dependsOn(run.resources, "control-plane-istio-ingressgateway", "control-plane-istiod")).to.equal(true);
         });
@@ -64,17 +76,26 @@ describe("recipes", () => {
             const v2 = named(run.resources, "guestbook-guestbook-v2");
             expect(spec(v1).replicas).to.equal(3);
             expect(spec(v1).selector).to.deep.equal({ matchLabels: { app: "guestbook", version: "1.0" } });
-            expect(template(v1).spec.containers).to.deep.equal([{ name: "guestbook", image: "ibmcom/guestbook:v1", ports: [{ name: "http", containerPort: 3000 }] }]);
+            expect(template(v1).spec.containers).to.deep.equal([
+                { name: "guestbook", image: "ibmcom/guestbook:v1", ports: [{ name: "http", containerPort: 3000 }] },
+            ]);
             expect(template(v2).metadata.labels).to.deep.equal({ app: "guestbook", version: "2.0" });
             expect(template(v2).spec.containers).to.deep.equal([
-                { name: "guestbook", image: "ibmcom/guestbook:v2", ports: [{ name: "http", containerPort: 3000 }], resources: { requests: { cpu: "100m", memory: "100Mi" } } },
+                {
+                    name: "guestbook",
+                    image: "ibmcom/guestbook:v2",
+                    ports: [{ name: "http", containerPort: 3000 }],
+                    resources: { requests: { cpu: "100m", memory: "100Mi" } },
+                },
             ]);
             expect(spec(named(run.resources, "guestbook-guestbook-service"))).to.deep.equal({
                 type: "ClusterIP",
                 selector: { app: "guestbook" },
                 ports: [{ name: "http", port: 80, targetPort: 3000 }],
             });
-            expect(spec(named(run.resources, "guestbook-redis-master-service")).ports).to.deep.equal([{ name: "tcp-redis", port: 6379, targetPort: "redis-server" }]);
+            expect(spec(named(run.resources, "guestbook-redis-master-service")).ports).to.deep.equal([
+                { name: "tcp-redis", port: 6379, targetPort: "redis-server" },
+            ]);
             expect(template(named(run.resources, "guestbook-redis-slave")).spec.containers).to.deep.equal([
                 { name: "redis-slave", image: "ibmcom/guestbook-redis-slave:v2", ports: [{ name: "redis-server", containerPort: 6379 }] },
             ]);
@@ -90,7 +111,13 @@ describe("recipes", () => {
         });
 
         it("orders Istio objects after the control plane and routes after their gateway and rule", () => {
-            for (const name of ["gateway-gateway", "traffic-destination-rule", "traffic-virtual-service", "peer-auth-istio-system-default", "guestbook-guestbook-v1"]) {
+            for (const name of [
+                "gateway-gateway",
+                "traffic-destination-rule",
+                "traffic-virtual-service",
+                "peer-auth-istio-system-default",
+                "guestbook-guestbook-v1",
+            ]) {
                 expect(dependsOn(run.resources, name, "control-plane-istiod"), name).to.equal(true);
             }
             expect(dependsOn(run.resources, "traffic-virtual-service", "gateway-gateway")).to.equal(true);
@@ -111,7 +138,9 @@ describe("recipes", () => {
         });
 
         it("reports the load balancer address as the lab URL once it has one", async () => {
-            const observed = { "kubernetes:core/v1:Service::gateway-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } } } };
+            const observed = {
+                "kubernetes:core/v1:Service::gateway-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } } },
+            };
             const withLb = await runLab(stackConfig("dev"), { observed });
             expect(withLb.outputs.labUrl).to.equal("http://192.0.2.7");
         });
@@ -186,10 +215,16 @@ describe("recipes", () => {
             expect(dependsOn(run.resources, "operators-jaeger", "operators-elasticsearch")).to.equal(true);
             expect(dependsOn(run.resources, "operators-kiali", "operators-jaeger")).to.equal(true);
             expect(dependsOn(run.resources, "operators-serviceMesh", "operators-kiali")).to.equal(true);
-            expect(dependsOn(run.resources, "operators-elasticsearch", "operators-openshift-operators-redhat-operatorgroup")).to.equal(true);
+            expect(dependsOn(run.resources, "operators-elasticsearch", "operators-openshift-operators-redhat-operatorgroup")).to.equal(
+                true,
+            );
             const ns = named(run.resources, "operators-openshift-operators-redhat").inputs.metadata;
             expect(ns).to.deep.include({
-                labels: { "app.kubernetes.io/part-of": "istio-lab", "app.kubernetes.io/managed-by": "pulumi", "openshift.io/cluster-monitoring": "true" },
+                labels: {
+                    "app.kubernetes.io/part-of": "istio-lab",
+                    "app.kubernetes.io/managed-by": "pulumi",
+                    "openshift.io/cluster-monitoring": "true",
+                },
                 annotations: { "openshift.io/node-selector": "" },
             });
             expect(spec(named(run.resources, "operators-openshift-operators-redhat-operatorgroup"))).to.deep.equal({});
@@ -203,9 +238,16 @@ describe("recipes", () => {
                 tracing: { type: "Jaeger", sampling: 10000 },
                 policy: { type: "Istiod" },
                 telemetry: { type: "Istiod" },
-                addons: { jaeger: { install: { storage: { type: "Memory" } } }, prometheus: { enabled: true }, kiali: { enabled: true }, grafana: { enabled: true } },
+                addons: {
+                    jaeger: { install: { storage: { type: "Memory" } } },
+                    prometheus: { enabled: true },
+                    kiali: { enabled: true },
+                    grafana: { enabled: true },
+                },
             });
-            expect((smcp.inputs.metadata as { annotations: Record<string, string> }).annotations).to.deep.equal({ "pulumi.com/waitFor": "condition=Ready" });
+            expect((smcp.inputs.metadata as { annotations: Record<string, string> }).annotations).to.deep.equal({
+                "pulumi.com/waitFor": "condition=Ready",
+            });
             expect(dependsOn(run.resources, "control-plane-smcp", "operators-serviceMesh")).to.equal(true);
             const smmr = named(run.resources, "control-plane-smmr");
             expect(smmr.inputs.metadata).to.deep.include({ name: "default", namespace: "istio-system" });
@@ -213,22 +255,41 @@ describe("recipes", () => {
         });
 
         it("injects sidecars the OpenShift way and waits for the member roll before creating pods", () => {
-            expect(template(named(run.resources, "guestbook-guestbook-v2")).metadata.annotations).to.deep.equal({ "sidecar.istio.io/inject": "true" });
-            expect(template(named(run.resources, "guestbook-redis-master")).metadata.annotations).to.deep.equal({ "sidecar.istio.io/inject": "true" });
-            const ns = named(run.resources, "guestbook-namespace").inputs.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
+            expect(template(named(run.resources, "guestbook-guestbook-v2")).metadata.annotations).to.deep.equal({
+                "sidecar.istio.io/inject": "true",
+            });
+            expect(template(named(run.resources, "guestbook-redis-master")).metadata.annotations).to.deep.equal({
+                "sidecar.istio.io/inject": "true",
+            });
+            const ns = named(run.resources, "guestbook-namespace").inputs.metadata as {
+                labels: Record<string, string>;
+                annotations: Record<string, string>;
+            };
             expect(ns.labels["istio-injection"]).to.equal(undefined);
-            expect(ns.annotations).to.deep.equal({ "pulumi.com/waitFor": "jsonpath={.metadata.labels.maistra\\.io/member-of}=istio-system" });
+            expect(ns.annotations).to.deep.equal({
+                "pulumi.com/waitFor": "jsonpath={.metadata.labels.maistra\\.io/member-of}=istio-system",
+            });
             expect(dependsOn(run.resources, "guestbook-guestbook-v1", "control-plane-smmr")).to.equal(true);
             expect(dependsOn(run.resources, "guestbook-guestbook-v1", "guestbook-namespace")).to.equal(true);
         });
 
         it("exposes the gateway through an explicit Route and keeps OSSM from adding its own", () => {
             const gw = named(run.resources, "gateway-gateway");
-            expect(gw.inputs.metadata).to.deep.include({ name: "guestbook-gateway", namespace: "guestbook", annotations: { "maistra.io/manageRoute": "false" } });
-            expect(spec(gw)).to.deep.equal({ selector: { istio: "ingressgateway" }, servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }] });
+            expect(gw.inputs.metadata).to.deep.include({
+                name: "guestbook-gateway",
+                namespace: "guestbook",
+                annotations: { "maistra.io/manageRoute": "false" },
+            });
+            expect(spec(gw)).to.deep.equal({
+                selector: { istio: "ingressgateway" },
+                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            });
             const route = named(run.resources, "gateway-route");
             expect(route.type).to.equal("kubernetes:route.openshift.io/v1:Route");
-            expect(spec(route)).to.deep.equal({ to: { kind: "Service", name: "istio-ingressgateway", weight: 100 }, port: { targetPort: "http2" } });
+            expect(spec(route)).to.deep.equal({
+                to: { kind: "Service", name: "istio-ingressgateway", weight: 100 },
+                port: { targetPort: "http2" },
+            });
             expect(dependsOn(run.resources, "gateway-route", "gateway-gateway")).to.equal(true);
         });
     });
@@ -259,27 +320,42 @@ describe("recipes", () => {
         });
 
         it("gives foo and bar sidecars and legacy none", () => {
-            const injection = (ns: string) => (named(run.resources, `mtls-lab-${ns}-namespace`).inputs.metadata as { labels: Record<string, string> }).labels["istio-injection"];
+            const injection = (ns: string) =>
+                (named(run.resources, `mtls-lab-${ns}-namespace`).inputs.metadata as { labels: Record<string, string> }).labels[
+                    "istio-injection"
+                ];
             expect([injection("foo"), injection("bar"), injection("legacy")]).to.deep.equal(["enabled", "enabled", "disabled"]);
         });
 
         it("builds httpbin and sleep as the lab does", () => {
-            expect(spec(named(run.resources, "mtls-lab-foo-httpbin-service"))).to.deep.equal({ selector: { app: "httpbin" }, ports: [{ name: "http", port: 8000, targetPort: 80 }] });
+            expect(spec(named(run.resources, "mtls-lab-foo-httpbin-service"))).to.deep.equal({
+                selector: { app: "httpbin" },
+                ports: [{ name: "http", port: 8000, targetPort: 80 }],
+            });
             const httpbin = named(run.resources, "mtls-lab-foo-httpbin");
             expect(template(httpbin).metadata.labels).to.deep.equal({ app: "httpbin", version: "v1" });
-            expect(template(httpbin).spec.containers).to.deep.equal([{ name: "httpbin", image: "docker.io/kennethreitz/httpbin", ports: [{ containerPort: 80 }] }]);
-            expect(template(named(run.resources, "mtls-lab-bar-sleep")).spec.containers).to.deep.equal([{ name: "sleep", image: "curlimages/curl", command: ["/bin/sleep", "infinity"] }]);
+            expect(template(httpbin).spec.containers).to.deep.equal([
+                { name: "httpbin", image: "docker.io/kennethreitz/httpbin", ports: [{ containerPort: 80 }] },
+            ]);
+            expect(template(named(run.resources, "mtls-lab-bar-sleep")).spec.containers).to.deep.equal([
+                { name: "sleep", image: "curlimages/curl", command: ["/bin/sleep", "infinity"] },
+            ]);
         });
 
         it("keeps legacy out of the member roll on OpenShift", async () => {
             const os = await runLab({ ...stackConfig("peer-auth"), "istio-lab:platform": "openshift" });
             expect(spec(named(os.resources, "control-plane-smmr"))).to.deep.equal({ members: ["foo", "bar"] });
             expect(template(named(os.resources, "mtls-lab-legacy-httpbin")).metadata.annotations).to.equal(undefined);
-            expect(template(named(os.resources, "mtls-lab-foo-httpbin")).metadata.annotations).to.deep.equal({ "sidecar.istio.io/inject": "true" });
+            expect(template(named(os.resources, "mtls-lab-foo-httpbin")).metadata.annotations).to.deep.equal({
+                "sidecar.istio.io/inject": "true",
+            });
         });
 
         it("creates policies after the namespaces they live in", async () => {
-            const r = await runLab({ ...stackConfig("peer-auth"), "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"namespace","namespace":"foo"}]' });
+            const r = await runLab({
+                ...stackConfig("peer-auth"),
+                "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"namespace","namespace":"foo"}]',
+            });
             expect(dependsOn(r.resources, "peer-auth-foo-namespace-wide-policy", "mtls-lab-foo-namespace")).to.equal(true);
         });
     });

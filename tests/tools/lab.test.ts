@@ -4,15 +4,16 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { lab } from "../../tools/lab";
+import { ProbeResult } from "../../tools/matrix";
 
 const PEER = ["--stack", "peer-auth", "--set"];
 type Row = [string, string, string, boolean];
 const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls }));
 
-async function matrix(peerAuth: unknown[]) {
+async function matrix(peerAuth: unknown[]): Promise<ProbeResult[]> {
     const r = await lab(["matrix", ...PEER, `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`, "--json"]);
     expect(r.code, r.stderr).to.equal(0);
-    return JSON.parse(r.stdout);
+    return JSON.parse(r.stdout) as ProbeResult[];
 }
 
 describe("lab command", () => {
@@ -20,7 +21,9 @@ describe("lab command", () => {
         it("prints the dev lab's objects as YAML in apply order, each with its type, name and parent", async () => {
             const r = await lab(["render"]);
             expect(r.code).to.equal(0);
-            const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+            const docs = parseAllDocuments(r.stdout).map(
+                (d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } },
+            );
             expect(docs.map((d) => `${d.kind} ${d.metadata.namespace ?? ""}/${d.metadata.name}`)).to.deep.equal([
                 "Namespace /istio-system",
                 "Release istio-system/istio-base",
@@ -40,12 +43,19 @@ describe("lab command", () => {
                 "PeerAuthentication istio-system/default",
             ]);
             expect(r.stdout.split("\n")[0]).to.equal("# kubernetes:core/v1:Namespace control-plane-namespace (parent: control-plane)");
-            expect(r.stdout).to.contain("# kubernetes:networking.istio.io/v1beta1:VirtualService traffic-virtual-service (parent: traffic)\n");
+            expect(r.stdout).to.contain(
+                "# kubernetes:networking.istio.io/v1beta1:VirtualService traffic-virtual-service (parent: traffic)\n",
+            );
         });
 
         it("prints JSON with type, name, parent and manifest; a Helm release as its Release", async () => {
             const r = await lab(["render", "--json", "--set", "istio-lab:canaryWeight=50"]);
-            const objects = JSON.parse(r.stdout) as Array<{ type: string; name: string; parent: string | null; manifest: Record<string, unknown> }>;
+            const objects = JSON.parse(r.stdout) as Array<{
+                type: string;
+                name: string;
+                parent: string | null;
+                manifest: Record<string, unknown>;
+            }>;
             expect(objects[1]).to.deep.equal({
                 type: "kubernetes:helm.sh/v3:Release",
                 name: "control-plane-istio-base",
@@ -62,7 +72,12 @@ describe("lab command", () => {
             });
             const vs = objects.find((o) => o.name === "traffic-virtual-service")!;
             expect((vs.manifest.spec as { http: unknown[] }).http).to.deep.equal([
-                { route: [{ destination: { host: "guestbook", subset: "v1" }, weight: 50 }, { destination: { host: "guestbook", subset: "v2" }, weight: 50 }] },
+                {
+                    route: [
+                        { destination: { host: "guestbook", subset: "v1" }, weight: 50 },
+                        { destination: { host: "guestbook", subset: "v2" }, weight: 50 },
+                    ],
+                },
             ]);
         });
 
@@ -91,54 +106,116 @@ describe("lab command", () => {
 
     describe("matrix reproduces the peer authentication lab's tables", () => {
         it("step 8: no policy", async () => {
-            expect(await matrix([])).to.deep.equal(table([
-                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
-                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
-                ["legacy", "foo", "200", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
-            ]));
+            expect(await matrix([])).to.deep.equal(
+                table([
+                    ["foo", "foo", "200", true],
+                    ["foo", "bar", "200", true],
+                    ["foo", "legacy", "200", false],
+                    ["bar", "foo", "200", true],
+                    ["bar", "bar", "200", true],
+                    ["bar", "legacy", "200", false],
+                    ["legacy", "foo", "200", false],
+                    ["legacy", "bar", "200", false],
+                    ["legacy", "legacy", "200", false],
+                ]),
+            );
         });
 
         it("step 9: mesh-wide STRICT", async () => {
-            expect(await matrix([{ mode: "STRICT", scope: "mesh" }])).to.deep.equal(table([
-                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
-                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
-                ["legacy", "foo", "000", false], ["legacy", "bar", "000", false], ["legacy", "legacy", "200", false],
-            ]));
+            expect(await matrix([{ mode: "STRICT", scope: "mesh" }])).to.deep.equal(
+                table([
+                    ["foo", "foo", "200", true],
+                    ["foo", "bar", "200", true],
+                    ["foo", "legacy", "200", false],
+                    ["bar", "foo", "200", true],
+                    ["bar", "bar", "200", true],
+                    ["bar", "legacy", "200", false],
+                    ["legacy", "foo", "000", false],
+                    ["legacy", "bar", "000", false],
+                    ["legacy", "legacy", "200", false],
+                ]),
+            );
         });
 
         it("step 10: namespace foo STRICT", async () => {
-            expect(await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo" }])).to.deep.equal(table([
-                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
-                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
-                ["legacy", "foo", "000", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
-            ]));
+            expect(await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo" }])).to.deep.equal(
+                table([
+                    ["foo", "foo", "200", true],
+                    ["foo", "bar", "200", true],
+                    ["foo", "legacy", "200", false],
+                    ["bar", "foo", "200", true],
+                    ["bar", "bar", "200", true],
+                    ["bar", "legacy", "200", false],
+                    ["legacy", "foo", "000", false],
+                    ["legacy", "bar", "200", false],
+                    ["legacy", "legacy", "200", false],
+                ]),
+            );
         });
 
         it("step 11: workload httpbin.bar STRICT with its DestinationRule", async () => {
-            expect(await matrix([{ mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" } }])).to.deep.equal(table([
-                ["foo", "foo", "200", true], ["foo", "bar", "200", true], ["foo", "legacy", "200", false],
-                ["bar", "foo", "200", true], ["bar", "bar", "200", true], ["bar", "legacy", "200", false],
-                ["legacy", "foo", "200", false], ["legacy", "bar", "000", false], ["legacy", "legacy", "200", false],
-            ]));
+            expect(await matrix([{ mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" } }])).to.deep.equal(
+                table([
+                    ["foo", "foo", "200", true],
+                    ["foo", "bar", "200", true],
+                    ["foo", "legacy", "200", false],
+                    ["bar", "foo", "200", true],
+                    ["bar", "bar", "200", true],
+                    ["bar", "legacy", "200", false],
+                    ["legacy", "foo", "200", false],
+                    ["legacy", "bar", "000", false],
+                    ["legacy", "legacy", "200", false],
+                ]),
+            );
         });
 
         it("step 12: port 80 of httpbin.bar DISABLE under STRICT", async () => {
-            const policy = { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } };
-            expect(await matrix([policy])).to.deep.equal(table([
-                ["foo", "foo", "200", true], ["foo", "bar", "200", false], ["foo", "legacy", "200", false],
-                ["bar", "foo", "200", true], ["bar", "bar", "200", false], ["bar", "legacy", "200", false],
-                ["legacy", "foo", "200", false], ["legacy", "bar", "200", false], ["legacy", "legacy", "200", false],
-            ]));
+            const policy = {
+                mode: "STRICT",
+                scope: "port",
+                namespace: "bar",
+                selector: { app: "httpbin" },
+                portLevelMtls: { "80": { mode: "DISABLE" } },
+            };
+            expect(await matrix([policy])).to.deep.equal(
+                table([
+                    ["foo", "foo", "200", true],
+                    ["foo", "bar", "200", false],
+                    ["foo", "legacy", "200", false],
+                    ["bar", "foo", "200", true],
+                    ["bar", "bar", "200", false],
+                    ["bar", "legacy", "200", false],
+                    ["legacy", "foo", "200", false],
+                    ["legacy", "bar", "200", false],
+                    ["legacy", "legacy", "200", false],
+                ]),
+            );
         });
 
         it("step 13: the workload DISABLE policy wins over the namespace STRICT one", async () => {
             const rows = await matrix([
                 { mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" },
-                { mode: "DISABLE", scope: "workload", namespace: "foo", selector: { app: "httpbin" }, name: "workload-peer-auth-policy-httpbin-foo" },
+                {
+                    mode: "DISABLE",
+                    scope: "workload",
+                    namespace: "foo",
+                    selector: { app: "httpbin" },
+                    name: "workload-peer-auth-policy-httpbin-foo",
+                },
             ]);
-            expect(rows.find((r: { from: string; to: string }) => r.from === "legacy" && r.to === "foo")).to.deep.equal({ from: "legacy", to: "foo", code: "200", mtls: false });
+            expect(rows.find((r) => r.from === "legacy" && r.to === "foo")).to.deep.equal({
+                from: "legacy",
+                to: "foo",
+                code: "200",
+                mtls: false,
+            });
             const before = await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" }]);
-            expect(before.find((r: { from: string; to: string }) => r.from === "legacy" && r.to === "foo")).to.deep.equal({ from: "legacy", to: "foo", code: "000", mtls: false });
+            expect(before.find((r) => r.from === "legacy" && r.to === "foo")).to.deep.equal({
+                from: "legacy",
+                to: "foo",
+                code: "000",
+                mtls: false,
+            });
         });
 
         it("a sidecar client sending plaintext to a STRICT server gets 503", async () => {
@@ -146,9 +223,13 @@ describe("lab command", () => {
                 { mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" }, destinationRule: false },
                 { mode: "DISABLE", scope: "namespace", namespace: "bar" },
             ]);
-            expect(rows.filter((r: { to: string }) => r.to === "bar")).to.deep.equal(table([
-                ["foo", "bar", "503", false], ["bar", "bar", "503", false], ["legacy", "bar", "000", false],
-            ]));
+            expect(rows.filter((r) => r.to === "bar")).to.deep.equal(
+                table([
+                    ["foo", "bar", "503", false],
+                    ["bar", "bar", "503", false],
+                    ["legacy", "bar", "000", false],
+                ]),
+            );
         });
 
         it("prints the lab script's format", async () => {
@@ -196,7 +277,7 @@ describe("lab command", () => {
                 { mode: "STRICT", scope: "workload", namespace: "guestbook", selector: { app: "redis" }, destinationRule: false },
             ];
             const r = await lab(["matrix", "--set", `istio-lab:peerAuth=${JSON.stringify(policies)}`, "--json"]);
-            expect(JSON.parse(r.stdout).map((x: { to: string; code: string; mtls: boolean }) => [x.to, x.code, x.mtls])).to.deep.equal([
+            expect((JSON.parse(r.stdout) as ProbeResult[]).map((x) => [x.to, x.code, x.mtls])).to.deep.equal([
                 ["guestbook-v1.guestbook", "200", false],
                 ["guestbook-v2.guestbook", "200", false],
                 ["redis-master.guestbook", "503", false],
@@ -206,7 +287,11 @@ describe("lab command", () => {
 
         it("exits 1 when the lab has nothing to probe", async () => {
             const r = await lab(["matrix", "--set", 'istio-lab:stages=["controlPlane","peerAuth"]']);
-            expect(r).to.deep.equal({ stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 });
+            expect(r).to.deep.equal({
+                stdout: "",
+                stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n",
+                code: 1,
+            });
         });
     });
 

@@ -23,7 +23,12 @@ describe("lab validate", () => {
         const r = await lab(["validate", "--set", 'istio-lab:gateway={"selector":{"istio":"other"}}', "--json"]);
         expect(r.code).to.equal(1);
         expect(JSON.parse(r.stdout)).to.deep.equal([
-            { object: "Gateway guestbook/guestbook-gateway", field: "spec.selector", code: "IST0101", reason: 'Referenced selector not found: "istio=other"' },
+            {
+                object: "Gateway guestbook/guestbook-gateway",
+                field: "spec.selector",
+                code: "IST0101",
+                reason: 'Referenced selector not found: "istio=other"',
+            },
         ]);
     });
 
@@ -33,23 +38,58 @@ describe("lab validate", () => {
             obj("DestinationRule", "dr", { host: "web", subsets: [{ name: "v1", labels: { version: "1" } }] }),
             obj("VirtualService", "vs", {
                 gateways: ["missing-gateway"],
-                http: [{ route: [{ destination: { host: "web", subset: "v1" }, weight: 70 }, { destination: { host: "web", subset: "v9" }, weight: 20 }] }],
+                http: [
+                    {
+                        route: [
+                            { destination: { host: "web", subset: "v1" }, weight: 70 },
+                            { destination: { host: "web", subset: "v9" }, weight: 20 },
+                        ],
+                    },
+                ],
             }),
             obj("Service", "web", { ports: [{ port: 80 }] }),
             obj("PeerAuthentication", "pa", { mtls: { mode: "STRICT" }, portLevelMtls: { "80": { mode: "DISABLE" } } }),
         ];
         expect(meshProblems(objects)).to.deep.equal([
-            { object: "VirtualService guestbook/vs", field: "spec.gateways[0]", code: "IST0101", reason: 'Referenced gateway not found: "missing-gateway"' },
+            {
+                object: "VirtualService guestbook/vs",
+                field: "spec.gateways[0]",
+                code: "IST0101",
+                reason: 'Referenced gateway not found: "missing-gateway"',
+            },
             { object: "VirtualService guestbook/vs", field: "spec.http[0].route", code: "-", reason: "weights sum to 90, not 100" },
-            { object: "VirtualService guestbook/vs", field: "spec.http[0].route[1].destination.subset", code: "IST0101", reason: 'Referenced host+subset in destinationrule not found: "web+v9"' },
-            { object: "Service guestbook/web", field: "spec.ports[0]", code: "IST0118", reason: "port has neither a name nor appProtocol, so Istio cannot tell its protocol" },
-            { object: "PeerAuthentication guestbook/pa", field: "spec.portLevelMtls", code: "-", reason: "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies" },
+            {
+                object: "VirtualService guestbook/vs",
+                field: "spec.http[0].route[1].destination.subset",
+                code: "IST0101",
+                reason: 'Referenced host+subset in destinationrule not found: "web+v9"',
+            },
+            {
+                object: "Service guestbook/web",
+                field: "spec.ports[0]",
+                code: "IST0118",
+                reason: "port has neither a name nor appProtocol, so Istio cannot tell its protocol",
+            },
+            {
+                object: "PeerAuthentication guestbook/pa",
+                field: "spec.portLevelMtls",
+                code: "-",
+                reason: "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies",
+            },
         ]);
     });
 
     it("reports an Istio object that does not wait for the control plane", () => {
         const resources: LabResource[] = [
-            { type: "kubernetes:helm.sh/v3:Release", name: "istiod", key: "r", custom: true, read: false, dependsOn: [], inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" } },
+            {
+                type: "kubernetes:helm.sh/v3:Release",
+                name: "istiod",
+                key: "r",
+                custom: true,
+                read: false,
+                dependsOn: [],
+                inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" },
+            },
             {
                 type: "kubernetes:networking.istio.io/v1beta1:Gateway",
                 name: "gw",
@@ -61,7 +101,12 @@ describe("lab validate", () => {
             },
         ];
         expect(orderingProblems(resources, render(resources))).to.deep.equal([
-            { object: "Gateway guestbook/gw", field: "dependsOn", code: "-", reason: "created without waiting for istiod, which installs its definition" },
+            {
+                object: "Gateway guestbook/gw",
+                field: "dependsOn",
+                code: "-",
+                reason: "created without waiting for istiod, which installs its definition",
+            },
         ]);
         const ordered = resources.map((r) => (r.key === "g" ? { ...r, dependsOn: ["r"] } : r));
         expect(orderingProblems(ordered, render(ordered))).to.deep.equal([]);
@@ -69,20 +114,69 @@ describe("lab validate", () => {
 
     it("checks core and Istio objects against their published schemas", () => {
         const bad: RenderedObject[] = [
-            { type: "t", name: "d", parent: null, manifest: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "g" }, spec: { selector: { matchLabels: { a: "b" } }, template: { spec: { containers: [{ name: "c", image: "i", ports: [{ containerPort: "80" }] }] } } } } },
-            { type: "t", name: "vs", parent: null, manifest: { apiVersion: "networking.istio.io/v1beta1", kind: "VirtualService", metadata: { name: "vs", namespace: "g" }, spec: { hosts: ["*"], http: [{ route: [{ destination: { host: "g" }, weight: "80" }] }] } } },
+            {
+                type: "t",
+                name: "d",
+                parent: null,
+                manifest: {
+                    apiVersion: "apps/v1",
+                    kind: "Deployment",
+                    metadata: { name: "d", namespace: "g" },
+                    spec: {
+                        selector: { matchLabels: { a: "b" } },
+                        template: { spec: { containers: [{ name: "c", image: "i", ports: [{ containerPort: "80" }] }] } },
+                    },
+                },
+            },
+            {
+                type: "t",
+                name: "vs",
+                parent: null,
+                manifest: {
+                    apiVersion: "networking.istio.io/v1beta1",
+                    kind: "VirtualService",
+                    metadata: { name: "vs", namespace: "g" },
+                    spec: { hosts: ["*"], http: [{ route: [{ destination: { host: "g" }, weight: "80" }] }] },
+                },
+            },
             { type: "t", name: "ns", parent: null, manifest: { apiVersion: "v1", kind: "Namespace", metadata: { name: "ok" } } },
         ];
         expect(schemaProblems(bad)).to.deep.equal([
-            { object: "Deployment g/d", field: "spec.template.spec.containers[0].ports[0].containerPort", code: "-", reason: "schema: must be integer" },
+            {
+                object: "Deployment g/d",
+                field: "spec.template.spec.containers[0].ports[0].containerPort",
+                code: "-",
+                reason: "schema: must be integer",
+            },
             { object: "VirtualService g/vs", field: "spec.http[0].route[0].weight", code: "IST0106", reason: "schema: must be integer" },
         ]);
     });
 
     it("checks OLM, Maistra, Route and Helm objects against the schemas the project keeps", () => {
         const bad: RenderedObject[] = [
-            { type: "t", name: "s", parent: null, manifest: { apiVersion: "operators.coreos.com/v1alpha1", kind: "Subscription", metadata: { name: "s", namespace: "o" }, spec: { name: "p", source: "x", sourceNamespace: "y", installPlanApproval: "Later", chanel: "stable" } } },
-            { type: "t", name: "r", parent: null, manifest: { apiVersion: "helm.sh/v3", kind: "Release", metadata: { name: "r", namespace: "n" }, chart: "base", repositoryOpts: {} } },
+            {
+                type: "t",
+                name: "s",
+                parent: null,
+                manifest: {
+                    apiVersion: "operators.coreos.com/v1alpha1",
+                    kind: "Subscription",
+                    metadata: { name: "s", namespace: "o" },
+                    spec: { name: "p", source: "x", sourceNamespace: "y", installPlanApproval: "Later", chanel: "stable" },
+                },
+            },
+            {
+                type: "t",
+                name: "r",
+                parent: null,
+                manifest: {
+                    apiVersion: "helm.sh/v3",
+                    kind: "Release",
+                    metadata: { name: "r", namespace: "n" },
+                    chart: "base",
+                    repositoryOpts: {},
+                },
+            },
         ];
         expect(schemaProblems(bad)).to.deep.equal([
             { object: "Subscription o/s", field: "spec.channel", code: "-", reason: "is required" },
@@ -100,7 +194,13 @@ describe("lab validate", () => {
             custom: true,
             read: false,
             dependsOn: [],
-            inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "n" }, type: "kubernetes.io/tls", stringData: { "tls.key": "PRIVATE", "tls.crt": "CERT" } },
+            inputs: {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { name: "s", namespace: "n" },
+                type: "kubernetes.io/tls",
+                stringData: { "tls.key": "PRIVATE", "tls.crt": "CERT" },
+            },
         };
         expect(render([secret])[0].manifest).to.deep.equal({
             apiVersion: "v1",
