@@ -17,7 +17,7 @@ import { readStackConfig, stackFile } from "./stackConfig";
 /** The commands. */
 export const COMMANDS = ["render", "validate", "matrix", "diff"] as const;
 
-const USAGE = `usage: npm run --silent lab -- <${COMMANDS.join("|")}> [--stack NAME | --config FILE] [--set key=value ...] [--json] [--out DIR]`;
+const USAGE = `usage: npm run --silent lab -- <${COMMANDS.join("|")}> [--stack NAME | --config FILE] [--set key=value ...] [--json] [--out DIR] [--against FILE]`;
 
 /** A command's result: what to print and the exit status. */
 export interface CommandResult {
@@ -46,6 +46,14 @@ function toYaml(objects: readonly RenderedObject[]): string {
         .join("\n---\n");
 }
 
+function readConfigFile(file: string): Record<string, string> {
+    try {
+        return readStackConfig(file);
+    } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+}
+
 /** Runs one command with its arguments; never exits the process itself. */
 export async function lab(argv: readonly string[]): Promise<CommandResult> {
     let args;
@@ -59,6 +67,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 set: { type: "string", multiple: true },
                 json: { type: "boolean" },
                 out: { type: "string" },
+                against: { type: "string" },
             },
         });
     } catch (e) {
@@ -78,12 +87,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
 
     try {
         const file = args.values.config ?? stackFile(args.values.stack ?? "dev");
-        let base: Record<string, string>;
-        try {
-            base = readStackConfig(file);
-        } catch (e) {
-            throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
-        }
+        const base = readConfigFile(file);
         const overrides = Object.fromEntries((args.values.set ?? []).map(parseSet));
         const configured = { ...base, ...overrides };
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
@@ -116,7 +120,9 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 return { stdout: `${args.values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
             }
             case "diff": {
-                const before = render((await runLab(base, { stack })).resources);
+                // Against another config file (the base branch's), or against this stack without the overrides.
+                const reference = args.values.against === undefined ? base : readConfigFile(args.values.against);
+                const before = render((await runLab(reference, { stack })).resources);
                 const changes = diffRenders(before, objects);
                 return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
             }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, readdirSync } from "fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
@@ -317,6 +317,21 @@ describe("lab command", () => {
                 "    spec.selector.matchLabels.version",
                 "- Deployment guestbook/guestbook-v2",
             ]);
+        });
+
+        it("compares against another config file with --against (the base branch's)", async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "lab-base-"));
+            const baseFile = path.join(dir, "Pulumi.dev.yaml");
+            writeFileSync(baseFile, "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:canaryWeight: 0\n");
+            const r = await lab(["diff", "--stack", "dev", "--against", baseFile]);
+            expect(r.stdout).to.equal(
+                [
+                    "~ VirtualService guestbook/virtual-service-guestbook",
+                    "    spec.http[0].route[0].weight",
+                    "    spec.http[0].route[1]",
+                    "",
+                ].join("\n"),
+            );
         });
 
         it("reports no changes when nothing changes", async () => {
