@@ -1,0 +1,107 @@
+import { expect } from "chai";
+import {
+    PolicyInput,
+    awaitedCustomResources,
+    imagesArePinned,
+    mtlsIsStrictEnough,
+    noBypassLoadBalancer,
+    routesAreWhole,
+} from "../../policy/rules";
+import { runLab } from "../../tools/engine";
+import { stackConfig } from "../helpers";
+
+/** The harness: the resources a stack registers under mocks, as the policy pack sees them. */
+async function stack(name: string, overrides: Record<string, string> = {}): Promise<PolicyInput[]> {
+    const run = await runLab({ ...stackConfig(name), ...overrides });
+    return run.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+}
+
+describe("policy pack rules", () => {
+    it("every recipe's routes, mTLS, gateway and waits pass", async () => {
+        for (const name of ["dev", "kubernetes", "openshift", "peer-auth"]) {
+            const resources = await stack(name);
+            expect(routesAreWhole(resources), name).to.deep.equal([]);
+            expect(mtlsIsStrictEnough(resources), name).to.deep.equal([]);
+            expect(noBypassLoadBalancer(resources), name).to.deep.equal([]);
+            expect(awaitedCustomResources(resources), name).to.deep.equal([]);
+        }
+    });
+
+    it("routes: weights must be integers summing to 100 and subsets must exist", () => {
+        const vs = (http: unknown): PolicyInput => ({
+            type: "kubernetes:networking.istio.io/v1beta1:VirtualService",
+            name: "vs",
+            props: { kind: "VirtualService", metadata: { name: "vs", namespace: "g" }, spec: { http } },
+        });
+        const dr: PolicyInput = {
+            type: "kubernetes:networking.istio.io/v1beta1:DestinationRule",
+            name: "dr",
+            props: {
+                kind: "DestinationRule",
+                metadata: { namespace: "g" },
+                spec: { host: "web", subsets: [{ name: "v1" }, { name: "v2" }] },
+            },
+        };
+        const d = (subset: string, weight?: number) => ({ destination: { host: "web", subset }, weight });
+        expect(routesAreWhole([dr, vs([{ route: [d("v1", 80), d("v2", 30)] }])])).to.deep.equal([
+            { name: "vs", message: "http[0]: route weights sum to 110; they must sum to 100" },
+        ]);
+        expect(routesAreWhole([dr, vs([{ route: [d("v1", 79.5), d("v2", 20.5)] }])])).to.deep.equal([
+            { name: "vs", message: "http[0]: route weights must be integers, got [79.5,20.5]" },
+        ]);
+        expect(routesAreWhole([dr, vs([{ route: [d("v3")] }])])).to.deep.equal([
+            { name: "vs", message: 'http[0]: subset "v3" of host "web" is in no DestinationRule' },
+        ]);
+    });
+
+    it("mTLS: no mesh-wide DISABLE; production stacks need STRICT everywhere", async () => {
+        const disabled = await stack("dev", { "istio-lab:peerAuth": '[{"mode":"DISABLE","scope":"mesh"}]' });
+        expect(mtlsIsStrictEnough(disabled)).to.deep.equal([
+            { name: "peer-auth-istio-system-default", message: "mesh-wide peer authentication must not DISABLE mutual TLS" },
+        ]);
+        const port = await stack("peer-auth", {
+            "istio-lab:peerAuth":
+                '[{"mode":"STRICT","scope":"mesh"},{"mode":"STRICT","scope":"port","namespace":"bar","selector":{"app":"httpbin"},"portLevelMtls":{"80":{"mode":"DISABLE"}}}]',
+        });
+        expect(mtlsIsStrictEnough(port)).to.deep.equal([]);
+        expect(mtlsIsStrictEnough(port, { production: true })).to.deep.equal([
+            {
+                name: "peer-auth-bar-port-workload-httpbin-policy",
+                message: "production stacks allow only STRICT mutual TLS, not port 80 DISABLE",
+            },
+        ]);
+    });
+
+    it("images: the lab's unpinned images and containers without requests are reported", async () => {
+        expect(imagesArePinned(await stack("dev"))).to.deep.equal([
+            { name: "guestbook-redis-master", message: "container redis-master: no resource requests" },
+            { name: "guestbook-redis-slave", message: "container redis-slave: no resource requests" },
+            { name: "guestbook-guestbook-v1", message: "container guestbook: no resource requests" },
+        ]);
+        const peer = imagesArePinned(await stack("peer-auth"));
+        expect(peer.filter((v) => v.name === "mtls-lab-foo-httpbin")).to.deep.equal([
+            {
+                name: "mtls-lab-foo-httpbin",
+                message: 'container httpbin: image "docker.io/kennethreitz/httpbin" is not pinned; give it a version tag or a digest',
+            },
+            { name: "mtls-lab-foo-httpbin", message: "container httpbin: no resource requests" },
+        ]);
+    });
+
+    it("gateway: a LoadBalancer Service behind the Gateway is reported", async () => {
+        const resources = await stack("dev", { "istio-lab:guestbook": '{"serviceType":"LoadBalancer"}' });
+        expect(noBypassLoadBalancer(resources)).to.deep.equal([
+            {
+                name: "guestbook-guestbook-service",
+                message: 'Service of type LoadBalancer in "guestbook" bypasses the gateway; use ClusterIP',
+            },
+        ]);
+    });
+
+    it("waits: a Subscription without pulumi.com/waitFor is reported", () => {
+        const sub: PolicyInput = { type: "t", name: "sub", props: { kind: "Subscription", metadata: { name: "x" }, spec: {} } };
+        expect(awaitedCustomResources([sub])).to.deep.equal([
+            { name: "sub", message: "Subscription has no pulumi.com/waitFor annotation; later stages would not wait for it" },
+        ]);
+    });
+});
