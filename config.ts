@@ -66,6 +66,7 @@ export interface LabConfig {
         readonly port: number;
         readonly hosts: readonly string[];
         readonly routeHost?: string;
+        readonly tls: boolean;
     };
     /** Control plane stage settings. */
     readonly controlPlane: {
@@ -160,8 +161,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
     {
         key: "gateway",
         type: "object",
-        default: '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"]}`',
-        description: "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift).",
+        default: '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"], tls: true}`',
+        description:
+            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
     },
     {
         key: "controlPlane",
@@ -258,6 +260,7 @@ const schema = {
         port: int(1, 65535),
         hosts: list(text(), 'a list of hosts, e.g. ["*"]').min(1, 'a list of hosts, e.g. ["*"]'),
         routeHost: text(),
+        tls: bool,
     }).partial(),
     controlPlane: obj({
         namespace: dnsLabel,
@@ -388,6 +391,7 @@ function resolve(c: RawConfig): LabConfig {
         port: gw.port ?? 80,
         hosts: gw.hosts ?? ["*"],
         routeHost: gw.routeHost,
+        tls: gw.tls ?? true,
     };
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
 

@@ -16,3 +16,5 @@ export const mtlsPolicies = lab.mtlsPolicies;
 export const namespaces = lab.namespaces;
 /** The stack's lab id, a label on every namespace it created. */
 export const labId = lab.labId;
+/** The lab CA's certificate: `pulumi stack output caCert > ca.pem; curl --cacert ca.pem ...`. */
+export const caCert = lab.caCert;

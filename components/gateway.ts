@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { ISTIO_NETWORKING, LAB_LABELS, Platform, outputField, reject } from "./lab";
 
 /** Inputs of {@link Gateway}. */
@@ -22,8 +23,19 @@ export interface GatewayArgs {
     readonly ingressService?: string;
     /** OpenShift: host of the Route. @default assigned by OpenShift */
     readonly routeHost?: pulumi.Input<string>;
+    /** Serve HTTPS on 443 with a lab CA's certificate, and redirect port 80 to it. @default true */
+    readonly tls?: boolean;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+}
+
+/** The name the server certificate carries when the gateway's hosts give none (`"*"`). */
+export const DEFAULT_TLS_HOST = "guestbook.istio-lab.local";
+
+/** The DNS names of the gateway's server certificate: its concrete hosts and the Route host. */
+export function certificateNames(hosts: readonly string[], routeHost?: string): string[] {
+    const names = [...hosts.filter((h) => h !== "*"), ...(routeHost ? [routeHost] : [])];
+    return names.length > 0 ? [...new Set(names)] : [DEFAULT_TLS_HOST];
 }
 
 /** Checks the port; `where` names the argument or config key in messages. */
@@ -45,6 +57,8 @@ export class Gateway extends pulumi.ComponentResource {
     public readonly gatewayName: string;
     /** Where a browser reaches the lab. */
     public readonly url: pulumi.Output<string>;
+    /** The lab CA's certificate (PEM), for `curl --cacert`; null without TLS. */
+    public readonly caCertificate: pulumi.Output<string | null>;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-lab:gateway:Gateway", name, {}, opts);
@@ -58,6 +72,54 @@ export class Gateway extends pulumi.ComponentResource {
         const ingressNamespace = args.ingressNamespace ?? "istio-system";
         const ingressService = args.ingressService ?? "istio-ingressgateway";
         const requires = args.requires ?? [];
+        const useTls = args.tls ?? true;
+        const credentialName = `${this.gatewayName}-credential`;
+        let credential: pulumi.Resource | undefined;
+        if (useTls) {
+            const names = certificateNames(hosts, typeof args.routeHost === "string" ? args.routeHost : undefined);
+            const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+            const ca = new tls.SelfSignedCert(
+                `${name}-ca`,
+                {
+                    privateKeyPem: caKey.privateKeyPem,
+                    isCaCertificate: true,
+                    validityPeriodHours: 24 * 365,
+                    allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+                    subject: { commonName: "istio-lab CA", organization: "istio-lab" },
+                },
+                { parent: this },
+            );
+            const serverKey = new tls.PrivateKey(`${name}-server-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+            const request = new tls.CertRequest(
+                `${name}-server-csr`,
+                { privateKeyPem: serverKey.privateKeyPem, dnsNames: names, subject: { commonName: names[0], organization: "istio-lab" } },
+                { parent: this },
+            );
+            const server = new tls.LocallySignedCert(
+                `${name}-server-cert`,
+                {
+                    certRequestPem: request.certRequestPem,
+                    caPrivateKeyPem: caKey.privateKeyPem,
+                    caCertPem: ca.certPem,
+                    validityPeriodHours: 24 * 90,
+                    allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+                },
+                { parent: this },
+            );
+            // The ingress gateway reads `credentialName` from its own namespace.
+            credential = new k8s.core.v1.Secret(
+                `${name}-credential`,
+                {
+                    metadata: { name: credentialName, namespace: ingressNamespace, labels: LAB_LABELS },
+                    type: "kubernetes.io/tls",
+                    stringData: { "tls.crt": server.certPem, "tls.key": pulumi.secret(serverKey.privateKeyPem) },
+                },
+                { parent: this, dependsOn: requires },
+            );
+            this.caCertificate = ca.certPem;
+        } else {
+            this.caCertificate = pulumi.output(null);
+        }
 
         this.gateway = new k8s.apiextensions.CustomResource(
             `${name}-gateway`,
@@ -73,12 +135,18 @@ export class Gateway extends pulumi.ComponentResource {
                 },
                 spec: {
                     selector: args.selector ?? { istio: "ingressgateway" },
-                    servers: [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
+                    servers: useTls
+                        ? [
+                              { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+                              { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
+                          ]
+                        : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
                 },
             },
-            { parent: this, dependsOn: requires },
+            { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
         );
 
+        const scheme = useTls ? "https" : "http";
         if (args.platform === "openshift") {
             const route = new k8s.apiextensions.CustomResource(
                 `${name}-route`,
@@ -89,14 +157,17 @@ export class Gateway extends pulumi.ComponentResource {
                     spec: {
                         host: args.routeHost,
                         to: { kind: "Service", name: ingressService, weight: 100 },
-                        // OSSM's ingress gateway names its port 80 `http2`.
-                        port: { targetPort: "http2" },
+                        // OSSM's ingress gateway names its ports `http2` (80) and `https` (443); with TLS
+                        // the Route passes the encrypted stream through to the gateway, which holds the key.
+                        ...(useTls
+                            ? { port: { targetPort: "https" }, tls: { termination: "passthrough" } }
+                            : { port: { targetPort: "http2" } }),
                     },
                 },
                 { parent: this, dependsOn: [...requires, this.gateway] },
             );
             this.url = outputField<{ host?: string } | undefined>(route, "spec").apply((spec) =>
-                spec?.host ? `http://${spec.host}` : "http://<route host, assigned by OpenShift>",
+                spec?.host ? `${scheme}://${spec.host}` : `${scheme}://<route host, assigned by OpenShift>`,
             );
         } else {
             const svc = k8s.core.v1.Service.get(`${name}-ingress`, pulumi.interpolate`${ingressNamespace}/${ingressService}`, {
@@ -106,9 +177,9 @@ export class Gateway extends pulumi.ComponentResource {
             this.url = svc.status.apply((status) => {
                 const ingress = status?.loadBalancer?.ingress?.[0];
                 const address = ingress?.ip ?? ingress?.hostname ?? "<pending load balancer address>";
-                return port === 80 ? `http://${address}` : `http://${address}:${port}`;
+                return useTls ? `https://${address}` : port === 80 ? `http://${address}` : `http://${address}:${port}`;
             });
         }
-        this.registerOutputs({ url: this.url });
+        this.registerOutputs({ url: this.url, caCertificate: this.caCertificate });
     }
 }

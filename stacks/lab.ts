@@ -27,6 +27,8 @@ export interface LabOutputs {
     readonly namespaces: pulumi.Output<string[]>;
     /** The stack's generated lab id (a label on every namespace). */
     readonly labId: pulumi.Output<string>;
+    /** The lab CA's certificate (PEM), for `curl --cacert`, when the gateway serves HTTPS. */
+    readonly caCert: pulumi.Output<string | null>;
 }
 
 /**
@@ -107,6 +109,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   hosts: [...config.gateway.hosts],
                   ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
                   routeHost: config.gateway.routeHost,
+                  tls: config.gateway.tls,
                   requires: meshReady,
               })
             : undefined;
@@ -144,5 +147,6 @@ export function buildLab(config: LabConfig): LabOutputs {
         mtlsPolicies: peerAuth ? peerAuth.policies : pulumi.output([]),
         namespaces: pulumi.output(labNamespaces(config).map((n) => n.namespace)),
         labId: labId.result,
+        caCert: gateway ? gateway.caCertificate : pulumi.output(null),
     };
 }

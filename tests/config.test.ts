@@ -24,6 +24,7 @@ describe("config", () => {
             port: 80,
             hosts: ["*"],
             routeHost: undefined,
+            tls: true,
         });
         expect(c.controlPlane.namespace).to.equal("istio-system");
     });

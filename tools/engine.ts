@@ -47,6 +47,37 @@ export interface RunOptions {
     readonly observed?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
+/** Pulumi's marker for a secret value in serialized properties. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/** What a secret's leaves read as in recorded inputs: secrets never leave the program. */
+export const REDACTED = "<redacted>";
+
+function hide(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(hide);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, hide(v)]));
+    }
+    return value === undefined ? undefined : REDACTED;
+}
+
+/** Replaces every secret in serialized inputs by its shape with redacted leaves. */
+function redactSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(redactSecrets);
+    }
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SECRET_SIG] === SECRET_VALUE) {
+            return hide(obj.value);
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
+    }
+    return value;
+}
+
 /** A stable stand-in for a random provider's result, so that runs are reproducible. */
 function stableRandom(name: string, length: number): string {
     const digest = createHash("sha256").update(name).digest();
@@ -59,12 +90,22 @@ function mocks(observed: RunOptions["observed"], inputsByKey: Map<string, Record
         newResource(args) {
             const key = `${args.type}::${args.name}`;
             const inputs = args.inputs as Record<string, unknown>;
-            inputsByKey.set(key, inputs);
+            inputsByKey.set(key, redactSecrets(inputs) as Record<string, unknown>);
             let state: Record<string, unknown> = { ...inputs };
             if (args.id !== undefined && args.id !== "") {
                 state = { ...state, ...(observed?.[key] ?? {}) };
             } else if (args.type === "random:index/randomString:RandomString") {
                 state.result = stableRandom(args.name, Number(inputs.length ?? 8));
+            } else if (args.type.startsWith("tls:index/")) {
+                // Stand-ins with the shape of PEM data; the real provider generates keys at `pulumi up`.
+                const pem = (label: string) => `-----BEGIN ${label}-----\nmock ${args.name}\n-----END ${label}-----\n`;
+                state = {
+                    ...state,
+                    privateKeyPem: pem("PRIVATE KEY"),
+                    publicKeyPem: pem("PUBLIC KEY"),
+                    certPem: pem("CERTIFICATE"),
+                    certRequestPem: pem("CERTIFICATE REQUEST"),
+                };
             } else if (args.type === "kubernetes:helm.sh/v3:Release") {
                 state.status = {
                     name: inputs.name,

@@ -1,6 +1,6 @@
 // Turns what the mock-run engine recorded into the Kubernetes objects `pulumi up` would apply, in
 // apply order (what a resource depends on first).
-import { LabResource } from "./engine";
+import { LabResource, REDACTED } from "./engine";
 
 /** One object the program would apply. */
 export interface RenderedObject {
@@ -13,8 +13,6 @@ export interface RenderedObject {
     /** The object as it would be sent (a Helm release as its Release: chart, version, values). */
     readonly manifest: Record<string, unknown>;
 }
-
-const REDACTED = "<redacted>";
 
 /** Secret values never leave the program: a Secret's data is replaced, key by key. */
 function redact(manifest: Record<string, unknown>): Record<string, unknown> {

@@ -96,12 +96,61 @@ describe("Guestbook", () => {
 describe("Gateway", () => {
     it("serves the configured port and hosts", async () => {
         const { resources } = await record(
-            () => new Gateway("gw", { platform: "kubernetes", namespace: "guestbook", port: 8080, hosts: ["guestbook.example.com"] }),
+            () =>
+                new Gateway("gw", {
+                    platform: "kubernetes",
+                    namespace: "guestbook",
+                    port: 8080,
+                    hosts: ["guestbook.example.com"],
+                    tls: false,
+                }),
         );
         expect(spec(named(resources, "gw-gateway"))).to.deep.equal({
             selector: { istio: "ingressgateway" },
             servers: [{ port: { number: 8080, name: "http", protocol: "HTTP" }, hosts: ["guestbook.example.com"] }],
         });
+    });
+
+    it("serves HTTPS with a lab CA's certificate and redirects HTTP to it", async () => {
+        const { resources, outputs } = await record(() => {
+            const gw = new Gateway("gw", { platform: "kubernetes", namespace: "guestbook", hosts: ["guestbook.example.com"] });
+            return { ca: gw.caCertificate, url: gw.url };
+        });
+        expect(resources.filter((r) => r.type.startsWith("tls:")).map((r) => [r.type, r.name])).to.deep.equal([
+            ["tls:index/privateKey:PrivateKey", "gw-ca-key"],
+            ["tls:index/selfSignedCert:SelfSignedCert", "gw-ca"],
+            ["tls:index/privateKey:PrivateKey", "gw-server-key"],
+            ["tls:index/certRequest:CertRequest", "gw-server-csr"],
+            ["tls:index/locallySignedCert:LocallySignedCert", "gw-server-cert"],
+        ]);
+        expect(named(resources, "gw-ca").inputs).to.deep.include({ isCaCertificate: true });
+        expect(named(resources, "gw-server-csr").inputs).to.deep.include({ dnsNames: ["guestbook.example.com"] });
+        const secret = named(resources, "gw-credential");
+        expect(secret.inputs).to.deep.include({
+            metadata: {
+                name: "guestbook-gateway-credential",
+                namespace: "istio-system",
+                labels: { "app.kubernetes.io/part-of": "istio-lab", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+            type: "kubernetes.io/tls",
+        });
+        expect(secret.inputs.stringData).to.deep.equal({ "tls.crt": "<redacted>", "tls.key": "<redacted>" });
+        expect(spec(named(resources, "gw-gateway")).servers).to.deep.equal([
+            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["guestbook.example.com"], tls: { httpsRedirect: true } },
+            {
+                port: { number: 443, name: "https", protocol: "HTTPS" },
+                hosts: ["guestbook.example.com"],
+                tls: { mode: "SIMPLE", credentialName: "guestbook-gateway-credential" },
+            },
+        ]);
+        expect(named(resources, "gw-gateway").dependsOn).to.deep.equal(["kubernetes:core/v1:Secret::gw-credential"]);
+        expect(outputs.ca).to.equal("-----BEGIN CERTIFICATE-----\nmock gw-ca\n-----END CERTIFICATE-----\n");
+        expect(outputs.url).to.equal("https://<pending load balancer address>");
+    });
+
+    it("names guestbook.istio-lab.local in the certificate when the hosts are only *", async () => {
+        const { resources } = await record(() => new Gateway("gw", { platform: "kubernetes", namespace: "guestbook" }));
+        expect(named(resources, "gw-server-csr").inputs).to.deep.include({ dnsNames: ["guestbook.istio-lab.local"] });
     });
 
     it("rejects port 0", () =>

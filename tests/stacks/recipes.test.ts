@@ -11,6 +11,7 @@ const GUESTBOOK_APP = [
     "Deployment guestbook/guestbook-v1",
     "Deployment guestbook/guestbook-v2",
     "Service guestbook/guestbook",
+    "Secret istio-system/guestbook-gateway-credential",
     "Gateway guestbook/guestbook-gateway",
 ];
 const UPSTREAM_ISTIO = [
@@ -106,7 +107,8 @@ describe("recipes", () => {
             expect(run.outputs.trafficSplit).to.deep.equal({ weights: { v1: 80, v2: 20 }, abTest: null });
             expect(run.outputs.mtlsPolicies).to.deep.equal([{ policy: "istio-system/default", scope: "mesh", mode: "STRICT" }]);
             expect(run.outputs.namespaces).to.deep.equal(["istio-system", "guestbook"]);
-            expect(run.outputs.labUrl).to.equal("http://<pending load balancer address>");
+            expect(run.outputs.labUrl).to.equal("https://<pending load balancer address>");
+            expect(run.outputs.caCert).to.equal("-----BEGIN CERTIFICATE-----\nmock gateway-ca\n-----END CERTIFICATE-----\n");
             expect(run.outputs.recipe).to.equal("kubernetes");
         });
 
@@ -142,7 +144,7 @@ describe("recipes", () => {
                 "kubernetes:core/v1:Service::gateway-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } } },
             };
             const withLb = await runLab(stackConfig("dev"), { observed });
-            expect(withLb.outputs.labUrl).to.equal("http://192.0.2.7");
+            expect(withLb.outputs.labUrl).to.equal("https://192.0.2.7");
         });
     });
 
@@ -282,15 +284,34 @@ describe("recipes", () => {
             });
             expect(spec(gw)).to.deep.equal({
                 selector: { istio: "ingressgateway" },
-                servers: [{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+                servers: [
+                    { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"], tls: { httpsRedirect: true } },
+                    {
+                        port: { number: 443, name: "https", protocol: "HTTPS" },
+                        hosts: ["*"],
+                        tls: { mode: "SIMPLE", credentialName: "guestbook-gateway-credential" },
+                    },
+                ],
             });
             const route = named(run.resources, "gateway-route");
             expect(route.type).to.equal("kubernetes:route.openshift.io/v1:Route");
+            // TLS passes through the Route to the gateway, which holds the key.
             expect(spec(route)).to.deep.equal({
+                to: { kind: "Service", name: "istio-ingressgateway", weight: 100 },
+                port: { targetPort: "https" },
+                tls: { termination: "passthrough" },
+            });
+            expect(dependsOn(run.resources, "gateway-route", "gateway-gateway")).to.equal(true);
+        });
+
+        it("keeps the plain HTTP Route of the lab with gateway.tls false", async () => {
+            const plain = await runLab({ ...stackConfig("openshift"), "istio-lab:gateway": '{"tls":false}' });
+            expect(spec(named(plain.resources, "gateway-route"))).to.deep.equal({
                 to: { kind: "Service", name: "istio-ingressgateway", weight: 100 },
                 port: { targetPort: "http2" },
             });
-            expect(dependsOn(run.resources, "gateway-route", "gateway-gateway")).to.equal(true);
+            expect(plain.resources.some((r) => r.type.startsWith("tls:") || r.name === "gateway-credential")).to.equal(false);
+            expect(plain.outputs.caCert).to.equal(null);
         });
     });
 

@@ -37,6 +37,7 @@ describe("lab command", () => {
                 "Deployment guestbook/guestbook-v1",
                 "Deployment guestbook/guestbook-v2",
                 "Service guestbook/guestbook",
+                "Secret istio-system/guestbook-gateway-credential",
                 "Gateway guestbook/guestbook-gateway",
                 "DestinationRule guestbook/destination-rule-guestbook",
                 "VirtualService guestbook/virtual-service-guestbook",
@@ -84,10 +85,10 @@ describe("lab command", () => {
         it("writes one file per object with --out", async () => {
             const dir = mkdtempSync(path.join(tmpdir(), "lab-render-"));
             const r = await lab(["render", "--stack", "openshift", "--out", dir]);
-            expect(r.stdout).to.equal(`wrote 23 objects to ${dir}\n`);
+            expect(r.stdout).to.equal(`wrote 24 objects to ${dir}\n`);
             const files = readdirSync(dir).sort();
             expect(files[0]).to.equal("001-Namespace_openshift-operators-redhat.yaml");
-            expect(files[22]).to.equal("023-DestinationRule_istio-system_destinationrule-mtls-istio-mutual.yaml");
+            expect(files[23]).to.equal("024-DestinationRule_istio-system_destinationrule-mtls-istio-mutual.yaml");
         });
 
         it("exits 2 with the program's message on bad config, and on bad arguments", async () => {
