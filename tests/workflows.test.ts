@@ -64,7 +64,8 @@ describe("GitHub workflows", () => {
     it("preview with pulumi/actions and comment on the pull request, deploy behind an environment", () => {
         const pr = workflows.find((w) => w.file === "pull-request.yml")!.doc;
         const preview = pr.jobs.preview.steps!.find((s) => s.uses?.startsWith("pulumi/actions"))!;
-        expect(preview.with).to.deep.include({ command: "preview", "comment-on-pr": true });
+        expect(preview.with).to.deep.include({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+        expect(existsSync(path.join(PROJECT_ROOT, String(preview.with!.policyPacks), "PulumiPolicy.yaml"))).to.equal(true);
         const deploy = workflows.find((w) => w.file === "deploy.yml")!.doc;
         expect((deploy.jobs.up as unknown as { environment: string }).environment).to.equal("lab-${{ matrix.stack }}");
         expect(deploy.on).to.deep.equal({ push: { branches: ["main"] } });
