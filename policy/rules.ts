@@ -32,42 +32,75 @@ const kind = (r: PolicyInput) => r.props.kind as string | undefined;
 const meta = (r: PolicyInput) => (r.props.metadata ?? {}) as { name?: string; namespace?: string; annotations?: Record<string, string> };
 const spec = (r: PolicyInput) => (r.props.spec ?? {}) as Obj;
 
-/** Weights of every VirtualService route are integers that sum to 100, and every routed subset exists. */
-export function routesAreWhole(resources: readonly PolicyInput[]): Violation[] {
-    const out: Violation[] = [];
-    const rules = resources.filter((r) => kind(r) === "DestinationRule");
-    for (const vs of resources.filter((r) => kind(r) === "VirtualService")) {
-        const ns = meta(vs).namespace;
-        const http = (spec(vs).http ?? []) as Array<{
-            route?: Array<{ destination: { host: string; subset?: string }; weight?: unknown }>;
-        }>;
-        http.forEach((h, i) => {
-            const route = h.route ?? [];
-            const weights = route.map((d) => d.weight);
-            if (weights.some((w) => w !== undefined && !Number.isInteger(w))) {
-                out.push({ name: vs.name, message: `http[${i}]: route weights must be integers, got ${JSON.stringify(weights)}` });
-            } else if (route.length > 1 || weights.some((w) => w !== undefined)) {
-                const sum = weights.reduce<number>((a, w) => a + ((w as number | undefined) ?? 0), 0);
-                if (sum !== 100) {
-                    out.push({ name: vs.name, message: `http[${i}]: route weights sum to ${sum}; they must sum to 100` });
-                }
+/** A Kubernetes object as its manifest: what `lab validate` renders and what a policy sees as props. */
+export type Manifest = Record<string, unknown>;
+
+/** What is wrong with one VirtualService's routes. */
+export type RouteFinding =
+    | { readonly kind: "weights-not-integer"; readonly http: number; readonly weights: readonly unknown[] }
+    | { readonly kind: "weights-sum"; readonly http: number; readonly sum: number }
+    | { readonly kind: "missing-subset"; readonly http: number; readonly route: number; readonly host: string; readonly subset: string };
+
+/**
+ * Checks a VirtualService's HTTP routes against the DestinationRules beside it: weights are integers
+ * that sum to 100 (where a route has several destinations or any weight), and every routed subset
+ * exists in the rule for its host in the same namespace. Shared by the policy pack and `lab validate`.
+ */
+export function routeFindings(vs: Manifest, destinationRules: readonly Manifest[]): RouteFinding[] {
+    const metaOf = (m: Manifest) => (m.metadata ?? {}) as { namespace?: string };
+    const specOf = (m: Manifest) => (m.spec ?? {}) as Obj;
+    const ns = metaOf(vs).namespace;
+    const http = (specOf(vs).http ?? []) as Array<{ route?: Array<{ destination: { host: string; subset?: string }; weight?: unknown }> }>;
+    const out: RouteFinding[] = [];
+    http.forEach((h, i) => {
+        const route = h.route ?? [];
+        const weights = route.map((d) => d.weight);
+        if (weights.some((w) => w !== undefined && !Number.isInteger(w))) {
+            out.push({ kind: "weights-not-integer", http: i, weights });
+        } else if (route.length > 1 || weights.some((w) => w !== undefined)) {
+            const sum = weights.reduce<number>((a, w) => a + ((w as number | undefined) ?? 0), 0);
+            if (sum !== 100) {
+                out.push({ kind: "weights-sum", http: i, sum });
             }
-            for (const d of route) {
-                if (d.destination.subset === undefined) {
-                    continue;
-                }
-                const rule = rules.find((r) => meta(r).namespace === ns && spec(r).host === d.destination.host);
-                const subsets = ((rule ? spec(rule).subsets : []) ?? []) as Array<{ name: string }>;
-                if (!subsets.some((s) => s.name === d.destination.subset)) {
-                    out.push({
-                        name: vs.name,
-                        message: `http[${i}]: subset "${d.destination.subset}" of host "${d.destination.host}" is in no DestinationRule`,
-                    });
-                }
+        }
+        route.forEach((d, j) => {
+            const subset = d.destination.subset;
+            if (subset === undefined) {
+                return;
+            }
+            const rule = destinationRules.find((r) => metaOf(r).namespace === ns && specOf(r).host === d.destination.host);
+            const subsets = ((rule ? specOf(rule).subsets : []) ?? []) as Array<{ name: string }>;
+            if (!subsets.some((s) => s.name === subset)) {
+                out.push({ kind: "missing-subset", http: i, route: j, host: d.destination.host, subset });
             }
         });
-    }
+    });
     return out;
+}
+
+/** Weights of every VirtualService route are integers that sum to 100, and every routed subset exists. */
+export function routesAreWhole(resources: readonly PolicyInput[]): Violation[] {
+    const rules = resources.filter((r) => kind(r) === "DestinationRule").map((r) => r.props);
+    return resources
+        .filter((r) => kind(r) === "VirtualService")
+        .flatMap((vs) =>
+            routeFindings(vs.props, rules).map((f): Violation => {
+                switch (f.kind) {
+                    case "weights-not-integer":
+                        return {
+                            name: vs.name,
+                            message: `http[${f.http}]: route weights must be integers, got ${JSON.stringify(f.weights)}`,
+                        };
+                    case "weights-sum":
+                        return { name: vs.name, message: `http[${f.http}]: route weights sum to ${f.sum}; they must sum to 100` };
+                    case "missing-subset":
+                        return {
+                            name: vs.name,
+                            message: `http[${f.http}]: subset "${f.subset}" of host "${f.host}" is in no DestinationRule`,
+                        };
+                }
+            }),
+        );
 }
 
 /** No DISABLE at mesh scope; on a production stack nothing weaker than STRICT at any scope. */

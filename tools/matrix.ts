@@ -18,7 +18,8 @@ export interface ProbeResult {
     readonly mtls: boolean;
 }
 
-interface Workload {
+/** A workload (a Deployment's pods) as the mesh sees it. */
+export interface Workload {
     readonly namespace: string;
     readonly name: string;
     readonly labels: Labels;
@@ -52,15 +53,31 @@ export interface Mesh {
     readonly rules: Rule[];
 }
 
-/** Reads the mesh's workloads, services and policies from rendered objects. */
-export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
+/**
+ * The Deployments' pods: labels, and whether they get a sidecar (the pod annotation where there is
+ * one, as on OpenShift, else the namespace's `istio-injection` label).
+ */
+export function workloadsOf(objects: readonly RenderedObject[]): Workload[] {
     const nsLabels = new Map<string, Labels>();
     for (const o of objects) {
         if (o.manifest.kind === "Namespace") {
             nsLabels.set(meta(o).name, meta(o).labels ?? {});
         }
     }
-    const workloads: Workload[] = [];
+    return objects
+        .filter((o) => o.manifest.kind === "Deployment")
+        .map((o) => {
+            const ns = meta(o).namespace ?? "";
+            const template = specOf(o).template as { metadata?: { labels?: Labels; annotations?: Labels } };
+            const annotation = template.metadata?.annotations?.["sidecar.istio.io/inject"];
+            const sidecar = annotation !== undefined ? annotation === "true" : nsLabels.get(ns)?.["istio-injection"] === "enabled";
+            return { namespace: ns, name: meta(o).name, labels: template.metadata?.labels ?? {}, sidecar };
+        });
+}
+
+/** Reads the mesh's workloads, services and policies from rendered objects. */
+export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
+    const workloads = workloadsOf(objects);
     const services: Service[] = [];
     const policies: Policy[] = [];
     const rules: Rule[] = [];
@@ -69,13 +86,6 @@ export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
         const s = specOf(o);
         const ns = m.namespace ?? "";
         switch (o.manifest.kind) {
-            case "Deployment": {
-                const template = s.template as { metadata?: { labels?: Labels; annotations?: Labels } };
-                const annotation = template.metadata?.annotations?.["sidecar.istio.io/inject"];
-                const injected = annotation !== undefined ? annotation === "true" : nsLabels.get(ns)?.["istio-injection"] === "enabled";
-                workloads.push({ namespace: ns, name: m.name, labels: template.metadata?.labels ?? {}, sidecar: injected });
-                break;
-            }
             case "Service":
                 services.push({
                     namespace: ns,
@@ -117,11 +127,15 @@ export function meshOf(objects: readonly RenderedObject[], root: string): Mesh {
     return { root, workloads, services, policies, rules };
 }
 
+/** The policy without a selector in a namespace (namespace-wide, or mesh-wide in the root namespace). */
+function widePolicy(mesh: Mesh, namespace: string): Policy | undefined {
+    return mesh.policies.find((p) => p.namespace === namespace && !p.selector);
+}
+
 /** Rule 1: the mode a sidecar enforces on a container port; `UNSET` inherits the next wider scope. */
 export function serverMode(mesh: Mesh, w: Workload, containerPort: number): Mode {
-    const wide = (ns: string) => mesh.policies.find((p) => p.namespace === ns && !p.selector);
-    const meshMode = wide(mesh.root)?.mode ?? "UNSET";
-    const nsPolicy = mesh.root === w.namespace ? undefined : wide(w.namespace);
+    const meshMode = widePolicy(mesh, mesh.root)?.mode ?? "UNSET";
+    const nsPolicy = mesh.root === w.namespace ? undefined : widePolicy(mesh, w.namespace);
     const nsMode = nsPolicy && nsPolicy.mode !== "UNSET" ? nsPolicy.mode : meshMode;
     const workload = mesh.policies.find((p) => p.namespace === w.namespace && p.selector && matches(p.selector, w.labels));
     const workloadMode = workload && workload.mode !== "UNSET" ? workload.mode : nsMode;
@@ -173,8 +187,7 @@ export function call(
         } else if (decided === "DISABLE" || decided === "SIMPLE") {
             sendsMtls = false;
         } else {
-            const wide = (ns: string) => mesh.policies.find((p) => p.namespace === ns && !p.selector);
-            const nsPolicy = wide(service.namespace) ?? wide(mesh.root);
+            const nsPolicy = widePolicy(mesh, service.namespace) ?? widePolicy(mesh, mesh.root);
             sendsMtls = nsPolicy?.mode !== "DISABLE" && server.sidecar && serverMode(mesh, server, containerPort) !== "DISABLE";
         }
     }

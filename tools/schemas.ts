@@ -90,18 +90,17 @@ function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
 /** The published model class for an object, loaded only when validating. */
 function modelFor(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
     const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    const candidates = group.endsWith("istio.io")
-        ? [`@kubernetes-models/istio/${group}/${version}/${kind}`]
-        : [group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`];
-    for (const id of candidates) {
-        try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- models load lazily, only when validating
-            return (require(id) as Record<string, new (data: unknown) => { validate(): void }>)[kind];
-        } catch {
-            // not a published kind
-        }
+    const id = group.endsWith("istio.io")
+        ? `@kubernetes-models/istio/${group}/${version}/${kind}`
+        : group === ""
+          ? `kubernetes-models/${version}/${kind}`
+          : `kubernetes-models/${group}/${version}/${kind}`;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- models load lazily, only when validating
+        return (require(id) as Record<string, new (data: unknown) => { validate(): void }>)[kind];
+    } catch {
+        return undefined; // not a published kind
     }
-    return undefined;
 }
 
 /** Schema problems of every rendered object. */

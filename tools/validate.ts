@@ -1,6 +1,8 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
+import { routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
+import { workloadsOf } from "./matrix";
 import { RenderedObject, metaOf as meta, selects as matches, specOf, applyOrder, objectId } from "./render";
 
 /** One problem found. */
@@ -19,12 +21,7 @@ type Labels = Record<string, string>;
 
 /** Pod label sets of the workloads the lab creates, plus the ingress gateway its control plane creates. */
 function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: string; labels: Labels }> {
-    const pods = objects
-        .filter((o) => o.manifest.kind === "Deployment")
-        .map((o) => ({
-            namespace: meta(o).namespace ?? "",
-            labels: (specOf(o).template as { metadata?: { labels?: Labels } }).metadata?.labels ?? {},
-        }));
+    const pods = workloadsOf(objects).map((w) => ({ namespace: w.namespace, labels: w.labels }));
     const controlPlane = objects.some(
         (o) =>
             o.manifest.kind === "ServiceMeshControlPlane" ||
@@ -40,7 +37,7 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
         problems.push({ object: objectId(o), field, code, reason });
     const pods = podLabels(objects);
     const gateways = new Set(objects.filter((o) => o.manifest.kind === "Gateway").map((o) => `${meta(o).namespace}/${meta(o).name}`));
-    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule");
+    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule").map((o) => o.manifest);
 
     for (const o of objects) {
         const m = meta(o);
@@ -54,33 +51,19 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
                         add(o, `spec.gateways[${i}]`, "IST0101", `Referenced gateway not found: "${g}"`);
                     }
                 });
-                ((s.http as Array<{ route: Array<{ destination: { host: string; subset?: string }; weight?: number }> }>) ?? []).forEach(
-                    (h, i) => {
-                        const weights = h.route.map((r) => r.weight);
-                        if (h.route.length > 1 || weights.some((w) => w !== undefined)) {
-                            const sum = weights.reduce<number>((a, w) => a + (w ?? 0), 0);
-                            if (sum !== 100) {
-                                add(o, `spec.http[${i}].route`, "-", `weights sum to ${sum}, not 100`);
-                            }
-                        }
-                        h.route.forEach((r, j) => {
-                            if (r.destination.subset === undefined) {
-                                return;
-                            }
-                            const host = r.destination.host;
-                            const rule = rules.find((d) => (specOf(d).host as string) === host && (meta(d).namespace ?? "") === ns);
-                            const subsets = ((rule ? specOf(rule).subsets : undefined) as Array<{ name: string }> | undefined) ?? [];
-                            if (!subsets.some((x) => x.name === r.destination.subset)) {
-                                add(
-                                    o,
-                                    `spec.http[${i}].route[${j}].destination.subset`,
-                                    "IST0101",
-                                    `Referenced host+subset in destinationrule not found: "${host}+${r.destination.subset}"`,
-                                );
-                            }
-                        });
-                    },
-                );
+                for (const f of routeFindings(o.manifest, rules)) {
+                    // A weight that is not an integer is the schema check's to report.
+                    if (f.kind === "weights-sum") {
+                        add(o, `spec.http[${f.http}].route`, "-", `weights sum to ${f.sum}, not 100`);
+                    } else if (f.kind === "missing-subset") {
+                        add(
+                            o,
+                            `spec.http[${f.http}].route[${f.route}].destination.subset`,
+                            "IST0101",
+                            `Referenced host+subset in destinationrule not found: "${f.host}+${f.subset}"`,
+                        );
+                    }
+                }
                 break;
             }
             case "Gateway": {
