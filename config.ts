@@ -2,19 +2,39 @@
 // program into one typed, defaulted and checked LabConfig, and throws a LabInputError naming the key,
 // the value and what is allowed before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
+import { existsSync } from "fs";
+import * as path from "path";
 import { z } from "zod";
-import { DEFAULT_ISTIO_VERSION, DEFAULT_SMCP_VERSION, ISTIO_CHART_REPO, smcpSpec } from "./components/controlPlane";
+import {
+    DEFAULT_ISTIO_VERSION,
+    DEFAULT_SMCP_VERSION,
+    ISTIO_CHART_REPO,
+    checkControlPlaneValues,
+    smcpSpec,
+} from "./components/controlPlane";
 import { checkPort } from "./components/gateway";
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions, guestbookServices } from "./components/guestbook";
 import {
     DNS1123_ALLOWED,
+    HOST_ALLOWED,
+    IMAGE_ALLOWED,
+    INT32_MAX,
+    LABEL_VALUE_ALLOWED,
     LabInputError,
     MTLS_MODES,
     PEER_AUTH_SCOPES,
     PLATFORMS,
     Platform,
+    QUANTITY_ALLOWED,
+    WrittenNumber,
     isDns1123Label,
+    isGatewayHost,
+    isImageReference,
+    isLabelValue,
+    isQuantity,
+    isReservedNamespace,
     reject,
+    reservedNamespaceAllowed,
     show,
 } from "./components/lab";
 import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces, mtlsLabServices } from "./components/mtlsLab";
@@ -27,7 +47,18 @@ import {
     resolveOperators,
 } from "./components/operators";
 import { LabService, PeerAuthPolicy, planPeerAuth } from "./components/peerAuth";
-import { AbTest, CircuitBreaker, LAB_AB_TEST, checkAbTest, checkCircuitBreaker } from "./components/traffic";
+import {
+    AbTest,
+    CLIENT_TLS_MODES,
+    CircuitBreaker,
+    GuestbookClientTls,
+    LAB_AB_TEST,
+    ROUTINGS,
+    Routing,
+    checkAbTest,
+    checkCircuitBreaker,
+    checkRouting,
+} from "./components/traffic";
 import { STAGES, Stage } from "./stacks/recipe";
 import { RECIPES } from "./stacks/recipes";
 
@@ -48,6 +79,10 @@ export interface LabConfig {
     readonly abTest?: AbTest;
     /** The circuit breaker, if any. */
     readonly circuitBreaker?: CircuitBreaker;
+    /** How the VirtualService routes: per subset, or round robin over the Service (the lab's first VirtualService). */
+    readonly routing: Routing;
+    /** `trafficPolicy.tls.mode` of `destination-rule-guestbook`, if any. */
+    readonly clientTls?: GuestbookClientTls;
     /** Peer authentication policies. */
     readonly peerAuth: readonly PeerAuthPolicy[];
     /** Guestbook stage settings. */
@@ -74,6 +109,7 @@ export interface LabConfig {
         readonly version: string;
         readonly istioVersion: string;
         readonly chartRepo: string;
+        readonly values: Readonly<Record<string, unknown>>;
     };
     /** Operator stage settings. */
     readonly operators: {
@@ -89,6 +125,8 @@ export interface LabConfig {
         readonly httpbinImage: string;
         readonly sleepImage: string;
     };
+    /** Settings made for a stage this lab does not have: each one line, which Pulumi prints as a warning and `lab validate` reports. */
+    readonly ignored: readonly string[];
 }
 
 /** One documented config key: what `Pulumi.yaml` declares and the README's table lists. */
@@ -145,11 +183,25 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
             "`{maxConnections, http1MaxPendingRequests, maxRequestsPerConnection, consecutive5xxErrors, interval, baseEjectionTime, maxEjectionPercent, subset}`; `{}` is the Istio task's values (1, 1, 1, 1, `1s`, `3m`, 100) on the whole service.",
     },
     {
+        key: "routing",
+        type: "string",
+        default: "`weighted`",
+        description:
+            "`weighted` (each route names a subset: the canary and A/B states) or `roundRobin` (the lab's first VirtualService, `guestbook-gateway.yaml`: one route to the `guestbook` Service, no subset).",
+    },
+    {
+        key: "clientTls",
+        type: "string",
+        default: "none",
+        description:
+            "`ISTIO_MUTUAL` or `DISABLE`: `trafficPolicy.tls.mode` of `destination-rule-guestbook` (the lab's `destination-rule-all-mtls.yaml`); absent, the rule sets no TLS.",
+    },
+    {
         key: "peerAuth",
         type: "array",
         default: '`[{"mode": "STRICT", "scope": "mesh"}]`',
         description:
-            "Policies `{mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}`; modes STRICT, PERMISSIVE, DISABLE, UNSET; scopes mesh, namespace, workload, port.",
+            "Policies `{mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}`; modes STRICT, PERMISSIVE, DISABLE, UNSET; scopes mesh, namespace, workload, port; `destinationRule` is `true`, `false` or `{name, namespace, host}` (the rule under other names, e.g. the lab's `workload-destination-rule-httpbin-foo`).",
     },
     {
         key: "guestbook",
@@ -168,9 +220,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
     {
         key: "controlPlane",
         type: "object",
-        default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}}\``,
+        default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}, values: {}}\``,
         description:
-            "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes).",
+            "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes); `chartRepo` is a Helm repository (`https://`), an OCI registry (`oci://`) or a local directory holding the `base`, `istiod` and `gateway` charts. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
     },
     {
         key: "operators",
@@ -191,6 +243,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
 
 // ---- shape checks (zod): each schema carries the words for "what is allowed" -------------------
 
+const CHART_REPO_ALLOWED =
+    "a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod and gateway charts";
+
 const allowed = (text: string) => ({ errorMap: () => ({ message: text }) });
 const oneOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], allowed(`one of ${values.join(", ")}`));
 const int = (min: number, max?: number) => {
@@ -207,17 +262,23 @@ const obj = <S extends z.ZodRawShape>(shape: S) =>
 const list = <T extends z.ZodTypeAny>(item: T, what: string) => z.array(item, allowed(what));
 
 const mode = oneOf(MTLS_MODES);
+const image = text().refine(isImageReference, IMAGE_ALLOWED);
+const host = text(HOST_ALLOWED).refine(isGatewayHost, HOST_ALLOWED);
+const int32 = (min: number) => int(min, INT32_MAX);
+const quantity = text(QUANTITY_ALLOWED).refine(isQuantity, QUANTITY_ALLOWED);
 const schema = {
     recipe: oneOf(Object.keys(RECIPES)),
     platform: oneOf(PLATFORMS),
     stages: list(oneOf(STAGES), `a list of ${STAGES.join(", ")}`),
     canaryWeight: int(0, 100),
+    routing: oneOf(ROUTINGS),
+    clientTls: oneOf(CLIENT_TLS_MODES),
     abTest: obj({ header: text(), regex: text() }).partial(),
     circuitBreaker: obj({
-        maxConnections: int(1),
-        http1MaxPendingRequests: int(1),
-        maxRequestsPerConnection: int(1),
-        consecutive5xxErrors: int(1),
+        maxConnections: int32(1),
+        http1MaxPendingRequests: int32(1),
+        maxRequestsPerConnection: int32(1),
+        consecutive5xxErrors: int32(1),
         interval: text(),
         baseEjectionTime: text(),
         maxEjectionPercent: int(0, 100),
@@ -232,7 +293,12 @@ const schema = {
             portLevelMtls: z
                 .record(obj({ mode }), allowed('container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}'))
                 .optional(),
-            destinationRule: bool.optional(),
+            destinationRule: z
+                .union(
+                    [bool, obj({ name: dnsLabel, namespace: dnsLabel, host }).partial()],
+                    allowed("true, false or {name, namespace, host}"),
+                )
+                .optional(),
             name: dnsLabel.optional(),
         }),
         "a list of policies {mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}",
@@ -242,24 +308,27 @@ const schema = {
         versions: list(
             obj({
                 name: text(),
-                image: text(),
-                replicas: int(0),
-                version: text(),
-                requests: obj({ cpu: text(), memory: text() }).partial().optional(),
+                image,
+                replicas: int32(0),
+                version: text(LABEL_VALUE_ALLOWED).refine(isLabelValue, LABEL_VALUE_ALLOWED),
+                requests: obj({ cpu: quantity, memory: quantity }).partial().optional(),
             }),
             "a list of versions {name, image, replicas, version, requests?}, oldest first",
         ),
         serviceType: oneOf(["ClusterIP", "LoadBalancer"] as const),
-        redisMasterImage: text(),
-        redisSlaveImage: text(),
-        redisSlaveReplicas: int(0),
+        redisMasterImage: image,
+        redisSlaveImage: image,
+        redisSlaveReplicas: int32(0),
     }).partial(),
     gateway: obj({
         name: dnsLabel,
-        selector: labels,
+        selector: labels.refine(
+            (l) => Object.keys(l).length > 0,
+            'at least one label of the ingress gateway pods, e.g. {"istio": "ingressgateway"}',
+        ),
         port: int(1, 65535),
-        hosts: list(text(), 'a list of hosts, e.g. ["*"]').min(1, 'a list of hosts, e.g. ["*"]'),
-        routeHost: text(),
+        hosts: list(host, 'a list of hosts, e.g. ["*"]').min(1, 'a list of at least one host, e.g. ["*"]'),
+        routeHost: text("a DNS name").refine((h) => h !== "*" && isGatewayHost(h), "a DNS name (the OpenShift Route's host)"),
         tls: bool,
     }).partial(),
     controlPlane: obj({
@@ -270,7 +339,8 @@ const schema = {
         istioVersion: z
             .string(allowed('an Istio release such as "1.27.3"'))
             .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.27.3"'),
-        chartRepo: text("a Helm repository URL"),
+        chartRepo: text(CHART_REPO_ALLOWED),
+        values: z.record(z.unknown(), allowed("an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)")),
     }).partial(),
     operators: obj({
         installPlanApproval: oneOf(["Automatic", "Manual"] as const),
@@ -281,8 +351,8 @@ const schema = {
     mtlsLab: obj({
         sidecarNamespaces: list(dnsLabel, "a list of namespace names"),
         plainNamespaces: list(dnsLabel, "a list of namespace names"),
-        httpbinImage: text(),
-        sleepImage: text(),
+        httpbinImage: image,
+        sleepImage: image,
     }).partial(),
 };
 const configSchema = z.object(schema).partial().strict();
@@ -334,35 +404,148 @@ function unwrap(node: z.ZodTypeAny): z.ZodTypeAny {
     return node;
 }
 
-/** Parses one raw config string the way the Pulumi CLI stores values: JSON when it is JSON, else the string. */
+/** Keys that would reach an object's prototype, refused at any depth. */
+const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+const WRITTEN = "\u0000written-number:";
+
+/** Marks number tokens outside strings that JSON would not keep as written (`1e999` is Infinity). */
+function markUnwritableNumbers(json: string): string {
+    let out = "";
+    let i = 0;
+    while (i < json.length) {
+        const ch = json[i];
+        if (ch === '"') {
+            let j = i + 1;
+            while (j < json.length && json[j] !== '"') {
+                j += json[j] === "\\" ? 2 : 1;
+            }
+            out += json.slice(i, j + 1);
+            i = j + 1;
+            continue;
+        }
+        const number = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(json.slice(i));
+        if (number && (i === 0 || !/[A-Za-z0-9_.]/.test(json[i - 1]))) {
+            const token = number[0];
+            out += Number.isFinite(Number(token)) ? token : JSON.stringify(WRITTEN + token);
+            i += token.length;
+            continue;
+        }
+        out += ch;
+        i += 1;
+    }
+    return out;
+}
+
+/**
+ * Parses one raw config string the way the Pulumi CLI stores values: JSON when it is JSON, else the
+ * string. Objects come out without a prototype, so no key can reach one; numbers JSON cannot hold
+ * come out as {@link WrittenNumber}.
+ */
 function parseValue(value: string): unknown {
     try {
-        return JSON.parse(value);
+        return JSON.parse(markUnwritableNumbers(value), (_key, v: unknown) => {
+            if (typeof v === "string" && v.startsWith(WRITTEN)) {
+                return new WrittenNumber(v.slice(WRITTEN.length));
+            }
+            if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+                return Object.assign(Object.create(null) as Record<string, unknown>, v);
+            }
+            return v;
+        }) as unknown;
     } catch {
         return value;
     }
 }
 
+/** The first key at any depth that would reach a prototype, with its path. */
+function forbiddenKey(value: unknown, at: Array<string | number>): { path: Array<string | number>; key: string } | undefined {
+    if (value === null || typeof value !== "object" || value instanceof WrittenNumber) {
+        return undefined;
+    }
+    for (const key of Object.keys(value)) {
+        if (FORBIDDEN_KEYS.includes(key)) {
+            return { path: at, key };
+        }
+        const found = forbiddenKey((value as Record<string, unknown>)[key], [...at, Array.isArray(value) ? Number(key) : key]);
+        if (found) {
+            return found;
+        }
+    }
+    return undefined;
+}
+
 /**
  * Turns raw config (`{"istio-lab:canaryWeight": "20", ...}`, as `pulumi.runtime.allConfig()` and
  * `Pulumi.<stack>.yaml` give it) into a checked {@link LabConfig}. Keys of other namespaces
- * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} on the first problem.
+ * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} naming every shape problem
+ * (one line each), or the first problem the values have together.
  */
 export function parseConfig(all: Readonly<Record<string, string>>): LabConfig {
-    const raw: Record<string, unknown> = {};
+    const raw = Object.create(null) as Record<string, unknown>;
     for (const [fullKey, value] of Object.entries(all)) {
         if (fullKey.startsWith(`${NAMESPACE}:`)) {
             raw[fullKey.slice(NAMESPACE.length + 1)] = parseValue(value);
         }
     }
+    const bad = forbiddenKey(raw, []);
+    if (bad) {
+        const where = bad.path.length > 0 ? keyOf(bad.path) : NAMESPACE;
+        throw new LabInputError(
+            `${where}: key ${show(bad.key)} is not allowed; expected a key other than ${FORBIDDEN_KEYS.join(", ")} (they would reach an object's prototype)`,
+        );
+    }
     const result = configSchema.safeParse(raw);
     if (!result.success) {
-        throw new LabInputError(result.error.issues.map((i) => describe(i, raw)).join("\n"));
+        // zod may report one value twice (not an integer, and out of range): one line per problem.
+        throw new LabInputError([...new Set(result.error.issues.map((i) => describe(i, raw)))].join("\n"));
     }
-    return resolve(result.data);
+    return resolve(result.data, raw);
 }
 
-function resolve(c: RawConfig): LabConfig {
+/** Which stage each key configures; a key set for a stage the lab lacks does nothing, and is reported. */
+const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
+    canaryWeight: "traffic",
+    abTest: "traffic",
+    circuitBreaker: "traffic",
+    routing: "traffic",
+    clientTls: "traffic",
+    peerAuth: "peerAuth",
+    guestbook: "guestbook",
+    gateway: "gateway",
+    operators: "operators",
+    mtlsLab: "mtlsLab",
+    controlPlane: "controlPlane",
+};
+
+/** The settings that have no effect because the lab lacks their stage. */
+function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonly Stage[]): string[] {
+    const out: string[] = [];
+    for (const [key, value] of Object.entries(raw)) {
+        const stage = STAGE_OF_KEY[key];
+        if (stage === undefined || stages.includes(stage)) {
+            continue;
+        }
+        // The control plane's namespace is the mesh's root namespace, which peer authentication uses without the stage.
+        const fields =
+            key === "controlPlane" && value !== null && typeof value === "object"
+                ? Object.keys(value).filter((f) => f !== "namespace")
+                : [];
+        if (key === "controlPlane" && fields.length === 0) {
+            continue;
+        }
+        const named = key === "controlPlane" ? fields.map((f) => `${NAMESPACE}:controlPlane.${f}`).join(", ") : `${NAMESPACE}:${key}`;
+        out.push(`${named} has no effect: this lab has no ${show(stage)} stage; add it to ${NAMESPACE}:stages or remove the setting`);
+    }
+    return out;
+}
+
+/** True when `dir` holds the Istio charts the lab installs. */
+function isChartDirectory(dir: string): boolean {
+    return ["base", "istiod", "gateway"].every((chart) => existsSync(path.join(dir, chart, "Chart.yaml")));
+}
+
+function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfig {
     const recipeName = c.recipe ?? c.platform ?? "kubernetes";
     const recipe = RECIPES[recipeName];
     const platform = c.platform ?? recipe.platforms[0];
@@ -383,6 +566,13 @@ function resolve(c: RawConfig): LabConfig {
         redisSlaveReplicas: gb.redisSlaveReplicas ?? 2,
     };
     checkVersions(guestbook.versions, `${NAMESPACE}:guestbook.versions`);
+    if (isReservedNamespace(guestbook.namespace, c.controlPlane?.namespace ?? "istio-system")) {
+        reject(
+            `${NAMESPACE}:guestbook.namespace`,
+            guestbook.namespace,
+            reservedNamespaceAllowed(c.controlPlane?.namespace ?? "istio-system"),
+        );
+    }
 
     const gw = c.gateway ?? {};
     const gateway: LabConfig["gateway"] = {
@@ -394,6 +584,13 @@ function resolve(c: RawConfig): LabConfig {
         tls: gw.tls ?? true,
     };
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
+    if (gateway.tls && gateway.port === 443) {
+        reject(
+            `${NAMESPACE}:gateway.port`,
+            gateway.port,
+            "a port other than 443 while gateway.tls is on (its HTTPS server takes 443); or set gateway.tls to false",
+        );
+    }
 
     const cp = c.controlPlane ?? {};
     const controlPlane: LabConfig["controlPlane"] = {
@@ -401,7 +598,12 @@ function resolve(c: RawConfig): LabConfig {
         version: cp.version ?? DEFAULT_SMCP_VERSION,
         istioVersion: cp.istioVersion ?? DEFAULT_ISTIO_VERSION,
         chartRepo: cp.chartRepo ?? ISTIO_CHART_REPO,
+        values: cp.values ?? {},
     };
+    if (!/^(https|oci):\/\/[^\s/]+/.test(controlPlane.chartRepo) && !isChartDirectory(controlPlane.chartRepo)) {
+        reject(`${NAMESPACE}:controlPlane.chartRepo`, controlPlane.chartRepo, CHART_REPO_ALLOWED);
+    }
+    checkControlPlaneValues(controlPlane.values, platform, `${NAMESPACE}:controlPlane.values`);
     // Build the spec once so that a bad version fails here, not half way through an update.
     smcpSpec(controlPlane.version);
 
@@ -420,7 +622,7 @@ function resolve(c: RawConfig): LabConfig {
         httpbinImage: ml.httpbinImage ?? "docker.io/kennethreitz/httpbin",
         sleepImage: ml.sleepImage ?? "curlimages/curl",
     };
-    checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`);
+    checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, null);
 
     const subsets = guestbook.versions.map((v) => ({ name: v.name, version: v.version }));
     const abTest = c.abTest ? { header: c.abTest.header ?? LAB_AB_TEST.header, regex: c.abTest.regex ?? LAB_AB_TEST.regex } : undefined;
@@ -431,22 +633,34 @@ function resolve(c: RawConfig): LabConfig {
     if (circuitBreaker) {
         checkCircuitBreaker(circuitBreaker, subsets, `${NAMESPACE}:circuitBreaker`);
     }
+    const routing = c.routing ?? "weighted";
+    const canaryWeight = c.canaryWeight ?? 0;
+    if (stages.includes("traffic")) {
+        checkRouting(routing, subsets, canaryWeight, abTest, (key) => `${NAMESPACE}:${key}`);
+    }
 
     const config: LabConfig = {
         recipe: recipe.name,
         platform,
         stages,
-        canaryWeight: c.canaryWeight ?? 0,
+        canaryWeight,
         abTest,
         circuitBreaker,
+        routing,
+        clientTls: c.clientTls,
         peerAuth: (c.peerAuth as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }],
         guestbook,
         gateway,
         controlPlane,
         operators,
         mtlsLab,
+        ignored: ignoredSettings(raw, stages),
     };
     checkNamespaces(config);
+    if (stages.includes("mtlsLab")) {
+        // After checkNamespaces, whose message names the stage that creates it; this catches a lab without that stage.
+        checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, controlPlane.namespace);
+    }
     if (stages.includes("peerAuth")) {
         planPeerAuth(config.peerAuth, controlPlane.namespace, labServices(config), `${NAMESPACE}:peerAuth`);
     }
@@ -529,5 +743,9 @@ export function labServices(c: LabConfig): LabService[] {
 
 /** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
 export function loadConfig(): LabConfig {
-    return parseConfig(pulumi.runtime.allConfig());
+    const config = parseConfig(pulumi.runtime.allConfig());
+    for (const warning of config.ignored) {
+        void pulumi.log.warn(warning);
+    }
+    return config;
 }

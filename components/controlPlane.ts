@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
 
 /** The upstream Istio Helm chart repository. */
@@ -26,10 +27,99 @@ export interface ControlPlaneArgs {
     readonly version?: pulumi.Input<string>;
     /** Kubernetes: version of the `base`, `istiod` and `gateway` charts. @default "1.27.3" */
     readonly istioVersion?: pulumi.Input<string>;
-    /** Kubernetes: Helm repository of the Istio charts. @default "https://istio-release.storage.googleapis.com/charts" */
-    readonly chartRepo?: pulumi.Input<string>;
+    /**
+     * Kubernetes: where the Istio charts come from: a Helm repository (`https://`), an OCI registry
+     * (`oci://`) or a local directory holding `base`, `istiod` and `gateway` (clusters without internet
+     * access). @default "https://istio-release.storage.googleapis.com/charts"
+     */
+    readonly chartRepo?: string;
+    /**
+     * The one escape hatch: merged into istiod's Helm values (Kubernetes) or the
+     * `ServiceMeshControlPlane` spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}`. @default {}
+     */
+    readonly values?: Readonly<Record<string, unknown>>;
+    /** Extra labels of the control plane namespace (the lab id). @default none */
+    readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Resources that must be ready first (the operators on OpenShift). @default [] */
     readonly requires?: pulumi.Resource[];
+}
+
+/** `ServiceMeshControlPlane` v2 `spec` fields: what `controlPlane.values` may set on OpenShift. */
+export const SMCP_SPEC_FIELDS: readonly string[] = [
+    "version",
+    "mode",
+    "cluster",
+    "general",
+    "profiles",
+    "tracing",
+    "policy",
+    "telemetry",
+    "proxy",
+    "security",
+    "gateways",
+    "runtime",
+    "addons",
+    "techPreview",
+    "meshConfig",
+];
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** `base` merged with `overlay`: objects field by field, anything else (arrays included) replaced. */
+export function deepMerge(base: Readonly<Record<string, unknown>>, overlay: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(overlay)) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    }
+    return out;
+}
+
+/** Checks `controlPlane.values` for the platform; `where` names the config key or argument. */
+export function checkControlPlaneValues(values: unknown, platform: Platform, where: string): void {
+    if (!isPlainObject(values)) {
+        reject(where, values, "an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)");
+    }
+    if (platform === "openshift") {
+        for (const key of Object.keys(values)) {
+            if (!SMCP_SPEC_FIELDS.includes(key)) {
+                reject(`${where}.${key}`, values[key], `a ServiceMeshControlPlane spec field: one of ${SMCP_SPEC_FIELDS.join(", ")}`);
+            }
+        }
+    }
+}
+
+/** How Helm finds the Istio charts: a chart repository URL, an OCI registry, or a local directory holding `base`, `istiod`, `gateway`. */
+export type ChartSource = { readonly kind: "repo" | "oci"; readonly url: string } | { readonly kind: "dir"; readonly dir: string };
+
+/** Reads `chartRepo`: `https://` is a chart repository, `oci://` a registry, anything else a local chart directory. */
+export function chartSource(chartRepo: string): ChartSource {
+    if (chartRepo.startsWith("https://")) {
+        return { kind: "repo", url: chartRepo };
+    }
+    if (chartRepo.startsWith("oci://")) {
+        return { kind: "oci", url: chartRepo.replace(/\/+$/, "") };
+    }
+    return { kind: "dir", dir: path.resolve(chartRepo) };
+}
+
+/** The Release fields that say which chart to install from a source. */
+function chartRef(
+    source: ChartSource,
+    chartName: string,
+    version: pulumi.Input<string>,
+): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts"> {
+    switch (source.kind) {
+        case "repo":
+            return { chart: chartName, version, repositoryOpts: { repo: source.url } };
+        case "oci":
+            return { chart: `${source.url}/${chartName}`, version };
+        case "dir":
+            // A local chart carries its own version; Helm installs what the directory holds.
+            return { chart: path.join(source.dir, chartName) };
+    }
 }
 
 /** The `ServiceMeshControlPlane` spec the lab gets by accepting the console's defaults. */
@@ -75,9 +165,17 @@ export class ControlPlane extends pulumi.ComponentResource {
         const requires = args.requires ?? [];
         this.ingressService = INGRESS_GATEWAY;
 
+        const values = args.values ?? {};
+        checkControlPlaneValues(values, args.platform, "ControlPlane args.values");
+
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
-            { metadata: { name: nsName, labels: LAB_LABELS } },
+            {
+                metadata: {
+                    name: nsName,
+                    labels: pulumi.output(args.namespaceLabels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra })),
+                },
+            },
             { parent: this, dependsOn: requires },
         );
 
@@ -93,7 +191,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                         labels: LAB_LABELS,
                         annotations: waitFor("condition=Ready"),
                     },
-                    spec: smcpSpec(args.version ?? DEFAULT_SMCP_VERSION),
+                    spec: deepMerge(smcpSpec(args.version ?? DEFAULT_SMCP_VERSION), values),
                 },
                 { parent: this, dependsOn: requires },
             );
@@ -110,21 +208,21 @@ export class ControlPlane extends pulumi.ComponentResource {
             this.ready = [smcp, memberRoll];
             this.ingressNamespace = namespace.metadata.name;
         } else {
-            const chart = (release: string, chartName: string, values: Record<string, unknown>, after: pulumi.Resource[]) =>
+            const source = chartSource(args.chartRepo ?? ISTIO_CHART_REPO);
+            const version = args.istioVersion ?? DEFAULT_ISTIO_VERSION;
+            const chart = (release: string, chartName: string, chartValues: Record<string, unknown>, after: pulumi.Resource[]) =>
                 new k8s.helm.v3.Release(
                     `${name}-${release}`,
                     {
                         name: release,
-                        chart: chartName,
-                        version: args.istioVersion ?? DEFAULT_ISTIO_VERSION,
-                        repositoryOpts: { repo: args.chartRepo ?? ISTIO_CHART_REPO },
+                        ...chartRef(source, chartName, version),
                         namespace: namespace.metadata.name,
-                        values,
+                        values: chartValues,
                     },
                     { parent: this, dependsOn: [...requires, ...after] },
                 );
             const base = chart("istio-base", "base", { defaultRevision: "default" }, []);
-            const istiod = chart("istiod", "istiod", { meshConfig: { rootNamespace: nsName } }, [base]);
+            const istiod = chart("istiod", "istiod", deepMerge({ meshConfig: { rootNamespace: nsName } }, values), [base]);
             const gateway = chart(INGRESS_GATEWAY, "gateway", { labels: { istio: "ingressgateway" } }, [istiod]);
             this.ready = [base, istiod, gateway];
             this.ingressNamespace = gateway.status.namespace;

@@ -1,7 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, reject } from "./lab";
-import { meshNamespace, podSidecarAnnotations } from "./namespace";
+import {
+    DNS1123_ALLOWED,
+    INT32_MAX,
+    LAB_LABELS,
+    Platform,
+    isDns1123Label,
+    isReservedNamespace,
+    reject,
+    reservedNamespaceAllowed,
+    show,
+} from "./lab";
+import { meshNamespace, namespaceName, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
 /** One version of the guestbook front end (a Deployment `guestbook-<name>` and a routing subset `<name>`). */
@@ -57,6 +67,7 @@ export function checkVersions(versions: readonly GuestbookVersion[], where: stri
         reject(where, versions, "at least one version");
     }
     const seen = new Set<string>();
+    const labels = new Map<string, string>();
     versions.forEach((v, i) => {
         if (!isDns1123Label(v.name) || v.name.length > 50) {
             reject(`${where}[${i}].name`, v.name, `${DNS1123_ALLOWED}, at most 50 characters`);
@@ -65,9 +76,15 @@ export function checkVersions(versions: readonly GuestbookVersion[], where: stri
             reject(`${where}[${i}].name`, v.name, "a name no other version has");
         }
         seen.add(v.name);
-        if (!Number.isInteger(v.replicas) || v.replicas < 0) {
-            reject(`${where}[${i}].replicas`, v.replicas, "an integer of 0 or more");
+        if (!Number.isInteger(v.replicas) || v.replicas < 0 || v.replicas > INT32_MAX) {
+            reject(`${where}[${i}].replicas`, v.replicas, `an integer from 0 to ${INT32_MAX}`);
         }
+        // Subsets pick pods by this label: two versions with one label would be one subset.
+        const other = labels.get(v.version);
+        if (other !== undefined) {
+            reject(`${where}[${i}].version`, v.version, `a version label no other version has (${show(other)} has it)`);
+        }
+        labels.set(v.version, v.name);
     });
 }
 
@@ -89,6 +106,11 @@ export class Guestbook extends pulumi.ComponentResource {
         if (!isDns1123Label(nsName)) {
             reject("Guestbook args.namespace", nsName, DNS1123_ALLOWED);
         }
+        const controlPlaneNamespace = args.controlPlaneNamespace ?? "istio-system";
+        // The app's namespace is the lab's own: destroying the lab deletes it.
+        if (isReservedNamespace(nsName, controlPlaneNamespace)) {
+            reject("Guestbook args.namespace", nsName, reservedNamespaceAllowed(controlPlaneNamespace));
+        }
         const versions = args.versions ?? LAB_GUESTBOOK_VERSIONS;
         checkVersions(versions, "Guestbook args.versions");
         const requires = args.requires ?? [];
@@ -99,11 +121,12 @@ export class Guestbook extends pulumi.ComponentResource {
                 name: nsName,
                 platform: args.platform,
                 sidecars: true,
-                controlPlaneNamespace: args.controlPlaneNamespace ?? "istio-system",
+                controlPlaneNamespace,
                 labels: args.namespaceLabels,
             },
             { parent: this, dependsOn: requires },
         );
+        const nsOut = namespaceName(ns, nsName);
         const annotations = podSidecarAnnotations(args.platform, true);
         const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns] };
 
@@ -118,7 +141,7 @@ export class Guestbook extends pulumi.ComponentResource {
             new k8s.apps.v1.Deployment(
                 `${name}-${logical}`,
                 {
-                    metadata: { name: objectName, namespace: ns.metadata.name, labels: { ...LAB_LABELS, ...labels } },
+                    metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } },
                     spec: {
                         replicas,
                         selector: { matchLabels: selector },
@@ -130,7 +153,7 @@ export class Guestbook extends pulumi.ComponentResource {
         const service = (logical: string, objectName: string, labels: Record<string, string>, spec: k8s.types.input.core.v1.ServiceSpec) =>
             new k8s.core.v1.Service(
                 `${name}-${logical}`,
-                { metadata: { name: objectName, namespace: ns.metadata.name, labels: { ...LAB_LABELS, ...labels } }, spec },
+                { metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } }, spec },
                 workloadOpts,
             );
 
@@ -173,7 +196,7 @@ export class Guestbook extends pulumi.ComponentResource {
             },
         );
 
-        this.namespace = ns.metadata.name;
+        this.namespace = nsOut;
         this.versions = versions;
         this.serviceName = front.metadata.name;
         this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName });

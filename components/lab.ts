@@ -39,7 +39,18 @@ export function show(value: unknown): string {
     if (value === undefined) {
         return "nothing";
     }
+    if (value instanceof WrittenNumber) {
+        return value.text;
+    }
     return JSON.stringify(value);
+}
+
+/**
+ * A number as the user wrote it, kept when JSON would turn it into something else (`1e999` is
+ * Infinity, which JSON prints as `null`): no check accepts it, and messages show it as written.
+ */
+export class WrittenNumber {
+    constructor(public readonly text: string) {}
 }
 
 /** Throws a {@link LabInputError} of the project's one shape: `<where>: <value> is not allowed; expected <allowed>`. */
@@ -96,4 +107,71 @@ export function memberOfWait(controlPlaneNamespace: string): string {
 export function outputField<T>(resource: pulumi.Resource, field: string): pulumi.Output<T> {
     const value = (resource as unknown as Record<string, unknown>)[field];
     return pulumi.output(value) as unknown as pulumi.Output<T>;
+}
+
+// ---- Kubernetes value rules, checked where a value enters ---------------------------------------
+
+/**
+ * True for namespaces a lab must never create, own or delete: `default`, `kube-*`, `openshift-*`
+ * (and `openshift`), and the control plane's namespace. They exist on every cluster, or belong to the mesh.
+ */
+export function isReservedNamespace(name: string, controlPlaneNamespace: string): boolean {
+    return (
+        name === "default" ||
+        name === "openshift" ||
+        name.startsWith("kube-") ||
+        name.startsWith("openshift-") ||
+        name === controlPlaneNamespace
+    );
+}
+
+/** What a reserved namespace is, as error messages say it. */
+export function reservedNamespaceAllowed(controlPlaneNamespace: string): string {
+    return `a namespace the lab can create and delete (not "default", "kube-*", "openshift-*" or the control plane's ${show(controlPlaneNamespace)})`;
+}
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** What a label value is, as error messages say it. */
+export const LABEL_VALUE_ALLOWED =
+    "a Kubernetes label value (at most 63 characters: letters, digits, '-', '_' and '.', starting and ending with a letter or digit)";
+
+/** True when `value` is a valid Kubernetes label value. */
+export function isLabelValue(value: string): boolean {
+    return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+// An image reference as container runtimes parse it: [registry[:port]/]path[:tag][@digest].
+const IMAGE_REF =
+    /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
+/** What an image reference is, as error messages say it. */
+export const IMAGE_ALLOWED = 'an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"';
+
+/** True when `image` parses as a container image reference. */
+export function isImageReference(image: string): boolean {
+    return image.length <= 255 && IMAGE_REF.test(image);
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** What a gateway host is, as error messages say it. */
+export const HOST_ALLOWED = 'a DNS name ("guestbook.example.com"), a wildcard name ("*.example.com") or "*"';
+
+/** True when `host` is `*`, a DNS name, or a DNS name behind `*.` (what Istio's Gateway and VirtualService accept). */
+export function isGatewayHost(host: string): boolean {
+    if (host === "*") {
+        return true;
+    }
+    const name = host.startsWith("*.") ? host.slice(2) : host;
+    return name.length > 0 && name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+}
+
+/** The largest value of a Kubernetes int32 field (replicas, connection limits). */
+export const INT32_MAX = 2147483647;
+
+const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+/** What a resource quantity is, as error messages say it. */
+export const QUANTITY_ALLOWED = 'a Kubernetes quantity such as "100m", "0.5", "100Mi" or "1Gi"';
+
+/** True when `value` is a Kubernetes resource quantity. */
+export function isQuantity(value: string): boolean {
+    return QUANTITY.test(value);
 }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, reject, show } from "./lab";
+import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, isReservedNamespace, reject, show } from "./lab";
 import { meshNamespace, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
@@ -34,8 +34,17 @@ export const LAB_SIDECAR_NAMESPACES: readonly string[] = ["foo", "bar"];
 /** The lab's namespace without sidecars. */
 export const LAB_PLAIN_NAMESPACES: readonly string[] = ["legacy"];
 
-/** Checks the namespace lists; `where` names the argument or config key in messages. */
-export function checkMtlsNamespaces(sidecar: readonly string[], plain: readonly string[], where: string): void {
+/**
+ * Checks the namespace lists; `where` names the argument or config key in messages. A namespace
+ * that exists on every cluster (`default`, as the lab's seed uses for `sleep`) is allowed and labelled
+ * rather than created; the control plane's namespace is not.
+ */
+export function checkMtlsNamespaces(
+    sidecar: readonly string[],
+    plain: readonly string[],
+    where: string,
+    controlPlaneNamespace: string | null,
+): void {
     const seen = new Set<string>();
     for (const [key, list] of [
         ["sidecarNamespaces", sidecar],
@@ -47,6 +56,9 @@ export function checkMtlsNamespaces(sidecar: readonly string[], plain: readonly 
             }
             if (seen.has(ns)) {
                 reject(`${where}.${key}[${i}]`, ns, `a namespace not listed before (${show(ns)} is)`);
+            }
+            if (ns === controlPlaneNamespace) {
+                reject(`${where}.${key}[${i}]`, ns, `a namespace other than the control plane's ${show(controlPlaneNamespace)}`);
             }
             seen.add(ns);
         });
@@ -70,14 +82,15 @@ export class MtlsLab extends pulumi.ComponentResource {
     public readonly sidecarNamespaces: pulumi.Output<string[]>;
     /** Namespaces without sidecars. */
     public readonly plainNamespaces: pulumi.Output<string[]>;
-    /** Every namespace's Namespace object, for stages whose objects go in them. */
-    public readonly namespaces: k8s.core.v1.Namespace[];
+    /** Every namespace's Namespace (or, for one that exists on every cluster, NamespacePatch) object, for stages whose objects go in them. */
+    public readonly namespaces: Array<k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch>;
 
     constructor(name: string, args: MtlsLabArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-lab:security:MtlsLab", name, {}, opts);
         const sidecar = args.sidecarNamespaces ?? LAB_SIDECAR_NAMESPACES;
         const plain = args.plainNamespaces ?? LAB_PLAIN_NAMESPACES;
-        checkMtlsNamespaces(sidecar, plain, "MtlsLab args");
+        const controlPlaneNamespace = args.controlPlaneNamespace ?? "istio-system";
+        checkMtlsNamespaces(sidecar, plain, "MtlsLab args", controlPlaneNamespace);
         const requires = args.requires ?? [];
         this.namespaces = [];
 
@@ -90,8 +103,9 @@ export class MtlsLab extends pulumi.ComponentResource {
                     name: ns,
                     platform: args.platform,
                     sidecars,
-                    controlPlaneNamespace: args.controlPlaneNamespace ?? "istio-system",
+                    controlPlaneNamespace,
                     labels: args.namespaceLabels,
+                    existing: isReservedNamespace(ns, controlPlaneNamespace),
                 },
                 { parent: this, dependsOn: requires },
             );
@@ -100,7 +114,7 @@ export class MtlsLab extends pulumi.ComponentResource {
             const annotations = podSidecarAnnotations(args.platform, sidecars);
             const meta = (objectName: string, labels: Record<string, string>) => ({
                 name: objectName,
-                namespace: namespace.metadata.name,
+                namespace: ns,
                 labels: { ...LAB_LABELS, ...labels },
             });
 

@@ -14,6 +14,11 @@ export interface MeshNamespaceArgs {
     readonly controlPlaneNamespace: string;
     /** Extra labels (the lab id). */
     readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * The namespace exists on every cluster (`default`, `kube-*`, `openshift-*`): label it with a
+     * server-side apply patch instead of creating it, so that destroying the lab leaves it. @default false
+     */
+    readonly existing?: boolean;
 }
 
 /**
@@ -21,25 +26,32 @@ export interface MeshNamespaceArgs {
  * label; on OpenShift, a wait until the member roll has taken the namespace in (so pods created
  * after it get their sidecar).
  */
-export function meshNamespace(logicalName: string, args: MeshNamespaceArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+export function meshNamespace(
+    logicalName: string,
+    args: MeshNamespaceArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
     const injection: Record<string, string> =
         args.platform === "kubernetes" ? { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" } : {};
     const annotations = args.platform === "openshift" && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
-    return new k8s.core.v1.Namespace(
-        logicalName,
-        {
-            metadata: {
-                name: args.name,
-                labels: pulumi.output(args.labels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra, ...injection })),
-                annotations,
-            },
-        },
-        opts,
-    );
+    const metadata = {
+        name: args.name,
+        labels: pulumi.output(args.labels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra, ...injection })),
+        annotations,
+    };
+    // A patch owns only the fields it set: deleting it takes the labels back and leaves the namespace.
+    return args.existing
+        ? new k8s.core.v1.NamespacePatch(logicalName, { metadata }, opts)
+        : new k8s.core.v1.Namespace(logicalName, { metadata }, opts);
 }
 
 /** Pod template annotations that ask for a sidecar where the platform wants them on the pod. */
 export function podSidecarAnnotations(platform: Platform, sidecars: boolean): Record<string, string> | undefined {
     // OpenShift Service Mesh 2 injects per workload, never per namespace.
     return platform === "openshift" && sidecars ? { [SIDECAR_INJECT_ANNOTATION]: "true" } : undefined;
+}
+
+/** The name of a namespace made by {@link meshNamespace}, as an output that carries the dependency on it. */
+export function namespaceName(ns: k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch, name: string): pulumi.Output<string> {
+    return pulumi.output(ns.metadata).apply((m) => m?.name ?? name);
 }

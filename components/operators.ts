@@ -46,6 +46,8 @@ export interface OperatorStackArgs {
     readonly sourceNamespace?: pulumi.Input<string>;
     /** Install plan approval. With `Manual` a person approves each install plan before the wait ends. @default "Automatic" */
     readonly installPlanApproval?: InstallPlanApproval;
+    /** Extra labels for the namespaces the stage creates (the lab id). @default none */
+    readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** The operators' specs after overrides, in install order. */
@@ -83,7 +85,9 @@ export class OperatorStack extends pulumi.ComponentResource {
                 {
                     metadata: {
                         name: ns,
-                        labels: { ...LAB_LABELS, "openshift.io/cluster-monitoring": "true" },
+                        labels: pulumi
+                            .output(args.namespaceLabels ?? {})
+                            .apply((extra) => ({ ...LAB_LABELS, ...extra, "openshift.io/cluster-monitoring": "true" })),
                         annotations: { "openshift.io/node-selector": "" },
                     },
                 },

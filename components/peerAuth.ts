@@ -10,9 +10,20 @@ import {
     PEER_AUTH_SCOPES,
     PeerAuthScope,
     isDns1123Label,
+    isGatewayHost,
     reject,
     show,
 } from "./lab";
+
+/** Where a policy's DestinationRule goes and what it is called, when the lab's defaults do not fit (the seed's own names). */
+export interface DestinationRuleOverride {
+    /** Name. @default the lab's name for the scope */
+    readonly name?: string;
+    /** Namespace. @default the policy's (the root namespace for mesh scope) */
+    readonly namespace?: string;
+    /** Host. @default the workload's Service, `*.<ns>.svc.cluster.local` or `*.svc.cluster.local` by scope */
+    readonly host?: string;
+}
 
 /** One peer authentication policy as a lab describes it. */
 export interface PeerAuthPolicy {
@@ -26,8 +37,11 @@ export interface PeerAuthPolicy {
     readonly selector?: Readonly<Record<string, string>>;
     /** Modes per container port (port scope). */
     readonly portLevelMtls?: Readonly<Record<string, { readonly mode: MtlsMode }>>;
-    /** Also create the matching client-side DestinationRule. @default true for workload and port scope, false otherwise */
-    readonly destinationRule?: boolean;
+    /**
+     * Also create the matching client-side DestinationRule: `true`, `false`, or `{name, namespace, host}`
+     * to create it under other names. @default true for workload and port scope, false otherwise
+     */
+    readonly destinationRule?: boolean | DestinationRuleOverride;
     /** Name of the policy. @default the lab's name for its scope */
     readonly name?: string;
 }
@@ -195,10 +209,19 @@ export function planPeerAuth(
             wide.set(namespace, at);
         }
 
-        const wantsRule = p.destinationRule ?? (p.scope === "workload" || p.scope === "port");
+        const option = p.destinationRule;
+        const wantsRule = option === undefined ? p.scope === "workload" || p.scope === "port" : option !== false;
+        const override = option !== null && typeof option === "object" ? option : {};
+        checkRuleOverride(override, `${at}.destinationRule`);
         let destinationRule: PlannedDestinationRule | undefined;
         if (wantsRule) {
-            destinationRule = planDestinationRule(p, at, namespace, name, selector, ports, rootNamespace, services);
+            const planned = planDestinationRule(p, at, namespace, name, selector, ports, rootNamespace, services);
+            destinationRule = planned && {
+                ...planned,
+                name: override.name ?? planned.name,
+                namespace: override.namespace ?? planned.namespace,
+                host: override.host ?? planned.host,
+            };
             if (destinationRule) {
                 claim("DestinationRule", destinationRule.namespace, destinationRule.name, `${at}.destinationRule`);
             }
@@ -206,6 +229,18 @@ export function planPeerAuth(
         planned.push({ scope: p.scope, mode: p.mode, name, namespace, selector, portLevelMtls: ports, destinationRule });
     });
     return planned;
+}
+
+function checkRuleOverride(o: DestinationRuleOverride, at: string): void {
+    for (const key of ["name", "namespace"] as const) {
+        const value = o[key];
+        if (value !== undefined && (typeof value !== "string" || !isDns1123Label(value))) {
+            reject(`${at}.${key}`, value, DNS1123_ALLOWED);
+        }
+    }
+    if (o.host !== undefined && (typeof o.host !== "string" || !isGatewayHost(o.host))) {
+        reject(`${at}.host`, o.host, `a Service host ("httpbin.foo.svc.cluster.local", "*.svc.cluster.local" or "httpbin")`);
+    }
 }
 
 function planDestinationRule(

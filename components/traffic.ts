@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ISTIO_NETWORKING, LAB_LABELS, reject, show } from "./lab";
+import { RE2JS } from "re2js";
+import { INT32_MAX, ISTIO_NETWORKING, LAB_LABELS, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
 export interface Subset {
@@ -20,6 +21,20 @@ export interface AbTest {
 
 /** The lab's Firefox rule. */
 export const LAB_AB_TEST: AbTest = { header: "user-agent", regex: ".*Firefox.*" };
+
+/**
+ * How the lab's VirtualService routes: `weighted` names a subset per route (the canary and A/B
+ * states); `roundRobin` is the lab's first VirtualService (`guestbook-gateway.yaml`), one route to the
+ * `guestbook` Service with no subset, spread over every version's pods.
+ */
+export type Routing = "weighted" | "roundRobin";
+/** Every routing mode. */
+export const ROUTINGS: readonly Routing[] = ["weighted", "roundRobin"];
+
+/** Client-side TLS modes the lab sets on `destination-rule-guestbook` (`destination-rule-all-mtls.yaml`). */
+export type GuestbookClientTls = "ISTIO_MUTUAL" | "DISABLE";
+/** Every client TLS mode the lab offers. */
+export const CLIENT_TLS_MODES: readonly GuestbookClientTls[] = ["ISTIO_MUTUAL", "DISABLE"];
 
 /** Circuit breaker settings (connection pool and outlier detection). */
 export interface CircuitBreaker {
@@ -53,6 +68,12 @@ export interface TrafficPolicyArgs {
     readonly abTest?: AbTest;
     /** Circuit breaker on the DestinationRule. @default none */
     readonly circuitBreaker?: CircuitBreaker;
+    /** Replicas per subset, in subset order (what round robin spreads over). @default [] */
+    readonly replicas?: readonly number[];
+    /** How the VirtualService routes. @default "weighted" */
+    readonly routing?: Routing;
+    /** `trafficPolicy.tls.mode` of the DestinationRule (the lab's `destination-rule-all-mtls.yaml`). @default none */
+    readonly clientTls?: GuestbookClientTls;
     /** Gateway the VirtualService is bound to. @default "guestbook-gateway" */
     readonly gateway?: string;
     /** Service the routes go to. @default "guestbook" */
@@ -77,10 +98,15 @@ export function checkAbTest(ab: AbTest, where: string): void {
     if (!HEADER_NAME.test(ab.header)) {
         reject(`${where}.header`, ab.header, 'a lower-case HTTP header name, e.g. "user-agent"');
     }
+    // Envoy matches headers with RE2: no lookaround or backreferences, but `(?i)` is fine.
     try {
-        new RegExp(ab.regex);
+        RE2JS.compile(ab.regex);
     } catch {
-        reject(`${where}.regex`, ab.regex, 'a regular expression, e.g. ".*Firefox.*"');
+        reject(
+            `${where}.regex`,
+            ab.regex,
+            'an RE2 regular expression (no lookaround or backreferences), e.g. ".*Firefox.*" or "(?i).*firefox.*"',
+        );
     }
 }
 
@@ -88,8 +114,8 @@ export function checkAbTest(ab: AbTest, where: string): void {
 export function checkCircuitBreaker(cb: CircuitBreaker, subsets: readonly Subset[], where: string): void {
     for (const key of ["maxConnections", "http1MaxPendingRequests", "maxRequestsPerConnection", "consecutive5xxErrors"] as const) {
         const value = cb[key];
-        if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-            reject(`${where}.${key}`, value, "an integer of 1 or more");
+        if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > INT32_MAX)) {
+            reject(`${where}.${key}`, value, `an integer from 1 to ${INT32_MAX}`);
         }
     }
     if (
@@ -106,6 +132,43 @@ export function checkCircuitBreaker(cb: CircuitBreaker, subsets: readonly Subset
     }
     if (cb.subset !== undefined && !subsets.some((s) => s.name === cb.subset)) {
         reject(`${where}.subset`, cb.subset, `one of the subsets ${subsets.map((s) => show(s.name)).join(", ")}`);
+    }
+}
+
+/**
+ * Checks that the routing settings fit together; `where` names the config key or argument prefix.
+ * Round robin names no subset, so a canary weight or an A/B rule cannot apply to it.
+ */
+export function checkRouting(
+    routing: Routing,
+    subsets: readonly Subset[],
+    canaryWeight: number,
+    abTest: AbTest | undefined,
+    where: (key: string) => string,
+): void {
+    if (!ROUTINGS.includes(routing)) {
+        reject(where("routing"), routing, `one of ${ROUTINGS.join(", ")}`);
+    }
+    if (routing === "roundRobin" && canaryWeight !== 0) {
+        reject(
+            where("canaryWeight"),
+            canaryWeight,
+            '0 with routing "roundRobin" (its one route names no subset; set routing to "weighted" for a canary)',
+        );
+    }
+    if (routing === "roundRobin" && abTest) {
+        reject(
+            where("abTest"),
+            abTest,
+            'nothing with routing "roundRobin" (its one route names no subset; set routing to "weighted" for the A/B rule)',
+        );
+    }
+    if (subsets.length === 1 && canaryWeight !== 0 && canaryWeight !== 100) {
+        reject(
+            where("canaryWeight"),
+            canaryWeight,
+            `0 or 100 with one version (${show(subsets[0].name)}): a canary needs a second version to send traffic to`,
+        );
     }
 }
 
@@ -160,13 +223,32 @@ export function httpRoutes(host: string, subsets: readonly Subset[], canaryWeigh
     return routes;
 }
 
-/** The share of traffic each subset gets from the weighted route (the A/B rule aside). */
-export function trafficSplit(subsets: readonly Subset[], canaryWeight: number): Record<string, number> {
-    const split: Record<string, number> = {};
+/** The lab's first VirtualService route: the Service itself, no subset (kube-proxy spreads over every pod). */
+export function roundRobinRoutes(host: string): Array<{ route: Array<{ destination: { host: string; port: { number: number } } }> }> {
+    return [{ route: [{ destination: { host, port: { number: 80 } } }] }];
+}
+
+/**
+ * The share of traffic each subset gets from the weighted route (the A/B rule aside). Versions
+ * between the oldest and the newest get none: the canary moves traffic from the oldest to the
+ * newest. With round robin each version gets its share of the pods (`replicas` given per subset).
+ */
+export function trafficSplit(
+    subsets: readonly Subset[],
+    canaryWeight: number,
+    routing: Routing = "weighted",
+    replicas: readonly number[] = [],
+): Record<string, number> {
+    if (routing === "roundRobin") {
+        const total = replicas.reduce((a, b) => a + b, 0);
+        return Object.fromEntries(subsets.map((s, i) => [s.name, total === 0 ? 0 : Math.round(((replicas[i] ?? 0) * 100) / total)]));
+    }
+    const split: Record<string, number> = Object.fromEntries(subsets.map((s) => [s.name, 0]));
     for (const route of httpRoutes("-", subsets, canaryWeight).at(-1)!.route) {
         split[route.destination.subset] = route.weight ?? 100;
     }
-    return split;
+    // Only the versions that get traffic, plus the ones between (shown with 0) when there are more than two.
+    return subsets.length > 2 ? split : Object.fromEntries(Object.entries(split).filter(([, w]) => w > 0));
 }
 
 /**
@@ -197,6 +279,14 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         const host = args.host ?? "guestbook";
         const requires = args.requires ?? [];
         const cb = args.circuitBreaker;
+        const routing = args.routing ?? "weighted";
+        checkRouting(routing, args.subsets, weight, args.abTest, (key) => `TrafficPolicy args.${key}`);
+        if (args.clientTls !== undefined && !CLIENT_TLS_MODES.includes(args.clientTls)) {
+            reject("TrafficPolicy args.clientTls", args.clientTls, `one of ${CLIENT_TLS_MODES.join(", ")}`);
+        }
+        const serviceTls = args.clientTls ? { tls: { mode: args.clientTls } } : {};
+        const servicePolicy =
+            cb && cb.subset === undefined ? { ...circuitBreakerPolicy(cb), ...serviceTls } : args.clientTls ? serviceTls : undefined;
 
         const destinationRule = new k8s.apiextensions.CustomResource(
             `${name}-destination-rule`,
@@ -206,7 +296,7 @@ export class TrafficPolicy extends pulumi.ComponentResource {
                 metadata: { name: `destination-rule-${host}`, namespace: args.namespace, labels: LAB_LABELS },
                 spec: {
                     host,
-                    trafficPolicy: cb && cb.subset === undefined ? circuitBreakerPolicy(cb) : undefined,
+                    trafficPolicy: servicePolicy,
                     subsets: args.subsets.map((s) => ({
                         name: s.name,
                         labels: { version: s.version },
@@ -225,14 +315,14 @@ export class TrafficPolicy extends pulumi.ComponentResource {
                 spec: {
                     hosts: args.hosts ?? ["*"],
                     gateways: [args.gateway ?? "guestbook-gateway"],
-                    http: httpRoutes(host, args.subsets, weight, args.abTest),
+                    http: routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
                 },
             },
             // Routes go in after their gateway and destination rule, or they point at nothing.
             { parent: this, dependsOn: [...requires, destinationRule] },
         );
 
-        this.split = pulumi.output(trafficSplit(args.subsets, weight));
+        this.split = pulumi.output(trafficSplit(args.subsets, weight, routing, args.replicas ?? []));
         this.abTest = pulumi.output(args.abTest ?? null);
         this.registerOutputs({ split: this.split, abTest: this.abTest });
     }

@@ -49,6 +49,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               source: config.operators.source,
               sourceNamespace: config.operators.sourceNamespace,
               installPlanApproval: config.operators.installPlanApproval,
+              namespaceLabels,
           })
         : undefined;
 
@@ -65,6 +66,8 @@ export function buildLab(config: LabConfig): LabOutputs {
               version: config.controlPlane.version,
               istioVersion: config.controlPlane.istioVersion,
               chartRepo: config.controlPlane.chartRepo,
+              values: config.controlPlane.values,
+              namespaceLabels,
               requires: operators?.ready ?? [],
           })
         : undefined;
@@ -122,6 +125,9 @@ export function buildLab(config: LabConfig): LabOutputs {
                   canaryWeight: config.canaryWeight,
                   abTest: config.abTest,
                   circuitBreaker: config.circuitBreaker,
+                  routing: config.routing,
+                  clientTls: config.clientTls,
+                  replicas: guestbook.versions.map((v) => v.replicas),
                   gateway: gateway.gatewayName,
                   hosts: [...config.gateway.hosts],
                   requires: [...meshReady, gateway.gateway],

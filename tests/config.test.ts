@@ -89,7 +89,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:canaryWieght": "20" },
-            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, abTest, circuitBreaker, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
+            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, abTest, circuitBreaker, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
         ],
         [
             { "istio-lab:recipe": "openshift", "istio-lab:platform": "kubernetes" },
@@ -141,6 +141,8 @@ describe("config", () => {
                 "canaryWeight",
                 "abTest",
                 "circuitBreaker",
+                "routing",
+                "clientTls",
                 "peerAuth",
                 "guestbook",
                 "gateway",

@@ -225,6 +225,7 @@ describe("recipes", () => {
                 labels: {
                     "app.kubernetes.io/part-of": "istio-lab",
                     "app.kubernetes.io/managed-by": "pulumi",
+                    "istio-lab/lab-id": run.outputs.labId,
                     "openshift.io/cluster-monitoring": "true",
                 },
                 annotations: { "openshift.io/node-selector": "" },

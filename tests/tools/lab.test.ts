@@ -312,7 +312,14 @@ describe("lab command", () => {
 
         it("marks an immutable selector change as a replace, and lists removed objects", async () => {
             const versions = [{ name: "v1", image: "ibmcom/guestbook:v1", replicas: 3, version: "1.1" }];
-            const r = await lab(["diff", "--set", `istio-lab:guestbook=${JSON.stringify({ versions })}`]);
+            // One version cannot take the dev stack's 80/20 canary, so the change also sets the weight to 0.
+            const r = await lab([
+                "diff",
+                "--set",
+                `istio-lab:guestbook=${JSON.stringify({ versions })}`,
+                "--set",
+                "istio-lab:canaryWeight=0",
+            ]);
             expect(r.stdout.split("\n")).to.include.members([
                 "~ Deployment guestbook/guestbook-v1 (replace)",
                 "    spec.selector.matchLabels.version",
