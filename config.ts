@@ -125,8 +125,8 @@ export interface LabConfig {
         readonly httpbinImage: string;
         readonly sleepImage: string;
     };
-    /** Settings made for a stage this lab does not have: each one line, which Pulumi prints as a warning and `lab validate` reports. */
-    readonly ignored: readonly string[];
+    /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
+    readonly ignored: ReadonlyArray<{ readonly key: string; readonly message: string }>;
 }
 
 /** One documented config key: what `Pulumi.yaml` declares and the README's table lists. */
@@ -519,8 +519,8 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
 };
 
 /** The settings that have no effect because the lab lacks their stage. */
-function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonly Stage[]): string[] {
-    const out: string[] = [];
+function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonly Stage[]): LabConfig["ignored"] {
+    const out: Array<{ key: string; message: string }> = [];
     for (const [key, value] of Object.entries(raw)) {
         const stage = STAGE_OF_KEY[key];
         if (stage === undefined || stages.includes(stage)) {
@@ -535,7 +535,10 @@ function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonl
             continue;
         }
         const named = key === "controlPlane" ? fields.map((f) => `${NAMESPACE}:controlPlane.${f}`).join(", ") : `${NAMESPACE}:${key}`;
-        out.push(`${named} has no effect: this lab has no ${show(stage)} stage; add it to ${NAMESPACE}:stages or remove the setting`);
+        out.push({
+            key: named,
+            message: `${named} has no effect: this lab has no ${show(stage)} stage; add it to ${NAMESPACE}:stages or remove the setting`,
+        });
     }
     return out;
 }
@@ -744,8 +747,8 @@ export function labServices(c: LabConfig): LabService[] {
 /** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
 export function loadConfig(): LabConfig {
     const config = parseConfig(pulumi.runtime.allConfig());
-    for (const warning of config.ignored) {
-        void pulumi.log.warn(warning);
+    for (const { message } of config.ignored) {
+        void pulumi.log.warn(message);
     }
     return config;
 }

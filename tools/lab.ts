@@ -1,7 +1,7 @@
 // `npm run lab -- <command>`: the lab program run offline under Pulumi's mocks, for reviewers and CI
 // with no cluster and no Pulumi CLI. Exit 0 on success, 1 when the command found problems, 2 on bad
 // arguments or bad config.
-import { mkdirSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { stringify } from "yaml";
@@ -11,13 +11,38 @@ import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
 import { schemaProblems } from "./schemas";
-import { formatProblems, meshProblems, orderingProblems } from "./validate";
-import { readStackConfig, stackFile } from "./stackConfig";
+import { configProblems, formatProblems, meshProblems, orderingProblems } from "./validate";
+import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
 export const COMMANDS = ["render", "validate", "matrix", "diff"] as const;
+type Command = (typeof COMMANDS)[number];
 
-const USAGE = `usage: npm run --silent lab -- <${COMMANDS.join("|")}> [--stack NAME | --config FILE] [--set key=value ...] [--json] [--out DIR] [--against FILE]`;
+/** The options each command takes, besides `--help`. */
+const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
+    render: ["stack", "config", "set", "json", "out"],
+    validate: ["stack", "config", "set", "json"],
+    matrix: ["stack", "config", "set", "json"],
+    diff: ["stack", "config", "set", "json", "against"],
+};
+
+/** The usage text `--help` prints. */
+export const USAGE = `usage: npm run --silent lab -- <command> [options]
+
+commands:
+  render     every Kubernetes object the program would apply, in apply order (--out DIR: one file each)
+  validate   schema, mesh, ordering and config checks of the rendered objects (exit 1 on problems)
+  matrix     the predicted probe results (sleep -> httpbin, or ingress gateway -> guestbook)
+  diff       what a config change adds, removes and changes (--against FILE: compare with that config)
+
+options:
+  --stack NAME       read Pulumi.NAME.yaml (default: dev)
+  --config FILE      read any stack config file instead
+  --set key=value    override one setting (repeatable; "istio-lab:" may be left out; JSON for structured values)
+  --json             machine-readable output
+  --out DIR          render: write one file per object into DIR
+  --against FILE     diff: compare with this config file
+  -h, --help         print this text`;
 
 /** A command's result: what to print and the exit status. */
 export interface CommandResult {
@@ -36,8 +61,13 @@ function parseSet(assignment: string): [string, string] {
     if (eq <= 0) {
         throw new UsageError(`--set ${JSON.stringify(assignment)} is not allowed; expected key=value, e.g. istio-lab:canaryWeight=50`);
     }
-    const key = assignment.slice(0, eq);
-    return [key.includes(":") ? key : `istio-lab:${key}`, assignment.slice(eq + 1)];
+    const given = assignment.slice(0, eq);
+    const key = given.includes(":") ? given : `istio-lab:${given}`;
+    const problem = configKeyProblem(key);
+    if (problem) {
+        throw new UsageError(`--set ${JSON.stringify(assignment)}: ${problem}`);
+    }
+    return [key, assignment.slice(eq + 1)];
 }
 
 function toYaml(objects: readonly RenderedObject[]): string {
@@ -46,12 +76,45 @@ function toYaml(objects: readonly RenderedObject[]): string {
         .join("\n---\n");
 }
 
-function readConfigFile(file: string): Record<string, string> {
+function readConfigFile(file: string): StackFile {
     try {
-        return readStackConfig(file);
+        return readStackFile(file);
     } catch (e) {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
+}
+
+/** A stack file's values with the `--set` overrides on top; a secret nobody overrode cannot be read offline. */
+function configure(file: string, stackFile: StackFile, overrides: Readonly<Record<string, string>>): Record<string, string> {
+    const unread = stackFile.secure.find((key) => !(key in overrides));
+    if (unread !== undefined) {
+        throw new ConfigFileError(`${file}: ${secretMessage(unread)}`);
+    }
+    return { ...stackFile.config, ...overrides };
+}
+
+/** Makes `dir` for `--out`, or says why it cannot be. */
+function outDirectory(dir: string): void {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+        throw new UsageError(`--out ${dir}: is a file; expected a directory (new or existing)`);
+    }
+    try {
+        mkdirSync(dir, { recursive: true });
+    } catch (e) {
+        throw new UsageError(
+            `--out ${dir}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory (new or existing)`,
+        );
+    }
+}
+
+/** For a run of another file's config: its bad values are reported as being in that file. */
+function inFile(file: string | undefined): (e: unknown) => never {
+    return (e: unknown) => {
+        if (file !== undefined && e instanceof LabInputError) {
+            throw new UsageError(`in ${file}: ${e.message}`);
+        }
+        throw e;
+    };
 }
 
 /** Runs one command with its arguments; never exits the process itself. */
@@ -68,16 +131,29 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 json: { type: "boolean" },
                 out: { type: "string" },
                 against: { type: "string" },
+                help: { type: "boolean", short: "h" },
             },
         });
     } catch (e) {
         return { stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n`, code: 2 };
     }
     const [command, ...rest] = args.positionals;
-    if (!COMMANDS.includes(command as (typeof COMMANDS)[number]) || rest.length > 0) {
+    if (args.values.help || command === undefined) {
+        return { stdout: `${USAGE}\n`, stderr: "", code: 0 };
+    }
+    if (!COMMANDS.includes(command as Command) || rest.length > 0) {
         return {
             stdout: "",
-            stderr: `${command === undefined ? "no command" : `unknown command ${JSON.stringify([command, ...rest].join(" "))}`}\n${USAGE}\n`,
+            stderr: `unknown command ${JSON.stringify([command, ...rest].join(" "))}\n${USAGE}\n`,
+            code: 2,
+        };
+    }
+    const allowed = OPTIONS_OF[command as Command];
+    const misplaced = Object.keys(args.values).find((o) => o !== "help" && !allowed.includes(o));
+    if (misplaced !== undefined) {
+        return {
+            stdout: "",
+            stderr: `option --${misplaced} is not allowed for ${command}; expected one of ${allowed.map((o) => `--${o}`).join(", ")}\n`,
             code: 2,
         };
     }
@@ -89,7 +165,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const file = args.values.config ?? stackFile(args.values.stack ?? "dev");
         const base = readConfigFile(file);
         const overrides = Object.fromEntries((args.values.set ?? []).map(parseSet));
-        const configured = { ...base, ...overrides };
+        const configured = configure(file, base, overrides);
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
         const run = await runLab(configured, { stack });
@@ -97,7 +173,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         switch (command) {
             case "render": {
                 if (args.values.out) {
-                    mkdirSync(args.values.out, { recursive: true });
+                    outDirectory(args.values.out);
                     objects.forEach((o, i) => {
                         const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
                         writeFileSync(path.join(args.values.out!, fileName), `${toYaml([o])}\n`);
@@ -108,7 +184,12 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 return { stdout: `${text}\n`, stderr: "", code: 0 };
             }
             case "validate": {
-                const problems = [...schemaProblems(objects), ...meshProblems(objects), ...orderingProblems(run.resources, objects)];
+                const problems = [
+                    ...configProblems(run.config),
+                    ...schemaProblems(objects),
+                    ...meshProblems(objects),
+                    ...orderingProblems(run.resources, objects),
+                ];
                 const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
                 return { stdout: `${text}\n`, stderr: "", code: problems.length > 0 ? 1 : 0 };
             }
@@ -121,15 +202,16 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
             }
             case "diff": {
                 // Against another config file (the base branch's), or against this stack without the overrides.
-                const reference = args.values.against === undefined ? base : readConfigFile(args.values.against);
-                const before = render((await runLab(reference, { stack })).resources);
+                const against = args.values.against;
+                const reference = against === undefined ? configure(file, base, {}) : configure(against, readConfigFile(against), {});
+                const before = render((await runLab(reference, { stack }).catch(inFile(against))).resources);
                 const changes = diffRenders(before, objects);
                 return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
             }
         }
         return { stdout: "", stderr: USAGE, code: 2 };
     } catch (e) {
-        if (e instanceof LabInputError || e instanceof UsageError) {
+        if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
             return { stdout: "", stderr: `${e.message}\n`, code: 2 };
         }
         throw e;

@@ -12,8 +12,11 @@ export interface ProbeResult {
     readonly from: string;
     /** Namespace of the called `httpbin`. */
     readonly to: string;
-    /** HTTP status curl prints: `200`, `000` (connection reset) or `503` (upstream connect error). */
-    readonly code: "200" | "000" | "503";
+    /**
+     * HTTP status curl prints: `200`, `000` (connection reset), `503` (upstream connect error, or a
+     * route to a subset with no pods) or `404` (the gateway has no route for the service).
+     */
+    readonly code: "200" | "000" | "503" | "404";
     /** Whether mutual TLS was used (`X-Forwarded-Client-Cert` came back). */
     readonly mtls: boolean;
 }
@@ -199,10 +202,69 @@ export function call(
     return { code: "200", mtls: sendsMtls };
 }
 
+/** One route destination of a VirtualService bound to the ingress gateway, with its host made whole. */
+interface GatewayDestination {
+    readonly fqdn: string;
+    readonly subset?: string;
+}
+
+const fqdnOf = (host: string, namespace: string): string =>
+    host.endsWith(".svc.cluster.local")
+        ? host
+        : host.includes(".")
+          ? `${host}.svc.cluster.local`
+          : `${host}.${namespace}.svc.cluster.local`;
+
+/**
+ * What the ingress gateway routes to: the destinations (with weight, or none given) of every
+ * VirtualService bound to a Gateway that selects the ingress gateway's pods.
+ */
+function gatewayDestinations(objects: readonly RenderedObject[], ingressLabels: Labels): GatewayDestination[] {
+    const gateways = new Set(
+        objects
+            .filter((o) => o.manifest.kind === "Gateway" && matches((specOf(o).selector as Labels) ?? {}, ingressLabels))
+            .map((o) => `${meta(o).namespace}/${meta(o).name}`),
+    );
+    const out: GatewayDestination[] = [];
+    for (const o of objects.filter((x) => x.manifest.kind === "VirtualService")) {
+        const ns = meta(o).namespace ?? "";
+        const s = specOf(o);
+        const bound = ((s.gateways as string[]) ?? []).some((g) => gateways.has(g.includes("/") ? g : `${ns}/${g}`));
+        if (!bound) {
+            continue;
+        }
+        for (const http of (s.http as Array<{ route?: Array<{ destination: { host: string; subset?: string }; weight?: number }> }>) ??
+            []) {
+            for (const r of http.route ?? []) {
+                if (r.weight === undefined || r.weight > 0) {
+                    out.push({ fqdn: fqdnOf(r.destination.host, ns), subset: r.destination.subset });
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/** The pod labels a DestinationRule subset selects, or undefined when no rule defines the subset. */
+function subsetLabels(objects: readonly RenderedObject[], fqdn: string, subset: string): Labels | undefined {
+    for (const o of objects.filter((x) => x.manifest.kind === "DestinationRule")) {
+        const s = specOf(o);
+        if (fqdnOf(s.host as string, meta(o).namespace ?? "") === fqdn) {
+            const found = ((s.subsets as Array<{ name: string; labels?: Labels }>) ?? []).find((x) => x.name === subset);
+            if (found) {
+                return found.labels ?? {};
+            }
+        }
+    }
+    return undefined;
+}
+
 /**
  * The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`.
  * A lab without those workloads gets the paths its users' traffic takes instead: the ingress
- * gateway to each guestbook version, and guestbook to redis.
+ * gateway to each guestbook version its routes send traffic to (`404` for every version when no
+ * route bound to the gateway names the service; `503` for a route to a subset whose pods do not
+ * exist), and guestbook to redis.
  */
 export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
     const mesh = meshOf(objects, root);
@@ -216,14 +278,29 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
     const results: ProbeResult[] = [];
     // The ingress gateway is an Envoy proxy in the root namespace; the control plane creates it.
     const gateway: Workload = { namespace: root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, sidecar: true };
+    const from = `${gateway.name}.${root}`;
+    const routed = gatewayDestinations(objects, gateway.labels);
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
+        const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
         const versions = mesh.workloads.filter((w) => w.namespace === svc.namespace && matches(svc.selector, w.labels));
+        const destinations = routed.filter((d) => d.fqdn === fqdn);
         for (const version of versions) {
-            results.push({
-                from: `${gateway.name}.${root}`,
-                to: `${version.name}.${svc.namespace}`,
-                ...call(mesh, gateway, svc, 80, version),
-            });
+            if (destinations.length === 0) {
+                results.push({ from, to: `${version.name}.${svc.namespace}`, code: "404", mtls: false });
+            } else if (
+                destinations.some((d) => {
+                    const labels = d.subset === undefined ? {} : subsetLabels(objects, fqdn, d.subset);
+                    return labels !== undefined && matches(labels, version.labels);
+                })
+            ) {
+                results.push({ from, to: `${version.name}.${svc.namespace}`, ...call(mesh, gateway, svc, 80, version) });
+            }
+        }
+        for (const subset of new Set(destinations.map((d) => d.subset).filter((x): x is string => x !== undefined))) {
+            const labels = subsetLabels(objects, fqdn, subset);
+            if (labels === undefined || !versions.some((v) => matches(labels, v.labels))) {
+                results.push({ from, to: `${svc.name}-${subset}.${svc.namespace}`, code: "503", mtls: false });
+            }
         }
         const front = versions[0];
         for (const redis of mesh.services.filter((s) => s.namespace === svc.namespace && s.name.startsWith("redis-"))) {

@@ -1,11 +1,21 @@
 // Reads stack config files (`Pulumi.<stack>.yaml`) the way the Pulumi CLI hands them to a program:
-// every value a string, structured values as JSON.
+// every value a string, structured values as JSON. Refuses what the CLI would not read as meant: a
+// file that is not a stack config, keys of no namespace or an unknown one.
 import { readFileSync } from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
 /** The project root (where `Pulumi.yaml` is), from the compiled `bin/tools` or the sources. */
 export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}bin${path.sep}`) ? "../.." : "..");
+
+/** The config namespaces a lab stack uses: the program's own and its providers'. */
+export const CONFIG_NAMESPACES: readonly string[] = ["istio-lab", "kubernetes", "pulumi", "random", "tls"];
+
+/** Top-level keys a stack file may have besides `config` (the secrets provider's and ESC's). */
+const STACK_FILE_KEYS: readonly string[] = ["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"];
+
+/** A problem with a config file or a `--set`; its message names the key, the value and what is allowed. */
+export class ConfigFileError extends Error {}
 
 /** The path of a stack's config file. */
 export function stackFile(stack: string): string {
@@ -17,13 +27,77 @@ export function configString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** Reads a stack config file into `{"istio-lab:key": "value"}` form. */
-export function readStackConfig(file: string): Record<string, string> {
-    const doc = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+/** Checks a config key's namespace; returns why it is refused, or undefined. */
+export function configKeyProblem(key: string): string | undefined {
+    const colon = key.indexOf(":");
+    if (colon < 0) {
+        return `key ${JSON.stringify(key)} is not allowed; expected a namespaced key such as "istio-lab:${key}"`;
+    }
+    const namespace = key.slice(0, colon);
+    if (!CONFIG_NAMESPACES.includes(namespace) || key.length === colon + 1) {
+        return `key ${JSON.stringify(key)} is not allowed; expected a key of namespace istio-lab (or ${CONFIG_NAMESPACES.slice(1).join(", ")} for their providers), e.g. "istio-lab:canaryWeight"`;
+    }
+    return undefined;
+}
+
+/** What a stack file holds: config values as the CLI hands them over, and the keys whose values are encrypted. */
+export interface StackFile {
+    /** `{"istio-lab:key": "value"}`; secrets are absent. */
+    readonly config: Record<string, string>;
+    /** Keys whose values are `secure:` ciphertext, which only the Pulumi CLI can decrypt. */
+    readonly secure: readonly string[];
+}
+
+/** Reads a stack config file, refusing anything that is not one. */
+export function readStackFile(file: string): StackFile {
+    const doc = parse(readFileSync(file, "utf8")) as unknown;
+    if (doc === null || doc === undefined) {
+        return { config: {}, secure: [] };
+    }
+    if (typeof doc !== "object" || Array.isArray(doc)) {
+        throw new ConfigFileError(`the file is not a map; expected a stack config file with a top-level "config:" map`);
+    }
+    for (const key of Object.keys(doc)) {
+        if (!STACK_FILE_KEYS.includes(key)) {
+            throw new ConfigFileError(
+                `top-level key ${JSON.stringify(key)} is not allowed; expected config (or ${STACK_FILE_KEYS.slice(1).join(", ")})`,
+            );
+        }
+    }
+    const config = (doc as { config?: unknown }).config;
+    if (config === null || config === undefined) {
+        return { config: {}, secure: [] };
+    }
+    if (typeof config !== "object" || Array.isArray(config)) {
+        throw new ConfigFileError(`config: ${JSON.stringify(config)} is not allowed; expected a map of "istio-lab:key: value"`);
+    }
     const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(doc.config ?? {})) {
-        // `pulumi config set --secret` values come as {secure: ...}; the lab has no secret keys.
+    const secure: string[] = [];
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+        const problem = configKeyProblem(key);
+        if (problem) {
+            throw new ConfigFileError(problem);
+        }
+        // `pulumi config set --secret` writes {secure: <ciphertext>}: never read, never shown.
+        if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure") {
+            secure.push(key);
+            continue;
+        }
         out[key] = configString(value);
     }
-    return out;
+    return { config: out, secure };
+}
+
+/** Reads a stack config file into `{"istio-lab:key": "value"}` form; a file with secrets is refused. */
+export function readStackConfig(file: string): Record<string, string> {
+    const { config, secure } = readStackFile(file);
+    if (secure.length > 0) {
+        throw new ConfigFileError(secretMessage(secure[0]));
+    }
+    return config;
+}
+
+/** What to say about a secret value the offline tools cannot read. */
+export function secretMessage(key: string): string {
+    return `${key} is a secret (secure:) value, which only the Pulumi CLI can decrypt; pass its value with --set ${key}=VALUE to use it offline`;
 }

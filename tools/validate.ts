@@ -1,5 +1,6 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
+import { LabConfig, NAMESPACE, labNamespaces } from "../config";
 import { routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
 import { workloadsOf } from "./matrix";
@@ -158,6 +159,38 @@ export function orderingProblems(resources: readonly LabResource[], objects: rea
                     reason: `created without waiting for ${installers.map((k) => byKey.get(k)!.name).join(" or ")}, which installs its definition`,
                 });
             }
+        }
+    });
+    return problems;
+}
+
+/**
+ * What the config asks for that the program accepts but that cannot work as meant: settings for a
+ * stage the lab lacks, a policy in a namespace the lab does not create, peer authentication without
+ * a control plane to define it.
+ */
+export function configProblems(config: LabConfig): Problem[] {
+    const problems: Problem[] = config.ignored.map(({ key, message }) => ({ object: "config", field: key, code: "-", reason: message }));
+    if (!config.stages.includes("peerAuth")) {
+        return problems;
+    }
+    if (!config.stages.includes("controlPlane")) {
+        problems.push({
+            object: "config",
+            field: `${NAMESPACE}:stages`,
+            code: "-",
+            reason: `"peerAuth" without "controlPlane": nothing in this lab installs the mesh that PeerAuthentication belongs to; add "controlPlane" or point the stack at a cluster that has a mesh`,
+        });
+    }
+    const created = new Set(labNamespaces(config).map((n) => n.namespace));
+    config.peerAuth.forEach((p, i) => {
+        if (p.namespace !== undefined && p.namespace !== config.controlPlane.namespace && !created.has(p.namespace)) {
+            problems.push({
+                object: "config",
+                field: `${NAMESPACE}:peerAuth[${i}].namespace`,
+                code: "-",
+                reason: `namespace "${p.namespace}" is not one this lab creates (${[...created].join(", ")}): the policy needs it to exist first`,
+            });
         }
     });
     return problems;
