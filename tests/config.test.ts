@@ -123,6 +123,225 @@ describe("config", () => {
         });
     }
 
+    // Issue 10's audit: values Kubernetes, Istio or the lab would refuse later, refused here with one line each.
+    const refused: Array<[Record<string, string>, string]> = [
+        [
+            { "istio-lab:__proto__": '{"canaryWeight": 5}' },
+            'istio-lab: key "__proto__" is not allowed; expected a key other than __proto__, constructor, prototype (they would reach an object\'s prototype)',
+        ],
+        [
+            { "istio-lab:guestbook": '{"__proto__": {"namespace": "x"}}' },
+            'istio-lab:guestbook: key "__proto__" is not allowed; expected a key other than __proto__, constructor, prototype (they would reach an object\'s prototype)',
+        ],
+        [
+            { "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"mesh","constructor":{}}]' },
+            'istio-lab:peerAuth[0]: key "constructor" is not allowed; expected a key other than __proto__, constructor, prototype (they would reach an object\'s prototype)',
+        ],
+        [
+            { "istio-lab:controlPlane": '{"values": {"global": {"prototype": 1}}}' },
+            'istio-lab:controlPlane.values.global: key "prototype" is not allowed; expected a key other than __proto__, constructor, prototype (they would reach an object\'s prototype)',
+        ],
+        [{ "istio-lab:canaryWeight": "1e999" }, "istio-lab:canaryWeight: 1e999 is not allowed; expected an integer from 0 to 100"],
+        [
+            { "istio-lab:guestbook": '{"redisSlaveReplicas": 1e999}' },
+            "istio-lab:guestbook.redisSlaveReplicas: 1e999 is not allowed; expected an integer from 0 to 2147483647",
+        ],
+        [{ "istio-lab:canaryWeight": "-1.5" }, "istio-lab:canaryWeight: -1.5 is not allowed; expected an integer from 0 to 100"],
+        [
+            { "istio-lab:abTest": '{"regex": "(?<=Firefox).*"}' },
+            'istio-lab:abTest.regex: "(?<=Firefox).*" is not allowed; expected an RE2 regular expression (no lookaround or backreferences), e.g. ".*Firefox.*" or "(?i).*firefox.*"',
+        ],
+        [
+            { "istio-lab:guestbook": '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3,"version":"1.0/beta"}]}' },
+            "istio-lab:guestbook.versions[0].version: \"1.0/beta\" is not allowed; expected a Kubernetes label value (at most 63 characters: letters, digits, '-', '_' and '.', starting and ending with a letter or digit)",
+        ],
+        [
+            { "istio-lab:guestbook": '{"versions":[{"name":"v1","image":"IBMcom/Guestbook:v1","replicas":3,"version":"1.0"}]}' },
+            'istio-lab:guestbook.versions[0].image: "IBMcom/Guestbook:v1" is not allowed; expected an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"',
+        ],
+        [
+            { "istio-lab:guestbook": '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3000000000,"version":"1.0"}]}' },
+            "istio-lab:guestbook.versions[0].replicas: 3000000000 is not allowed; expected an integer from 0 to 2147483647",
+        ],
+        [
+            {
+                "istio-lab:guestbook":
+                    '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3,"version":"1.0","requests":{"cpu":"lots"}}]}',
+            },
+            'istio-lab:guestbook.versions[0].requests.cpu: "lots" is not allowed; expected a Kubernetes quantity such as "100m", "0.5", "100Mi" or "1Gi"',
+        ],
+        [
+            { "istio-lab:guestbook": '{"namespace":"default"}' },
+            'istio-lab:guestbook.namespace: "default" is not allowed; expected a namespace the lab can create and delete (not "default", "kube-*", "openshift-*" or the control plane\'s "istio-system")',
+        ],
+        [
+            { "istio-lab:guestbook": '{"namespace":"kube-system"}' },
+            'istio-lab:guestbook.namespace: "kube-system" is not allowed; expected a namespace the lab can create and delete (not "default", "kube-*", "openshift-*" or the control plane\'s "istio-system")',
+        ],
+        [
+            { "istio-lab:guestbook": '{"namespace":"istio-system"}' },
+            'istio-lab:guestbook.namespace: "istio-system" is not allowed; expected a namespace the lab can create and delete (not "default", "kube-*", "openshift-*" or the control plane\'s "istio-system")',
+        ],
+        [
+            { "istio-lab:gateway": '{"hosts":["guestbook.example.com","bad_host"]}' },
+            'istio-lab:gateway.hosts[1]: "bad_host" is not allowed; expected a DNS name ("guestbook.example.com"), a wildcard name ("*.example.com") or "*"',
+        ],
+        [
+            { "istio-lab:gateway": '{"hosts":[]}' },
+            'istio-lab:gateway.hosts: [] is not allowed; expected a list of at least one host, e.g. ["*"]',
+        ],
+        [
+            { "istio-lab:gateway": '{"selector":{}}' },
+            'istio-lab:gateway.selector: {} is not allowed; expected at least one label of the ingress gateway pods, e.g. {"istio": "ingressgateway"}',
+        ],
+        [
+            { "istio-lab:gateway": '{"port":443}' },
+            "istio-lab:gateway.port: 443 is not allowed; expected a port other than 443 while gateway.tls is on (its HTTPS server takes 443); or set gateway.tls to false",
+        ],
+        [
+            { "istio-lab:circuitBreaker": '{"maxConnections": 2147483648}' },
+            "istio-lab:circuitBreaker.maxConnections: 2147483648 is not allowed; expected an integer from 1 to 2147483647",
+        ],
+        [
+            {
+                "istio-lab:canaryWeight": "20",
+                "istio-lab:guestbook": '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3,"version":"1.0"}]}',
+            },
+            'istio-lab:canaryWeight: 20 is not allowed; expected 0 or 100 with one version ("v1"): a canary needs a second version to send traffic to',
+        ],
+        [
+            {
+                "istio-lab:guestbook":
+                    '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3,"version":"1.0"},{"name":"v2","image":"ibmcom/guestbook:v2","replicas":3,"version":"1.0"}]}',
+            },
+            'istio-lab:guestbook.versions[1].version: "1.0" is not allowed; expected a version label no other version has ("v1" has it)',
+        ],
+        [
+            { "istio-lab:controlPlane": '{"chartRepo":"ftp://charts"}' },
+            'istio-lab:controlPlane.chartRepo: "ftp://charts" is not allowed; expected a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod and gateway charts',
+        ],
+        [
+            { "istio-lab:controlPlane": '{"chartRepo":"/nonexistent/charts"}' },
+            'istio-lab:controlPlane.chartRepo: "/nonexistent/charts" is not allowed; expected a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod and gateway charts',
+        ],
+        [
+            { "istio-lab:controlPlane": '{"values":[1]}' },
+            "istio-lab:controlPlane.values: [1] is not allowed; expected an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)",
+        ],
+        [
+            { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"values":{"global":{"proxy":{"privileged":true}}}}' },
+            'istio-lab:controlPlane.values.global: {"proxy":{"privileged":true}} is not allowed; expected a ServiceMeshControlPlane spec field: one of version, mode, cluster, general, profiles, tracing, policy, telemetry, proxy, security, gateways, runtime, addons, techPreview, meshConfig',
+        ],
+        [
+            { "istio-lab:routing": "roundRobin", "istio-lab:canaryWeight": "20" },
+            'istio-lab:canaryWeight: 20 is not allowed; expected 0 with routing "roundRobin" (its one route names no subset; set routing to "weighted" for a canary)',
+        ],
+        [
+            { "istio-lab:routing": "roundRobin", "istio-lab:abTest": "{}" },
+            'istio-lab:abTest: {"header":"user-agent","regex":".*Firefox.*"} is not allowed; expected nothing with routing "roundRobin" (its one route names no subset; set routing to "weighted" for the A/B rule)',
+        ],
+        [{ "istio-lab:routing": "random" }, 'istio-lab:routing: "random" is not allowed; expected one of weighted, roundRobin'],
+        [{ "istio-lab:clientTls": "SIMPLE" }, 'istio-lab:clientTls: "SIMPLE" is not allowed; expected one of ISTIO_MUTUAL, DISABLE'],
+        [
+            { "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"mesh","destinationRule":{"name":"Bad_Name"}}]' },
+            "istio-lab:peerAuth[0].destinationRule.name: \"Bad_Name\" is not allowed; expected a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)",
+        ],
+        [
+            { "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"mesh","destinationRule":"yes"}]' },
+            'istio-lab:peerAuth[0].destinationRule: "yes" is not allowed; expected true, false or {name, namespace, host}',
+        ],
+        [
+            { "istio-lab:recipe": "peer-auth", "istio-lab:mtlsLab": '{"sidecarNamespaces":["foo","istio-system"]}' },
+            'istio-lab:mtlsLab.sidecarNamespaces[1]: "istio-system" is not allowed; expected a namespace no other stage creates (istio-lab:controlPlane.namespace is "istio-system")',
+        ],
+        [
+            {
+                "istio-lab:recipe": "peer-auth",
+                "istio-lab:stages": '["mtlsLab","peerAuth"]',
+                "istio-lab:mtlsLab": '{"sidecarNamespaces":["foo","istio-system"]}',
+            },
+            'istio-lab:mtlsLab.sidecarNamespaces[1]: "istio-system" is not allowed; expected a namespace other than the control plane\'s "istio-system"',
+        ],
+        [
+            { "istio-lab:mtlsLab": '{"httpbinImage":"http://x"}' },
+            'istio-lab:mtlsLab.httpbinImage: "http://x" is not allowed; expected an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"',
+        ],
+        [
+            { "istio-lab:gateway": '{"routeHost":"*"}' },
+            'istio-lab:gateway.routeHost: "*" is not allowed; expected a DNS name (the OpenShift Route\'s host)',
+        ],
+    ];
+    for (const [raw, message] of refused) {
+        it(`refuses ${JSON.stringify(raw)} before registering anything`, async () => {
+            expect(() => parseConfig(raw)).to.throw(message);
+            let error: Error | undefined;
+            await runLab(raw).catch((e: Error) => (error = e));
+            expect(error?.message).to.equal(message);
+        });
+    }
+
+    it("parses objects without a prototype, so a smuggled key reaches no prototype", () => {
+        const attempts: Array<Record<string, string>> = [
+            { "istio-lab:__proto__": '{"polluted": "yes"}' },
+            { "istio-lab:guestbook": '{"__proto__": {"polluted": "yes"}}' },
+            { "istio-lab:controlPlane": '{"values": {"constructor": {"prototype": {"polluted": "yes"}}}}' },
+        ];
+        for (const raw of attempts) {
+            expect(() => parseConfig(raw)).to.throw(/is not allowed; expected a key other than __proto__, constructor, prototype/);
+        }
+        expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+        expect(parseConfig({ "istio-lab:guestbook": '{"namespace":"gb"}' }).guestbook.namespace).to.equal("gb");
+    });
+
+    it("reports several problems one line each, and one problem once", () => {
+        expect(() => parseConfig({ "istio-lab:canaryWeight": "-1.5" })).to.throw(
+            /^istio-lab:canaryWeight: -1\.5 is not allowed; expected an integer from 0 to 100$/,
+        );
+        let message = "";
+        try {
+            parseConfig({ "istio-lab:canaryWeight": "150", "istio-lab:routing": "random" });
+        } catch (e) {
+            message = (e as Error).message;
+        }
+        expect(message.split("\n")).to.deep.equal([
+            "istio-lab:canaryWeight: 150 is not allowed; expected an integer from 0 to 100",
+            'istio-lab:routing: "random" is not allowed; expected one of weighted, roundRobin',
+        ]);
+    });
+
+    it("accepts RE2's (?i) in a header regex", () => {
+        expect(parseConfig({ "istio-lab:abTest": '{"regex":"(?i).*firefox.*"}' }).abTest).to.deep.equal({
+            header: "user-agent",
+            regex: "(?i).*firefox.*",
+        });
+    });
+
+    it("names the settings made for a stage the lab does not have", () => {
+        const ignored = (raw: Record<string, string>) => parseConfig(raw).ignored;
+        expect(ignored({ "istio-lab:recipe": "peer-auth", "istio-lab:canaryWeight": "20" })).to.deep.equal([
+            {
+                key: "istio-lab:canaryWeight",
+                message:
+                    'istio-lab:canaryWeight has no effect: this lab has no "traffic" stage; add it to istio-lab:stages or remove the setting',
+            },
+        ]);
+        expect(ignored({ "istio-lab:operators": "{}" }).map((i) => i.key)).to.deep.equal(["istio-lab:operators"]);
+        expect(ignored({ "istio-lab:mtlsLab": "{}" }).map((i) => i.key)).to.deep.equal(["istio-lab:mtlsLab"]);
+        expect(
+            ignored({
+                "istio-lab:stages": '["mtlsLab","peerAuth"]',
+                "istio-lab:controlPlane": '{"namespace":"mesh","istioVersion":"1.30.3"}',
+            }),
+        ).to.deep.equal([
+            {
+                key: "istio-lab:controlPlane.istioVersion",
+                message:
+                    'istio-lab:controlPlane.istioVersion has no effect: this lab has no "controlPlane" stage; add it to istio-lab:stages or remove the setting',
+            },
+        ]);
+        expect(ignored({})).to.deep.equal([]);
+    });
+
     describe("documentation", () => {
         const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 

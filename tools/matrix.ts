@@ -27,6 +27,8 @@ export interface Workload {
     readonly name: string;
     readonly labels: Labels;
     readonly sidecar: boolean;
+    /** How many pods it runs (a Deployment's `replicas`, 1 when unset). */
+    readonly replicas: number;
 }
 interface Service {
     readonly namespace: string;
@@ -74,7 +76,8 @@ export function workloadsOf(objects: readonly RenderedObject[]): Workload[] {
             const template = specOf(o).template as { metadata?: { labels?: Labels; annotations?: Labels } };
             const annotation = template.metadata?.annotations?.["sidecar.istio.io/inject"];
             const sidecar = annotation !== undefined ? annotation === "true" : nsLabels.get(ns)?.["istio-injection"] === "enabled";
-            return { namespace: ns, name: meta(o).name, labels: template.metadata?.labels ?? {}, sidecar };
+            const replicas = typeof specOf(o).replicas === "number" ? (specOf(o).replicas as number) : 1;
+            return { namespace: ns, name: meta(o).name, labels: template.metadata?.labels ?? {}, sidecar, replicas };
         });
 }
 
@@ -263,8 +266,8 @@ function subsetLabels(objects: readonly RenderedObject[], fqdn: string, subset: 
  * The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`.
  * A lab without those workloads gets the paths its users' traffic takes instead: the ingress
  * gateway to each guestbook version its routes send traffic to (`404` for every version when no
- * route bound to the gateway names the service; `503` for a route to a subset whose pods do not
- * exist), and guestbook to redis.
+ * route bound to the gateway names the service; `503` for a route to a version scaled to no pods
+ * or a subset no DestinationRule defines), and guestbook to redis.
  */
 export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
     const mesh = meshOf(objects, root);
@@ -277,7 +280,13 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
     }
     const results: ProbeResult[] = [];
     // The ingress gateway is an Envoy proxy in the root namespace; the control plane creates it.
-    const gateway: Workload = { namespace: root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, sidecar: true };
+    const gateway: Workload = {
+        namespace: root,
+        name: "istio-ingressgateway",
+        labels: { istio: "ingressgateway" },
+        sidecar: true,
+        replicas: 1,
+    };
     const from = `${gateway.name}.${root}`;
     const routed = gatewayDestinations(objects, gateway.labels);
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
@@ -293,7 +302,8 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
                     return labels !== undefined && matches(labels, version.labels);
                 })
             ) {
-                results.push({ from, to: `${version.name}.${svc.namespace}`, ...call(mesh, gateway, svc, 80, version) });
+                const outcome = version.replicas === 0 ? { code: "503" as const, mtls: false } : call(mesh, gateway, svc, 80, version);
+                results.push({ from, to: `${version.name}.${svc.namespace}`, ...outcome });
             }
         }
         for (const subset of new Set(destinations.map((d) => d.subset).filter((x): x is string => x !== undefined))) {
