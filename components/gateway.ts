@@ -47,8 +47,9 @@ export function checkPort(port: number, where: string): void {
 
 /**
  * Stage 4: `guestbook-gateway`, which lets outside HTTP traffic in through the ingress gateway, and
- * the way to it from outside: an explicit Route on OpenShift (automatic route creation is off from
- * OSSM 2.5 and never took `"*"` hosts), the ingress gateway's load balancer upstream.
+ * the way to it from outside: an explicit Route on OpenShift (automatic route creation, which made
+ * the lab's Route in OSSM 2.0, is deprecated and off by default from OSSM 2.5), the ingress gateway's
+ * load balancer upstream.
  */
 export class Gateway extends pulumi.ComponentResource {
     /** The `Gateway` object; routes bound to it depend on it. */

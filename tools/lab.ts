@@ -86,9 +86,9 @@ function readConfigFile(file: string): StackFile {
 
 /** A stack file's values with the `--set` overrides on top; a secret nobody overrode cannot be read offline. */
 function configure(file: string, stackFile: StackFile, overrides: Readonly<Record<string, string>>): Record<string, string> {
-    const unread = stackFile.secure.find((key) => !(key in overrides));
+    const unread = stackFile.secure.find((s) => !(s.key in overrides));
     if (unread !== undefined) {
-        throw new ConfigFileError(`${file}: ${secretMessage(unread)}`);
+        throw new ConfigFileError(`${file}: ${secretMessage(unread.key, unread.path)}`);
     }
     return { ...stackFile.config, ...overrides };
 }

@@ -44,8 +44,27 @@ export function configKeyProblem(key: string): string | undefined {
 export interface StackFile {
     /** `{"istio-lab:key": "value"}`; secrets are absent. */
     readonly config: Record<string, string>;
-    /** Keys whose values are `secure:` ciphertext, which only the Pulumi CLI can decrypt. */
-    readonly secure: readonly string[];
+    /** Values that are `secure:` ciphertext, which only the Pulumi CLI can decrypt: the key, and the path inside it. */
+    readonly secure: ReadonlyArray<{ readonly key: string; readonly path: string }>;
+}
+
+const isSecure = (value: unknown): boolean =>
+    value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure";
+
+/** The path of the first `secure:` value in `value` (`pulumi config set --path --secret` nests them), if any. */
+function securePath(value: unknown, at: string): string | undefined {
+    if (isSecure(value)) {
+        return at;
+    }
+    if (value !== null && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) {
+            const found = securePath(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
+            if (found !== undefined) {
+                return found;
+            }
+        }
+    }
+    return undefined;
 }
 
 /** Reads a stack config file, refusing anything that is not one. */
@@ -72,15 +91,16 @@ export function readStackFile(file: string): StackFile {
         throw new ConfigFileError(`config: ${JSON.stringify(config)} is not allowed; expected a map of "istio-lab:key: value"`);
     }
     const out: Record<string, string> = {};
-    const secure: string[] = [];
+    const secure: Array<{ key: string; path: string }> = [];
     for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
         const problem = configKeyProblem(key);
         if (problem) {
             throw new ConfigFileError(problem);
         }
         // `pulumi config set --secret` writes {secure: <ciphertext>}: never read, never shown.
-        if (value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure") {
-            secure.push(key);
+        const secret = securePath(value, key);
+        if (secret !== undefined) {
+            secure.push({ key, path: secret });
             continue;
         }
         out[key] = configString(value);
@@ -92,12 +112,14 @@ export function readStackFile(file: string): StackFile {
 export function readStackConfig(file: string): Record<string, string> {
     const { config, secure } = readStackFile(file);
     if (secure.length > 0) {
-        throw new ConfigFileError(secretMessage(secure[0]));
+        throw new ConfigFileError(secretMessage(secure[0].key, secure[0].path));
     }
     return config;
 }
 
 /** What to say about a secret value the offline tools cannot read. */
-export function secretMessage(key: string): string {
-    return `${key} is a secret (secure:) value, which only the Pulumi CLI can decrypt; pass its value with --set ${key}=VALUE to use it offline`;
+export function secretMessage(key: string, path: string): string {
+    const how =
+        path === key ? `--set ${key}=VALUE` : `--set ${key}=JSON (the whole value, with ${path.slice(key.length + 1)} in plain text)`;
+    return `${path} is a secret (secure:) value, which only the Pulumi CLI can decrypt; pass it with ${how} to use it offline`;
 }

@@ -49,6 +49,16 @@ describe("TrafficPolicy", () => {
             });
         }
 
+        it("with three versions says where the traffic goes: the middle one gets none", () => {
+            const three = [...subsets, { name: "v3", version: "3.0" }];
+            expect(trafficSplit(three, 20)).to.deep.equal({ v1: 80, v2: 0, v3: 20 });
+            expect(trafficSplit(three, 0)).to.deep.equal({ v1: 100, v2: 0, v3: 0 });
+        });
+
+        it("round robin splits by each version's share of the pods", () => {
+            expect(trafficSplit(subsets, 0, "roundRobin", [3, 1])).to.deep.equal({ v1: 75, v2: 25 });
+        });
+
         it("reports the split", () => {
             expect(trafficSplit(subsets, 0)).to.deep.equal({ v1: 100 });
             expect(trafficSplit(subsets, 20)).to.deep.equal({ v1: 80, v2: 20 });
@@ -137,6 +147,31 @@ describe("TrafficPolicy", () => {
             "bad interval",
             () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { interval: "soon" } }),
             'TrafficPolicy args.circuitBreaker.interval: "soon" is not allowed; expected a duration such as "1s", "500ms" or "3m"',
+        ],
+        [
+            "a lookbehind (not RE2)",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, abTest: { header: "user-agent", regex: "(?<=Mozilla).*" } }),
+            'TrafficPolicy args.abTest.regex: "(?<=Mozilla).*" is not allowed; expected an RE2 regular expression (no lookaround or backreferences), e.g. ".*Firefox.*" or "(?i).*firefox.*"',
+        ],
+        [
+            "a canary with round robin",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, canaryWeight: 20, routing: "roundRobin" }),
+            'TrafficPolicy args.canaryWeight: 20 is not allowed; expected 0 with routing "roundRobin" (its one route names no subset; set routing to "weighted" for a canary)',
+        ],
+        [
+            "a canary with one version",
+            () => new TrafficPolicy("t", { namespace: "g", subsets: [subsets[0]], canaryWeight: 20 }),
+            'TrafficPolicy args.canaryWeight: 20 is not allowed; expected 0 or 100 with one version ("v1"): a canary needs a second version to send traffic to',
+        ],
+        [
+            "an unknown client TLS mode",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, clientTls: "SIMPLE" as "DISABLE" }),
+            'TrafficPolicy args.clientTls: "SIMPLE" is not allowed; expected one of ISTIO_MUTUAL, DISABLE',
+        ],
+        [
+            "a connection limit past int32",
+            () => new TrafficPolicy("t", { namespace: "g", subsets, circuitBreaker: { maxConnections: 2 ** 31 } }),
+            "TrafficPolicy args.circuitBreaker.maxConnections: 2147483648 is not allowed; expected an integer from 1 to 2147483647",
         ],
     ];
     for (const [what, build, message] of bad) {

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { lab } from "../../tools/lab";
+import { USAGE, lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
 
 const PEER = ["--stack", "peer-auth", "--set"];
@@ -293,6 +293,162 @@ describe("lab command", () => {
                 stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n",
                 code: 1,
             });
+        });
+    });
+
+    describe("command line", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "lab-cli-"));
+        const file = (name: string, text: string) => {
+            const f = path.join(dir, name);
+            writeFileSync(f, text);
+            return f;
+        };
+        const fail = (stderr: string) => ({ stdout: "", stderr: `${stderr}\n`, code: 2 });
+
+        for (const argv of [["--help"], ["-h"], [], ["render", "--help"]]) {
+            it(`${JSON.stringify(argv)} prints the usage with exit 0`, async () => {
+                expect(await lab(argv)).to.deep.equal({ stdout: `${USAGE}\n`, stderr: "", code: 0 });
+            });
+        }
+
+        it("refuses an option the command does not take", async () => {
+            expect(await lab(["render", "--against", "x.yaml"])).to.deep.equal(
+                fail("option --against is not allowed for render; expected one of --stack, --config, --set, --json, --out"),
+            );
+        });
+
+        it("refuses --out to an existing file, without a stack trace", async () => {
+            const f = file("afile", "");
+            expect(await lab(["render", "--out", f])).to.deep.equal(fail(`--out ${f}: is a file; expected a directory (new or existing)`));
+        });
+
+        for (const key of ["istio_lab:canaryWeight", ":canaryWeight"]) {
+            it(`refuses --set ${key}=150 (an unknown namespace), rather than dropping it`, async () => {
+                expect(await lab(["render", "--set", `${key}=150`])).to.deep.equal(
+                    fail(
+                        `--set "${key}=150": key "${key}" is not allowed; expected a key of namespace istio-lab (or kubernetes, pulumi, random, tls for their providers), e.g. "istio-lab:canaryWeight"`,
+                    ),
+                );
+            });
+        }
+
+        const badFiles: Array<[string, string, string]> = [
+            [
+                "config is a list",
+                "config:\n  - istio-lab:canaryWeight\n",
+                'config: ["istio-lab:canaryWeight"] is not allowed; expected a map of "istio-lab:key: value"',
+            ],
+            [
+                "the top-level key is a typo",
+                "confg:\n  istio-lab:canaryWeight: 20\n",
+                'top-level key "confg" is not allowed; expected config (or secretsprovider, encryptedkey, encryptionsalt, environment)',
+            ],
+            [
+                "a key lacks its namespace",
+                "config:\n  canaryWeight: 20\n",
+                'key "canaryWeight" is not allowed; expected a namespaced key such as "istio-lab:canaryWeight"',
+            ],
+        ];
+        for (const [what, text, message] of badFiles) {
+            it(`refuses a --config file whose ${what}`, async () => {
+                const f = file(`${what.replace(/ /g, "-")}.yaml`, text);
+                expect(await lab(["render", "--config", f])).to.deep.equal(fail(`cannot read ${f}: ${message}`));
+            });
+        }
+
+        it("says a secure: value cannot be read offline, never shows the ciphertext, and takes the value from --set", async () => {
+            const f = file("secure.yaml", "config:\n  istio-lab:gateway:\n    routeHost:\n      secure: AAABAKmhc3Rs3Q==\n");
+            const r = await lab(["render", "--config", f]);
+            expect(r).to.deep.equal(
+                fail(
+                    `${f}: istio-lab:gateway.routeHost is a secret (secure:) value, which only the Pulumi CLI can decrypt; pass it with --set istio-lab:gateway=JSON (the whole value, with routeHost in plain text) to use it offline`,
+                ),
+            );
+            expect(r.stderr).not.to.contain("AAAB");
+            const top = file("secure-top.yaml", "config:\n  istio-lab:recipe:\n    secure: AAABAKmhc3Rs3Q==\n");
+            expect((await lab(["render", "--config", top])).stderr).to.equal(
+                `${top}: istio-lab:recipe is a secret (secure:) value, which only the Pulumi CLI can decrypt; pass it with --set istio-lab:recipe=VALUE to use it offline\n`,
+            );
+            expect((await lab(["render", "--config", f, "--set", 'istio-lab:gateway={"routeHost":"gb.example.com"}'])).code).to.equal(0);
+        });
+
+        it("says a bad value in the --against file is in that file", async () => {
+            const f = file("base.yaml", "config:\n  istio-lab:canaryWeight: 150\n");
+            expect(await lab(["diff", "--against", f])).to.deep.equal(
+                fail(`in ${f}: istio-lab:canaryWeight: 150 is not allowed; expected an integer from 0 to 100`),
+            );
+        });
+
+        it("reports 1e999 as written, once", async () => {
+            expect(await lab(["render", "--set", "canaryWeight=1e999"])).to.deep.equal(
+                fail("istio-lab:canaryWeight: 1e999 is not allowed; expected an integer from 0 to 100"),
+            );
+        });
+    });
+
+    describe("validate reports what the config asks for in vain", () => {
+        const validate = async (set: string) => {
+            const r = await lab(["validate", "--stack", "peer-auth", "--set", set]);
+            return [r.code, r.stdout];
+        };
+
+        it("a setting for a stage the lab does not have", async () => {
+            expect(await validate("canaryWeight=20")).to.deep.equal([
+                1,
+                '- config istio-lab:canaryWeight: istio-lab:canaryWeight has no effect: this lab has no "traffic" stage; add it to istio-lab:stages or remove the setting\n',
+            ]);
+        });
+
+        it("a policy in a namespace the lab does not create", async () => {
+            expect(await validate('peerAuth=[{"mode":"STRICT","scope":"namespace","namespace":"prod"}]')).to.deep.equal([
+                1,
+                '- config istio-lab:peerAuth[0].namespace: namespace "prod" is not one this lab creates (istio-system, foo, bar, legacy): the policy needs it to exist first\n',
+            ]);
+        });
+
+        it("peer authentication without a control plane", async () => {
+            expect(await validate('stages=["mtlsLab","peerAuth"]')).to.deep.equal([
+                1,
+                '- config istio-lab:stages: "peerAuth" without "controlPlane": nothing in this lab installs the mesh that PeerAuthentication belongs to; add "controlPlane" or point the stack at a cluster that has a mesh\n',
+            ]);
+        });
+    });
+
+    describe("matrix follows the gateway's routes", () => {
+        const rows = async (...set: string[]) => {
+            const r = await lab(["matrix", "--stack", "kubernetes", ...set.flatMap((x) => ["--set", x]), "--json"]);
+            return (JSON.parse(r.stdout) as ProbeResult[])
+                .filter((x) => x.from.startsWith("istio-ingressgateway"))
+                .map((x) => [x.to, x.code]);
+        };
+
+        it("routes only where the VirtualService sends traffic (all to v1)", async () => {
+            expect(await rows()).to.deep.equal([["guestbook-v1.guestbook", "200"]]);
+        });
+
+        it("without a route bound to the gateway every version is 404", async () => {
+            expect(await rows('stages=["controlPlane","guestbook","gateway","peerAuth"]')).to.deep.equal([
+                ["guestbook-v1.guestbook", "404"],
+                ["guestbook-v2.guestbook", "404"],
+            ]);
+        });
+
+        it("a route to a version with no pods is 503", async () => {
+            const versions = [
+                { name: "v1", image: "ibmcom/guestbook:v1", replicas: 3, version: "1.0" },
+                { name: "v2", image: "ibmcom/guestbook:v2", replicas: 0, version: "2.0" },
+            ];
+            expect(await rows("canaryWeight=20", `guestbook=${JSON.stringify({ versions })}`)).to.deep.equal([
+                ["guestbook-v1.guestbook", "200"],
+                ["guestbook-v2.guestbook", "503"],
+            ]);
+        });
+
+        it("round robin reaches every version", async () => {
+            expect(await rows("routing=roundRobin")).to.deep.equal([
+                ["guestbook-v1.guestbook", "200"],
+                ["guestbook-v2.guestbook", "200"],
+            ]);
         });
     });
 
