@@ -7,15 +7,21 @@ import * as path from "path";
 import { z } from "zod";
 import {
     DEFAULT_ISTIO_VERSION,
+    DEFAULT_SAIL_VERSION,
     DEFAULT_SMCP_VERSION,
     ISTIO_CHART_REPO,
+    ISTIO_CNI_NAMESPACE,
+    SAIL_CHART_REPO,
+    SAIL_OPERATOR_NAMESPACE,
     checkControlPlaneValues,
-    smcpSpec,
 } from "./components/controlPlane";
+import { GATEWAY_SERVICE_TYPES, GatewayServiceType } from "./components/gateway";
 import { checkPort } from "./components/gateway";
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions, guestbookServices } from "./components/guestbook";
 import {
     DNS1123_ALLOWED,
+    FLAVORS,
+    Flavor,
     HOST_ALLOWED,
     IMAGE_ALLOWED,
     INT32_MAX,
@@ -44,6 +50,7 @@ import {
     OPERATOR_KEYS,
     OperatorKey,
     OperatorSpec,
+    operatorsFor,
     resolveOperators,
 } from "./components/operators";
 import { LabService, PeerAuthPolicy, planPeerAuth } from "./components/peerAuth";
@@ -83,6 +90,8 @@ export interface LabConfig {
     readonly routing: Routing;
     /** `trafficPolicy.tls.mode` of `destination-rule-guestbook`, if any. */
     readonly clientTls?: GuestbookClientTls;
+    /** Install the tracing operators (OSSM 2: Elasticsearch and Jaeger, traced by the SMCP; OSSM 3: Tempo and OpenTelemetry). */
+    readonly tracing: boolean;
     /** Peer authentication policies. */
     readonly peerAuth: readonly PeerAuthPolicy[];
     /** Guestbook stage settings. */
@@ -102,14 +111,18 @@ export interface LabConfig {
         readonly hosts: readonly string[];
         readonly routeHost?: string;
         readonly tls: boolean;
+        readonly serviceType: GatewayServiceType;
     };
     /** Control plane stage settings. */
     readonly controlPlane: {
+        readonly flavor: Flavor;
         readonly namespace: string;
         readonly version: string;
         readonly istioVersion: string;
         readonly chartRepo: string;
         readonly values: Readonly<Record<string, unknown>>;
+        readonly sailVersion: string;
+        readonly sailChartRepo: string;
     };
     /** Operator stage settings. */
     readonly operators: {
@@ -133,8 +146,8 @@ export interface LabConfig {
 export interface ConfigKeyDoc {
     /** Key without the namespace. */
     readonly key: string;
-    /** Pulumi config type (`string`, `integer`, `array`, `object`). */
-    readonly type: "string" | "integer" | "array" | "object";
+    /** Pulumi config type (`string`, `integer`, `boolean`, `array`, `object`). */
+    readonly type: "string" | "integer" | "boolean" | "array" | "object";
     /** Default, as the README shows it. */
     readonly default: string;
     /** What it does. */
@@ -153,7 +166,8 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         key: "platform",
         type: "string",
         default: "`kubernetes` (`openshift` for the openshift recipe)",
-        description: "`kubernetes` (upstream Istio from Helm) or `openshift` (OpenShift Service Mesh 2 from OperatorHub).",
+        description:
+            "`kubernetes` (upstream Istio: Helm charts or the Sail operator) or `openshift` (OpenShift Service Mesh 3 or 2 from OperatorHub); `controlPlane.flavor` picks which.",
     },
     {
         key: "stages",
@@ -197,6 +211,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
             "`ISTIO_MUTUAL` or `DISABLE`: `trafficPolicy.tls.mode` of `destination-rule-guestbook` (the lab's `destination-rule-all-mtls.yaml`); absent, the rule sets no TLS.",
     },
     {
+        key: "tracing",
+        type: "boolean",
+        default: "`false`",
+        description:
+            "Install tracing: OSSM 2, the lab's Elasticsearch and Jaeger operators (four Subscriptions in the lab's order) and Jaeger in the SMCP; OSSM 3, the Tempo and OpenTelemetry operators. Off by default: the Jaeger operator left the catalog on 2025-11-03.",
+    },
+    {
         key: "peerAuth",
         type: "array",
         default: '`[{"mode": "STRICT", "scope": "mesh"}]`',
@@ -213,16 +234,17 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
     {
         key: "gateway",
         type: "object",
-        default: '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"], tls: true}`',
+        default:
+            '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"], tls: true, serviceType: LoadBalancer}` (`serviceType: ClusterIP` on OpenShift)',
         description:
-            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
+            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) exposes the ingress gateway's Service: use `NodePort` or `ClusterIP` where no load balancer answers (kind, minikube, k3d), and `labUrl` says how to reach it. `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
     },
     {
         key: "controlPlane",
         type: "object",
-        default: `\`{namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}, values: {}}\``,
+        default: `\`{flavor: helm (ossm3 on OpenShift), namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}, values: {}, sailVersion: ${DEFAULT_SAIL_VERSION}, sailChartRepo: ${SAIL_CHART_REPO}}\``,
         description:
-            "Control plane settings: `version` is the SMCP version (OpenShift), `istioVersion` and `chartRepo` the Helm charts (Kubernetes); `chartRepo` is a Helm repository (`https://`), an OCI registry (`oci://`) or a local directory holding the `base`, `istiod` and `gateway` charts. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
+            "Control plane settings: `flavor` is `helm` or `sail` on Kubernetes, `ossm3` or `ossm2` on OpenShift; `version` is the SMCP version (`ossm2`, v2.0 to v2.6), `istioVersion` the Istio of `helm`, `sail` (1.22 or later) and `ossm3` (1.24 to 1.30), `chartRepo` where `helm` gets its charts and `sailVersion`/`sailChartRepo` the Sail operator's chart; `chartRepo` is a Helm repository (`https://`), an OCI registry (`oci://`) or a local directory holding the `base`, `istiod` and `gateway` charts. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
     },
     {
         key: "operators",
@@ -230,7 +252,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         default:
             "`{installPlanApproval: Automatic, source: redhat-operators, sourceNamespace: openshift-marketplace}` and the lab's packages, channels and namespaces",
         description:
-            "Operator settings; `elasticsearch`, `jaeger`, `kiali`, `serviceMesh` each take `{package, channel, namespace}` overrides.",
+            "Operator settings; `elasticsearch`, `jaeger`, `tempo`, `openTelemetry`, `kiali`, `serviceMesh` (OSSM 2), `serviceMesh3` (OSSM 3, package `servicemeshoperator3`) each take `{package, channel, namespace}` overrides.",
     },
     {
         key: "mtlsLab",
@@ -243,8 +265,9 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
 
 // ---- shape checks (zod): each schema carries the words for "what is allowed" -------------------
 
-const CHART_REPO_ALLOWED =
-    "a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod and gateway charts";
+const chartRepoAllowed = (charts: string) =>
+    `a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding ${charts}`;
+const CHART_REPO_ALLOWED = chartRepoAllowed("the base, istiod and gateway charts");
 
 const allowed = (text: string) => ({ errorMap: () => ({ message: text }) });
 const oneOf = <T extends string>(values: readonly T[]) => z.enum(values as unknown as [T, ...T[]], allowed(`one of ${values.join(", ")}`));
@@ -273,6 +296,7 @@ const schema = {
     canaryWeight: int(0, 100),
     routing: oneOf(ROUTINGS),
     clientTls: oneOf(CLIENT_TLS_MODES),
+    tracing: bool,
     abTest: obj({ header: text(), regex: text() }).partial(),
     circuitBreaker: obj({
         maxConnections: int32(1),
@@ -330,17 +354,26 @@ const schema = {
         hosts: list(host, 'a list of hosts, e.g. ["*"]').min(1, 'a list of at least one host, e.g. ["*"]'),
         routeHost: text("a DNS name").refine((h) => h !== "*" && isGatewayHost(h), "a DNS name (the OpenShift Route's host)"),
         tls: bool,
+        serviceType: oneOf(GATEWAY_SERVICE_TYPES),
     }).partial(),
     controlPlane: obj({
+        flavor: oneOf(["helm", "sail", "ossm3", "ossm2"] as const),
         namespace: dnsLabel,
         version: z
             .string(allowed('a ServiceMeshControlPlane version such as "v2.6"'))
             .regex(/^v2\.[0-9]+$/, 'a ServiceMeshControlPlane version such as "v2.6"'),
         istioVersion: z
-            .string(allowed('an Istio release such as "1.27.3"'))
-            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.27.3"'),
+            .string(allowed('an Istio release such as "1.30.3"'))
+            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.30.3"'),
         chartRepo: text(CHART_REPO_ALLOWED),
-        values: z.record(z.unknown(), allowed("an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)")),
+        values: z.record(
+            z.unknown(),
+            allowed("an object of Helm values (Kubernetes, OSSM 3) or ServiceMeshControlPlane spec fields (OSSM 2)"),
+        ),
+        sailVersion: z
+            .string(allowed('a Sail operator release such as "1.31.2"'))
+            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a Sail operator release such as "1.31.2"'),
+        sailChartRepo: text(CHART_REPO_ALLOWED),
     }).partial(),
     operators: obj({
         installPlanApproval: oneOf(["Automatic", "Manual"] as const),
@@ -510,6 +543,7 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
     circuitBreaker: "traffic",
     routing: "traffic",
     clientTls: "traffic",
+    tracing: "operators",
     peerAuth: "peerAuth",
     guestbook: "guestbook",
     gateway: "gateway",
@@ -543,9 +577,50 @@ function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonl
     return out;
 }
 
-/** True when `dir` holds the Istio charts the lab installs. */
-function isChartDirectory(dir: string): boolean {
-    return ["base", "istiod", "gateway"].every((chart) => existsSync(path.join(dir, chart, "Chart.yaml")));
+/** True when `dir` holds the charts the lab installs from it. */
+function isChartDirectory(dir: string, charts: readonly string[]): boolean {
+    return charts.every((chart) => existsSync(path.join(dir, chart, "Chart.yaml")));
+}
+
+/**
+ * Refuses a version the flavour cannot run: OSSM 2 ends at v2.6; OSSM 3 ships Istio 1.24 (3.0) to
+ * 1.30 (3.4); upstream and Sail need Istio 1.22 or later, the first to serve the `v1` APIs the lab's
+ * objects use there.
+ */
+function checkFlavorVersion(cp: LabConfig["controlPlane"]): void {
+    const minor = Number(cp.istioVersion.split(".")[1]);
+    const major = Number(cp.istioVersion.split(".")[0]);
+    const where = `${NAMESPACE}:controlPlane`;
+    switch (cp.flavor) {
+        case "ossm2":
+            if (Number(cp.version.slice(3)) > 6) {
+                reject(
+                    `${where}.version`,
+                    cp.version,
+                    'a ServiceMeshControlPlane version from "v2.0" to "v2.6" (OSSM 2.6 is the last 2.x)',
+                );
+            }
+            break;
+        case "ossm3":
+            if (major !== 1 || minor < 24 || minor > 30) {
+                reject(
+                    `${where}.istioVersion`,
+                    cp.istioVersion,
+                    'an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+                );
+            }
+            break;
+        case "helm":
+        case "sail":
+            if (major !== 1 || minor < 22) {
+                reject(
+                    `${where}.istioVersion`,
+                    cp.istioVersion,
+                    `an Istio release of 1.22 or later (the first to serve the v1 APIs the lab uses with flavor ${show(cp.flavor)})`,
+                );
+            }
+            break;
+    }
 }
 
 function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfig {
@@ -585,6 +660,8 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         hosts: gw.hosts ?? ["*"],
         routeHost: gw.routeHost,
         tls: gw.tls ?? true,
+        // On OpenShift the Route is the way in, and the gateway's Service stays inside the cluster.
+        serviceType: gw.serviceType ?? (platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
     };
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
     if (gateway.tls && gateway.port === 443) {
@@ -596,20 +673,30 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     }
 
     const cp = c.controlPlane ?? {};
+    const flavor = cp.flavor ?? FLAVORS[platform][0];
+    if (!FLAVORS[platform].includes(flavor)) {
+        reject(`${NAMESPACE}:controlPlane.flavor`, flavor, `${FLAVORS[platform].join(" or ")} on platform ${show(platform)}`);
+    }
     const controlPlane: LabConfig["controlPlane"] = {
+        flavor,
         namespace: cp.namespace ?? "istio-system",
         version: cp.version ?? DEFAULT_SMCP_VERSION,
         istioVersion: cp.istioVersion ?? DEFAULT_ISTIO_VERSION,
         chartRepo: cp.chartRepo ?? ISTIO_CHART_REPO,
         values: cp.values ?? {},
+        sailVersion: cp.sailVersion ?? DEFAULT_SAIL_VERSION,
+        sailChartRepo: cp.sailChartRepo ?? SAIL_CHART_REPO,
     };
-    if (!/^(https|oci):\/\/[^\s/]+/.test(controlPlane.chartRepo) && !isChartDirectory(controlPlane.chartRepo)) {
-        reject(`${NAMESPACE}:controlPlane.chartRepo`, controlPlane.chartRepo, CHART_REPO_ALLOWED);
+    for (const [key, repo, charts, allowedText] of [
+        ["chartRepo", controlPlane.chartRepo, ["base", "istiod", "gateway"], CHART_REPO_ALLOWED],
+        ["sailChartRepo", controlPlane.sailChartRepo, ["sail-operator"], chartRepoAllowed("the sail-operator chart")],
+    ] as const) {
+        if (!/^(https|oci):\/\/[^\s/]+/.test(repo) && !isChartDirectory(repo, charts)) {
+            reject(`${NAMESPACE}:controlPlane.${key}`, repo, allowedText);
+        }
     }
-    checkControlPlaneValues(controlPlane.values, platform, `${NAMESPACE}:controlPlane.values`);
-    // Build the spec once so that a bad version fails here, not half way through an update.
-    smcpSpec(controlPlane.version);
-
+    checkControlPlaneValues(controlPlane.values, flavor, `${NAMESPACE}:controlPlane.values`);
+    checkFlavorVersion(controlPlane);
     const ops = (c.operators ?? {}) as Record<string, unknown> & NonNullable<RawConfig["operators"]>;
     const operators: LabConfig["operators"] = {
         installPlanApproval: ops.installPlanApproval ?? "Automatic",
@@ -651,6 +738,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         circuitBreaker,
         routing,
         clientTls: c.clientTls,
+        tracing: c.tracing ?? false,
         peerAuth: (c.peerAuth as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }],
         guestbook,
         gateway,
@@ -706,7 +794,7 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
 export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string }> {
     const out: Array<{ namespace: string; key: string }> = [];
     if (c.stages.includes("operators")) {
-        for (const op of resolveOperators(c.operators.overrides)) {
+        for (const op of resolveOperators(c.operators.overrides, operatorsFor(c.controlPlane.flavor, c.tracing))) {
             if (op.namespace !== GLOBAL_OPERATORS_NAMESPACE && !out.some((o) => o.namespace === op.namespace)) {
                 out.push({ namespace: op.namespace, key: `${NAMESPACE}:operators.${op.key}.namespace` });
             }
@@ -714,6 +802,12 @@ export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: str
     }
     if (c.stages.includes("controlPlane")) {
         out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
+        if (c.controlPlane.flavor === "ossm3" || c.controlPlane.flavor === "sail") {
+            out.push({ namespace: ISTIO_CNI_NAMESPACE, key: `${NAMESPACE}:controlPlane.flavor` });
+        }
+        if (c.controlPlane.flavor === "sail") {
+            out.push({ namespace: SAIL_OPERATOR_NAMESPACE, key: `${NAMESPACE}:controlPlane.flavor` });
+        }
     }
     if (c.stages.includes("guestbook")) {
         out.push({ namespace: c.guestbook.namespace, key: `${NAMESPACE}:guestbook.namespace` });

@@ -1,12 +1,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
+import type { GatewayServiceType } from "./gateway";
+import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
 
 /** The upstream Istio Helm chart repository. */
 export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
-/** Istio version the upstream charts are pinned to. */
-export const DEFAULT_ISTIO_VERSION = "1.27.3";
+/**
+ * Istio version of the upstream charts, the Sail operator's `Istio` and OSSM 3's `Istio`: 1.30.3, the
+ * newest patch of the one supported Istio line (1.27 to 1.29 are past end of life) and what OSSM 3.4 ships.
+ */
+export const DEFAULT_ISTIO_VERSION = "1.30.3";
+/** The Sail operator's Helm chart repository. */
+export const SAIL_CHART_REPO = "https://istio-ecosystem.github.io/sail-operator";
+/** The Sail operator release (its chart's version); 1.31.2 supports Istio 1.29, 1.30 and 1.31. */
+export const DEFAULT_SAIL_VERSION = "1.31.2";
+/** Namespace of Istio's CNI node agent (OSSM 3 and Sail). */
+export const ISTIO_CNI_NAMESPACE = "istio-cni";
+/** Namespace the Sail operator is installed in. */
+export const SAIL_OPERATOR_NAMESPACE = "sail-operator";
 /**
  * `ServiceMeshControlPlane` version. The lab took the console default of its day (`v2.0`), which
  * current Service Mesh 2 operators no longer reconcile; the newest 2.x is the default here.
@@ -17,16 +29,28 @@ export const INGRESS_GATEWAY = "istio-ingressgateway";
 
 /** Inputs of {@link ControlPlane}. */
 export interface ControlPlaneArgs {
-    /** Which control plane: OpenShift Service Mesh 2 (operator) or upstream Istio (Helm). */
+    /** Which platform. */
     readonly platform: Platform;
+    /** Which control plane on it. @default "helm" on Kubernetes, "ossm3" on OpenShift */
+    readonly flavor?: Flavor;
+    /** OSSM 2: trace with Jaeger (the lab's console defaults); needs the Jaeger operator, gone from today's catalog. @default false */
+    readonly tracing?: boolean;
+    /** How the ingress gateway's Service is exposed. @default "LoadBalancer" (OSSM 2: its own default, ClusterIP behind the Route) */
+    readonly serviceType?: GatewayServiceType;
+    /** Sail: the Sail operator chart's version. @default "1.31.2" */
+    readonly sailVersion?: string;
+    /** Sail: where the Sail operator chart comes from (as `chartRepo`). @default "https://istio-ecosystem.github.io/sail-operator" */
+    readonly sailChartRepo?: string;
+    /** OSSM 3: create the `Kiali` (its operator is in the lab's Subscriptions). @default false */
+    readonly kiali?: boolean;
     /** Namespace of the control plane, which is also the mesh's root namespace. @default "istio-system" */
     readonly namespace?: string;
     /** OpenShift: namespaces in the `ServiceMeshMemberRoll`. @default [] */
     readonly members?: string[];
     /** OpenShift: `ServiceMeshControlPlane` `spec.version`. @default "v2.6" */
     readonly version?: pulumi.Input<string>;
-    /** Kubernetes: version of the `base`, `istiod` and `gateway` charts. @default "1.27.3" */
-    readonly istioVersion?: pulumi.Input<string>;
+    /** The Istio release: of the `base`, `istiod` and `gateway` charts (helm), or the `Istio` and `IstioCNI` (sail, ossm3). @default "1.30.3" */
+    readonly istioVersion?: string;
     /**
      * Kubernetes: where the Istio charts come from: a Helm repository (`https://`), an OCI registry
      * (`oci://`) or a local directory holding `base`, `istiod` and `gateway` (clusters without internet
@@ -77,12 +101,12 @@ export function deepMerge(base: Readonly<Record<string, unknown>>, overlay: Read
     return out;
 }
 
-/** Checks `controlPlane.values` for the platform; `where` names the config key or argument. */
-export function checkControlPlaneValues(values: unknown, platform: Platform, where: string): void {
+/** Checks `controlPlane.values` for the flavour; `where` names the config key or argument. */
+export function checkControlPlaneValues(values: unknown, flavor: Flavor, where: string): void {
     if (!isPlainObject(values)) {
-        reject(where, values, "an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)");
+        reject(where, values, "an object of Helm values (Kubernetes, OSSM 3) or ServiceMeshControlPlane spec fields (OSSM 2)");
     }
-    if (platform === "openshift") {
+    if (flavor === "ossm2") {
         for (const key of Object.keys(values)) {
             if (!SMCP_SPEC_FIELDS.includes(key)) {
                 reject(`${where}.${key}`, values[key], `a ServiceMeshControlPlane spec field: one of ${SMCP_SPEC_FIELDS.join(", ")}`);
@@ -122,15 +146,19 @@ function chartRef(
     }
 }
 
-/** The `ServiceMeshControlPlane` spec the lab gets by accepting the console's defaults. */
-export function smcpSpec(version: pulumi.Input<string>): Record<string, unknown> {
+/**
+ * The `ServiceMeshControlPlane` spec the lab gets by accepting the console's defaults. Without
+ * tracing (the default today: the Jaeger operator is gone from the catalog) the tracing type is `None`
+ * and there is no Jaeger add-on, which the control plane would otherwise wait for forever.
+ */
+export function smcpSpec(version: pulumi.Input<string>, tracing = true): Record<string, unknown> {
     return {
         version,
-        tracing: { type: "Jaeger", sampling: 10000 },
+        tracing: tracing ? { type: "Jaeger", sampling: 10000 } : { type: "None" },
         policy: { type: "Istiod" },
         telemetry: { type: "Istiod" },
         addons: {
-            jaeger: { install: { storage: { type: "Memory" } } },
+            ...(tracing ? { jaeger: { install: { storage: { type: "Memory" } } } } : {}),
             prometheus: { enabled: true },
             kiali: { enabled: true },
             grafana: { enabled: true },
@@ -166,20 +194,25 @@ export class ControlPlane extends pulumi.ComponentResource {
         this.ingressService = INGRESS_GATEWAY;
 
         const values = args.values ?? {};
-        checkControlPlaneValues(values, args.platform, "ControlPlane args.values");
+        checkControlPlaneValues(values, args.flavor ?? FLAVORS[args.platform][0], "ControlPlane args.values");
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: {
-                    name: nsName,
-                    labels: pulumi.output(args.namespaceLabels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra })),
-                },
-            },
-            { parent: this, dependsOn: requires },
-        );
+        const flavor = args.flavor ?? FLAVORS[args.platform][0];
+        if (!FLAVORS[args.platform].includes(flavor)) {
+            reject(
+                "ControlPlane args.flavor",
+                flavor,
+                `${FLAVORS[args.platform].join(" or ")} on platform ${JSON.stringify(args.platform)}`,
+            );
+        }
+        const serviceType = args.serviceType ?? "LoadBalancer";
+        const version = args.istioVersion ?? DEFAULT_ISTIO_VERSION;
+        const labels = pulumi.output(args.namespaceLabels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra }));
+        const newNamespace = (logical: string, nsName: pulumi.Input<string>) =>
+            new k8s.core.v1.Namespace(logical, { metadata: { name: nsName, labels } }, { parent: this, dependsOn: requires });
 
-        if (args.platform === "openshift") {
+        const namespace = newNamespace(`${name}-namespace`, nsName);
+
+        if (flavor === "ossm2") {
             const smcp = new k8s.apiextensions.CustomResource(
                 `${name}-smcp`,
                 {
@@ -191,7 +224,16 @@ export class ControlPlane extends pulumi.ComponentResource {
                         labels: LAB_LABELS,
                         annotations: waitFor("condition=Ready"),
                     },
-                    spec: deepMerge(smcpSpec(args.version ?? DEFAULT_SMCP_VERSION), values),
+                    spec: deepMerge(
+                        {
+                            ...smcpSpec(args.version ?? DEFAULT_SMCP_VERSION, args.tracing ?? false),
+                            // OSSM 2's ingress gateway is ClusterIP behind the Route unless asked otherwise.
+                            ...(args.serviceType && args.serviceType !== "ClusterIP"
+                                ? { gateways: { ingress: { service: { type: args.serviceType } } } }
+                                : {}),
+                        },
+                        values,
+                    ),
                 },
                 { parent: this, dependsOn: requires },
             );
@@ -207,9 +249,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             );
             this.ready = [smcp, memberRoll];
             this.ingressNamespace = namespace.metadata.name;
-        } else {
+        } else if (flavor === "helm") {
             const source = chartSource(args.chartRepo ?? ISTIO_CHART_REPO);
-            const version = args.istioVersion ?? DEFAULT_ISTIO_VERSION;
             const chart = (release: string, chartName: string, chartValues: Record<string, unknown>, after: pulumi.Resource[]) =>
                 new k8s.helm.v3.Release(
                     `${name}-${release}`,
@@ -223,9 +264,74 @@ export class ControlPlane extends pulumi.ComponentResource {
                 );
             const base = chart("istio-base", "base", { defaultRevision: "default" }, []);
             const istiod = chart("istiod", "istiod", deepMerge({ meshConfig: { rootNamespace: nsName } }, values), [base]);
-            const gateway = chart(INGRESS_GATEWAY, "gateway", { labels: { istio: "ingressgateway" } }, [istiod]);
+            // A LoadBalancer Service blocks Helm's wait until it has an address, which kind, minikube and k3d never give.
+            const gatewayValues = {
+                labels: { istio: "ingressgateway" },
+                ...(serviceType !== "LoadBalancer" ? { service: { type: serviceType } } : {}),
+            };
+            const gateway = chart(INGRESS_GATEWAY, "gateway", gatewayValues, [istiod]);
             this.ready = [base, istiod, gateway];
             this.ingressNamespace = gateway.status.namespace;
+        } else {
+            // OSSM 3 and Sail: the operator's Istio and IstioCNI (both named default), then the ingress gateway by injection.
+            const cniNamespace = newNamespace(`${name}-cni-namespace`, ISTIO_CNI_NAMESPACE);
+            const operator: pulumi.Resource[] = [];
+            if (flavor === "sail") {
+                const sailNamespace = newNamespace(`${name}-sail-namespace`, SAIL_OPERATOR_NAMESPACE);
+                operator.push(
+                    new k8s.helm.v3.Release(
+                        `${name}-sail-operator`,
+                        {
+                            name: "sail-operator",
+                            ...chartRef(
+                                chartSource(args.sailChartRepo ?? SAIL_CHART_REPO),
+                                "sail-operator",
+                                args.sailVersion ?? DEFAULT_SAIL_VERSION,
+                            ),
+                            namespace: sailNamespace.metadata.name,
+                        },
+                        { parent: this, dependsOn: requires },
+                    ),
+                );
+            }
+            const sail = (logical: string, kind: string, spec: Record<string, unknown>, after: pulumi.Resource[]) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${logical}`,
+                    {
+                        apiVersion: "sailoperator.io/v1",
+                        kind,
+                        metadata: { name: "default", labels: LAB_LABELS, annotations: waitFor("condition=Ready") },
+                        spec,
+                    },
+                    { parent: this, dependsOn: [...requires, ...operator, ...after] },
+                );
+            const istio = sail(
+                "istio",
+                "Istio",
+                {
+                    version: `v${version}`,
+                    namespace: nsName,
+                    updateStrategy: { type: "InPlace" },
+                    ...(Object.keys(values).length > 0 ? { values } : {}),
+                },
+                [namespace],
+            );
+            const cni = sail("istio-cni", "IstioCNI", { version: `v${version}`, namespace: ISTIO_CNI_NAMESPACE }, [cniNamespace]);
+            injectedGateway(this, name, nsName, serviceType, [namespace, istio]);
+            if (flavor === "ossm3" && args.kiali) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-kiali`,
+                    {
+                        apiVersion: "kiali.io/v1alpha1",
+                        kind: "Kiali",
+                        metadata: { name: "kiali", namespace: nsName, labels: LAB_LABELS },
+                        spec: { istio_namespace: nsName },
+                    },
+                    { parent: this, dependsOn: [...requires, istio] },
+                );
+            }
+            this.ready = [istio, cni];
+            this.ingressNamespace = namespace.metadata.name;
         }
 
         this.rootNamespace = namespace.metadata.name;
@@ -236,4 +342,72 @@ export class ControlPlane extends pulumi.ComponentResource {
             members: this.members,
         });
     }
+}
+
+/**
+ * The ingress gateway by gateway injection (OSSM 3, Sail: no operator makes one): a Deployment whose
+ * pods the injector fills in (`image: auto`), so they must start after the `Istio` is Ready; a Service
+ * with the ports the lab's Route and Gateway use; and the right to read the TLS Secrets the Gateway
+ * names (`credentialName`).
+ */
+function injectedGateway(
+    parent: pulumi.Resource,
+    name: string,
+    namespace: string,
+    serviceType: GatewayServiceType,
+    after: pulumi.Resource[],
+): void {
+    const opts = { parent, dependsOn: after };
+    const labels = { istio: "ingressgateway", app: INGRESS_GATEWAY };
+    const meta = (objectName: string) => ({ name: objectName, namespace, labels: { ...LAB_LABELS, ...labels } });
+    const account = new k8s.core.v1.ServiceAccount(`${name}-gateway-sa`, { metadata: meta(INGRESS_GATEWAY) }, opts);
+    new k8s.apps.v1.Deployment(
+        `${name}-gateway`,
+        {
+            metadata: meta(INGRESS_GATEWAY),
+            spec: {
+                selector: { matchLabels: { istio: "ingressgateway" } },
+                template: {
+                    metadata: {
+                        annotations: { "inject.istio.io/templates": "gateway" },
+                        labels: { ...labels, "sidecar.istio.io/inject": "true" },
+                    },
+                    spec: { serviceAccountName: INGRESS_GATEWAY, containers: [{ name: "istio-proxy", image: "auto" }] },
+                },
+            },
+        },
+        { ...opts, dependsOn: [...after, account] },
+    );
+    new k8s.core.v1.Service(
+        `${name}-gateway-service`,
+        {
+            metadata: meta(INGRESS_GATEWAY),
+            spec: {
+                type: serviceType,
+                selector: { istio: "ingressgateway" },
+                ports: [
+                    { name: "http2", port: 80, targetPort: 8080 },
+                    { name: "https", port: 443, targetPort: 8443 },
+                ],
+            },
+        },
+        opts,
+    );
+    const role = new k8s.rbac.v1.Role(
+        `${name}-gateway-role`,
+        {
+            metadata: meta(`${INGRESS_GATEWAY}-sds`),
+            rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch", "list"] }],
+        },
+        opts,
+    );
+    new k8s.rbac.v1.RoleBinding(
+        `${name}-gateway-rolebinding`,
+        {
+            metadata: meta(`${INGRESS_GATEWAY}-sds`),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: `${INGRESS_GATEWAY}-sds` },
+            subjects: [{ kind: "ServiceAccount", name: INGRESS_GATEWAY }],
+        },
+        { ...opts, dependsOn: [...after, role] },
+    );
 }

@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { ISTIO_NETWORKING, LAB_LABELS, Platform, outputField, reject } from "./lab";
+import { ISTIO_APIS_V1, IstioApis, LAB_LABELS, Platform, istioObject, outputField, reject } from "./lab";
+
+/** How the ingress gateway's Service is exposed. */
+export type GatewayServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
+/** Every gateway Service type. */
+export const GATEWAY_SERVICE_TYPES: readonly GatewayServiceType[] = ["LoadBalancer", "NodePort", "ClusterIP"];
 
 /** Inputs of {@link Gateway}. */
 export interface GatewayArgs {
@@ -25,8 +30,47 @@ export interface GatewayArgs {
     readonly routeHost?: pulumi.Input<string>;
     /** Serve HTTPS on 443 with a lab CA's certificate, and redirect port 80 to it. @default true */
     readonly tls?: boolean;
+    /**
+     * Kubernetes: how the ingress gateway's Service is exposed, which decides what `url` says: its load
+     * balancer's address, a node port, or a port-forward. @default "LoadBalancer"
+     */
+    readonly serviceType?: GatewayServiceType;
+    /** Istio API versions the control plane serves. @default v1 */
+    readonly apis?: IstioApis;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+}
+
+/**
+ * Where a browser reaches the lab through the ingress gateway's Service, for each way the Service is
+ * exposed. A cluster without a load balancer (kind, minikube, k3d) gets a node port or a port-forward,
+ * never an address that does not exist.
+ */
+export function ingressUrl(
+    serviceType: GatewayServiceType,
+    scheme: string,
+    servicePort: number,
+    service: string,
+    namespace: string,
+    status: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } } | undefined,
+    spec: { ports?: Array<{ port: number; nodePort?: number }> } | undefined,
+): string {
+    const portSuffix = (p: number) => ((scheme === "https" && p === 443) || (scheme === "http" && p === 80) ? "" : `:${p}`);
+    switch (serviceType) {
+        case "LoadBalancer": {
+            const ingress = status?.loadBalancer?.ingress?.[0];
+            const address = ingress?.ip ?? ingress?.hostname ?? "<pending load balancer address>";
+            return `${scheme}://${address}${portSuffix(servicePort)}`;
+        }
+        case "NodePort": {
+            const nodePort = spec?.ports?.find((p) => p.port === servicePort)?.nodePort;
+            return `${scheme}://<any node's address>:${nodePort ?? "<node port>"}`;
+        }
+        case "ClusterIP": {
+            const local = scheme === "https" ? 8443 : 8080;
+            return `${scheme}://localhost:${local} (after: kubectl -n ${namespace} port-forward svc/${service} ${local}:${servicePort})`;
+        }
+    }
 }
 
 /** The name the server certificate carries when the gateway's hosts give none (`"*"`). */
@@ -122,27 +166,25 @@ export class Gateway extends pulumi.ComponentResource {
             this.caCertificate = pulumi.output(null);
         }
 
-        this.gateway = new k8s.apiextensions.CustomResource(
+        this.gateway = istioObject(
             `${name}-gateway`,
+            (args.apis ?? ISTIO_APIS_V1).networking,
+            "Gateway",
             {
-                apiVersion: ISTIO_NETWORKING,
-                kind: "Gateway",
-                metadata: {
-                    name: this.gatewayName,
-                    namespace: args.namespace,
-                    labels: LAB_LABELS,
-                    // The Route below is ours; OSSM must not add one of its own.
-                    annotations: args.platform === "openshift" ? { "maistra.io/manageRoute": "false" } : undefined,
-                },
-                spec: {
-                    selector: args.selector ?? { istio: "ingressgateway" },
-                    servers: useTls
-                        ? [
-                              { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
-                              { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
-                          ]
-                        : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
-                },
+                name: this.gatewayName,
+                namespace: args.namespace,
+                labels: LAB_LABELS,
+                // The Route below is ours; OSSM must not add one of its own.
+                annotations: args.platform === "openshift" ? { "maistra.io/manageRoute": "false" } : undefined,
+            },
+            {
+                selector: args.selector ?? { istio: "ingressgateway" },
+                servers: useTls
+                    ? [
+                          { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+                          { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
+                      ]
+                    : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
             },
             { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
         );
@@ -175,11 +217,11 @@ export class Gateway extends pulumi.ComponentResource {
                 parent: this,
                 dependsOn: requires,
             });
-            this.url = svc.status.apply((status) => {
-                const ingress = status?.loadBalancer?.ingress?.[0];
-                const address = ingress?.ip ?? ingress?.hostname ?? "<pending load balancer address>";
-                return useTls ? `https://${address}` : port === 80 ? `http://${address}` : `http://${address}:${port}`;
-            });
+            const serviceType = args.serviceType ?? "LoadBalancer";
+            const servicePort = useTls ? 443 : port;
+            this.url = pulumi
+                .all([svc.status, svc.spec, pulumi.output(ingressNamespace)])
+                .apply(([status, spec, ns]) => ingressUrl(serviceType, scheme, servicePort, ingressService, ns, status, spec));
         }
         this.registerOutputs({ url: this.url, caCertificate: this.caCertificate });
     }

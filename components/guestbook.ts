@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     DNS1123_ALLOWED,
     INT32_MAX,
+    FLAVORS,
+    Flavor,
     LAB_LABELS,
     Platform,
     isDns1123Label,
@@ -39,8 +41,10 @@ export const GUESTBOOK_PORT = 3000;
 
 /** Inputs of {@link Guestbook}. */
 export interface GuestbookArgs {
-    /** Platform, which decides how sidecars are injected. */
+    /** Platform. */
     readonly platform: Platform;
+    /** Control plane flavour, which decides how sidecars are injected. @default the platform's default ("helm", "ossm3") */
+    readonly flavor?: Flavor;
     /** Namespace to create. @default "guestbook" */
     readonly namespace?: string;
     /** Front-end versions, oldest first. @default the lab's v1 and v2 */
@@ -114,12 +118,13 @@ export class Guestbook extends pulumi.ComponentResource {
         const versions = args.versions ?? LAB_GUESTBOOK_VERSIONS;
         checkVersions(versions, "Guestbook args.versions");
         const requires = args.requires ?? [];
+        const flavor = args.flavor ?? FLAVORS[args.platform][0];
 
         const ns = meshNamespace(
             `${name}-namespace`,
             {
                 name: nsName,
-                platform: args.platform,
+                flavor,
                 sidecars: true,
                 controlPlaneNamespace,
                 labels: args.namespaceLabels,
@@ -127,7 +132,7 @@ export class Guestbook extends pulumi.ComponentResource {
             { parent: this, dependsOn: requires },
         );
         const nsOut = namespaceName(ns, nsName);
-        const annotations = podSidecarAnnotations(args.platform, true);
+        const annotations = podSidecarAnnotations(flavor, true);
         const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns] };
 
         const deployment = (

@@ -1,6 +1,7 @@
 // Facts and small helpers shared by every lab stage: the lab's fixed names and values (from the lab
 // documents), the literal unions that describe modes and platforms, and the label/annotation helpers
 // that keep every stage's objects consistent.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The clusters a lab runs on. */
@@ -18,10 +19,53 @@ export type PeerAuthScope = "mesh" | "namespace" | "workload" | "port";
 /** Every peer authentication scope, widest first. */
 export const PEER_AUTH_SCOPES: readonly PeerAuthScope[] = ["mesh", "namespace", "workload", "port"];
 
-/** API versions both OpenShift Service Mesh 2.x and current upstream Istio serve. */
-export const ISTIO_NETWORKING = "networking.istio.io/v1beta1";
-/** API version of `PeerAuthentication`. */
-export const ISTIO_SECURITY = "security.istio.io/v1beta1";
+/**
+ * The control plane a lab installs: upstream Istio from its Helm charts (`helm`) or the Sail operator
+ * (`sail`) on Kubernetes; OpenShift Service Mesh 3 (`ossm3`, OpenShift 4.20+) or 2 (`ossm2`, the lab
+ * documents' system, OpenShift up to 4.19) on OpenShift.
+ */
+export type Flavor = "helm" | "sail" | "ossm2" | "ossm3";
+/** The flavours each platform runs, its default first. */
+export const FLAVORS: Readonly<Record<Platform, readonly Flavor[]>> = { kubernetes: ["helm", "sail"], openshift: ["ossm3", "ossm2"] };
+
+/** The Istio API versions a lab's objects use. */
+export interface IstioApis {
+    /** VirtualService, DestinationRule, Gateway. */
+    readonly networking: string;
+    /** PeerAuthentication. */
+    readonly security: string;
+}
+/** What Istio 1.22 and later serve and store (upstream, Sail, OSSM 3). */
+export const ISTIO_APIS_V1: IstioApis = { networking: "networking.istio.io/v1", security: "security.istio.io/v1" };
+/** What OSSM 2.6 (Istio 1.20) serves, and what earlier versions of this program created everywhere. */
+export const ISTIO_APIS_V1BETA1: IstioApis = { networking: "networking.istio.io/v1beta1", security: "security.istio.io/v1beta1" };
+
+/** The Istio API versions a flavour's control plane serves. */
+export function istioApisFor(flavor: Flavor): IstioApis {
+    return flavor === "ossm2" ? ISTIO_APIS_V1BETA1 : ISTIO_APIS_V1;
+}
+
+/**
+ * An Istio object. A `v1` object carries an alias for its `v1beta1` type, which this program created
+ * before: the type token is part of the URN, and without the alias an existing stack would delete the
+ * object and create it again (which, for an explicitly named object, fails while the old one exists).
+ */
+export function istioObject(
+    logicalName: string,
+    apiVersion: string,
+    kind: string,
+    metadata: pulumi.Input<Record<string, unknown>>,
+    spec: pulumi.Input<Record<string, unknown>>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    const [group, version] = apiVersion.split("/");
+    const aliases = version === "v1" ? [{ type: `kubernetes:${group}/v1beta1:${kind}` }] : [];
+    return new k8s.apiextensions.CustomResource(
+        logicalName,
+        { apiVersion, kind, metadata, spec },
+        { ...opts, aliases: [...(opts.aliases ?? []), ...aliases] },
+    );
+}
 
 /** Error thrown for bad input; its message names the key or argument, the value and what is allowed. */
 export class LabInputError extends Error {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS1123_ALLOWED, LAB_LABELS, Platform, isDns1123Label, isReservedNamespace, reject, show } from "./lab";
+import { DNS1123_ALLOWED, FLAVORS, Flavor, LAB_LABELS, Platform, isDns1123Label, isReservedNamespace, reject, show } from "./lab";
 import { meshNamespace, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
@@ -11,8 +11,10 @@ export const SLEEP_PORT = 80;
 
 /** Inputs of {@link MtlsLab}. */
 export interface MtlsLabArgs {
-    /** Platform, which decides how sidecars are injected. */
+    /** Platform. */
     readonly platform: Platform;
+    /** Control plane flavour, which decides how sidecars are injected. @default the platform's default ("helm", "ossm3") */
+    readonly flavor?: Flavor;
     /** Namespaces whose workloads get sidecars. @default ["foo", "bar"] */
     readonly sidecarNamespaces?: readonly string[];
     /** Namespaces whose workloads get none. @default ["legacy"] */
@@ -92,6 +94,7 @@ export class MtlsLab extends pulumi.ComponentResource {
         const controlPlaneNamespace = args.controlPlaneNamespace ?? "istio-system";
         checkMtlsNamespaces(sidecar, plain, "MtlsLab args", controlPlaneNamespace);
         const requires = args.requires ?? [];
+        const flavor = args.flavor ?? FLAVORS[args.platform][0];
         this.namespaces = [];
 
         const all = [...sidecar.map((ns) => ({ ns, sidecars: true })), ...plain.map((ns) => ({ ns, sidecars: false }))];
@@ -101,7 +104,7 @@ export class MtlsLab extends pulumi.ComponentResource {
                 `${prefix}-namespace`,
                 {
                     name: ns,
-                    platform: args.platform,
+                    flavor,
                     sidecars,
                     controlPlaneNamespace,
                     labels: args.namespaceLabels,
@@ -111,7 +114,7 @@ export class MtlsLab extends pulumi.ComponentResource {
             );
             this.namespaces.push(namespace);
             const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, namespace] };
-            const annotations = podSidecarAnnotations(args.platform, sidecars);
+            const annotations = podSidecarAnnotations(flavor, sidecars);
             const meta = (objectName: string, labels: Record<string, string>) => ({
                 name: objectName,
                 namespace: ns,

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ISTIO_INJECTION_LABEL, LAB_LABELS, Platform, SIDECAR_INJECT_ANNOTATION, memberOfWait, waitFor } from "./lab";
+import { Flavor, ISTIO_INJECTION_LABEL, LAB_LABELS, SIDECAR_INJECT_ANNOTATION, memberOfWait, waitFor } from "./lab";
 
 /** How a lab namespace takes part in the mesh. */
 export interface MeshNamespaceArgs {
     /** Namespace name. */
     readonly name: string;
-    /** Platform, which decides how sidecars are asked for. */
-    readonly platform: Platform;
+    /** Control plane flavour, which decides how sidecars are asked for. */
+    readonly flavor: Flavor;
     /** Whether the namespace's workloads get sidecars. */
     readonly sidecars: boolean;
     /** OpenShift: the control plane namespace whose member roll lists this namespace. */
@@ -22,18 +22,18 @@ export interface MeshNamespaceArgs {
 }
 
 /**
- * A namespace set up for the platform's way of injecting sidecars: upstream, the `istio-injection`
- * label; on OpenShift, a wait until the member roll has taken the namespace in (so pods created
- * after it get their sidecar).
+ * A namespace set up for the flavour's way of injecting sidecars: upstream, Sail and OSSM 3, the
+ * `istio-injection` label; OSSM 2, a wait until the member roll has taken the namespace in (so pods
+ * created after it get their sidecar).
  */
 export function meshNamespace(
     logicalName: string,
     args: MeshNamespaceArgs,
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
-    const injection: Record<string, string> =
-        args.platform === "kubernetes" ? { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" } : {};
-    const annotations = args.platform === "openshift" && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
+    const memberRoll = args.flavor === "ossm2";
+    const injection: Record<string, string> = memberRoll ? {} : { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" };
+    const annotations = memberRoll && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
     const metadata = {
         name: args.name,
         labels: pulumi.output(args.labels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra, ...injection })),
@@ -45,10 +45,10 @@ export function meshNamespace(
         : new k8s.core.v1.Namespace(logicalName, { metadata }, opts);
 }
 
-/** Pod template annotations that ask for a sidecar where the platform wants them on the pod. */
-export function podSidecarAnnotations(platform: Platform, sidecars: boolean): Record<string, string> | undefined {
+/** Pod template annotations that ask for a sidecar where the flavour wants them on the pod. */
+export function podSidecarAnnotations(flavor: Flavor, sidecars: boolean): Record<string, string> | undefined {
     // OpenShift Service Mesh 2 injects per workload, never per namespace.
-    return platform === "openshift" && sidecars ? { [SIDECAR_INJECT_ANNOTATION]: "true" } : undefined;
+    return flavor === "ossm2" && sidecars ? { [SIDECAR_INJECT_ANNOTATION]: "true" } : undefined;
 }
 
 /** The name of a namespace made by {@link meshNamespace}, as an output that carries the dependency on it. */

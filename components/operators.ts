@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LAB_LABELS, reject, waitFor } from "./lab";
+import { Flavor, LAB_LABELS, reject, waitFor } from "./lab";
 
-/** The operators of the OpenShift Service Mesh 2 lab, by the key the config uses for each. */
-export type OperatorKey = "elasticsearch" | "jaeger" | "kiali" | "serviceMesh";
+/**
+ * The operators a lab can subscribe to, by the key the config uses for each: the OpenShift Service
+ * Mesh 2 lab's four, and OpenShift Service Mesh 3 with today's tracing (Tempo, OpenTelemetry).
+ */
+export type OperatorKey = "elasticsearch" | "jaeger" | "kiali" | "serviceMesh" | "serviceMesh3" | "tempo" | "openTelemetry";
 
 /** Where one operator comes from (an OLM `Subscription`). */
 export interface OperatorSpec {
@@ -28,16 +31,44 @@ export const LAB_OPERATORS: Readonly<Record<OperatorKey, OperatorSpec>> = {
     jaeger: { package: "jaeger-product", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
     kiali: { package: "kiali-ossm", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
     serviceMesh: { package: "servicemeshoperator", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
+    serviceMesh3: { package: "servicemeshoperator3", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
+    tempo: { package: "tempo-product", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
+    openTelemetry: { package: "opentelemetry-product", channel: "stable", namespace: GLOBAL_OPERATORS_NAMESPACE },
 };
 
-/** Install order. */
-export const OPERATOR_KEYS: readonly OperatorKey[] = ["elasticsearch", "jaeger", "kiali", "serviceMesh"];
+/** Every operator key, in install order. */
+export const OPERATOR_KEYS: readonly OperatorKey[] = [
+    "elasticsearch",
+    "jaeger",
+    "tempo",
+    "openTelemetry",
+    "kiali",
+    "serviceMesh",
+    "serviceMesh3",
+];
+
+/**
+ * The operators a flavour's lab subscribes to, in install order. Tracing is off by default: the
+ * lab's Jaeger operator left the catalog on 2025-11-03 (a Subscription to it never resolves), and
+ * Elasticsearch served only Jaeger; OSSM 3 traces with Tempo and OpenTelemetry instead.
+ */
+export function operatorsFor(flavor: Flavor, tracing: boolean): OperatorKey[] {
+    if (flavor === "ossm2") {
+        return tracing ? ["elasticsearch", "jaeger", "kiali", "serviceMesh"] : ["kiali", "serviceMesh"];
+    }
+    if (flavor === "ossm3") {
+        return tracing ? ["tempo", "openTelemetry", "kiali", "serviceMesh3"] : ["kiali", "serviceMesh3"];
+    }
+    return [];
+}
 
 /** How OLM approves install plans. */
 export type InstallPlanApproval = "Automatic" | "Manual";
 
 /** Inputs of {@link OperatorStack}. */
 export interface OperatorStackArgs {
+    /** Which operators, in install order. @default the OSSM 2 lab's four: elasticsearch, jaeger, kiali, serviceMesh */
+    readonly operators?: readonly OperatorKey[];
     /** Per-operator overrides of package, channel or namespace. @default the lab's values ({@link LAB_OPERATORS}) */
     readonly overrides?: Partial<Record<OperatorKey, Partial<OperatorSpec>>>;
     /** Catalog source. @default "redhat-operators" */
@@ -51,9 +82,15 @@ export interface OperatorStackArgs {
 }
 
 /** The operators' specs after overrides, in install order. */
-export function resolveOperators(overrides: OperatorStackArgs["overrides"]): Array<OperatorSpec & { key: OperatorKey }> {
-    return OPERATOR_KEYS.map((key) => ({ key, ...LAB_OPERATORS[key], ...(overrides?.[key] ?? {}) }));
+export function resolveOperators(
+    overrides: OperatorStackArgs["overrides"],
+    keys: readonly OperatorKey[] = LAB_OSSM2_OPERATORS,
+): Array<OperatorSpec & { key: OperatorKey }> {
+    return keys.map((key) => ({ key, ...LAB_OPERATORS[key], ...(overrides?.[key] ?? {}) }));
 }
+
+/** The OSSM 2 lab documents' four operators, in their order. */
+export const LAB_OSSM2_OPERATORS: readonly OperatorKey[] = ["elasticsearch", "jaeger", "kiali", "serviceMesh"];
 
 /**
  * Stage 1 (OpenShift): the Elasticsearch, Jaeger, Kiali and Service Mesh operators from OperatorHub,
@@ -72,7 +109,7 @@ export class OperatorStack extends pulumi.ComponentResource {
         if (approval !== "Automatic" && approval !== "Manual") {
             reject("OperatorStack args.installPlanApproval", approval, "Automatic or Manual");
         }
-        const operators = resolveOperators(args.overrides);
+        const operators = resolveOperators(args.overrides, args.operators);
 
         // A namespace other than openshift-operators needs creating, with its own OperatorGroup.
         const groups = new Map<string, pulumi.Resource>();

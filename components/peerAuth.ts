@@ -1,9 +1,8 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     DNS1123_ALLOWED,
-    ISTIO_NETWORKING,
-    ISTIO_SECURITY,
+    ISTIO_APIS_V1,
+    IstioApis,
     LAB_LABELS,
     MTLS_MODES,
     MtlsMode,
@@ -11,6 +10,7 @@ import {
     PeerAuthScope,
     isDns1123Label,
     isGatewayHost,
+    istioObject,
     reject,
     show,
 } from "./lab";
@@ -339,6 +339,8 @@ export interface PeerAuthArgs {
     readonly rootNamespace?: string;
     /** Services the lab creates, to find a workload policy's host and map container ports to service ports. @default [] */
     readonly services?: readonly LabService[];
+    /** Istio API versions the control plane serves. @default v1 */
+    readonly apis?: IstioApis;
     /** Resources that must be ready first (the control plane, the namespaces). @default [] */
     readonly requires?: pulumi.Resource[];
 }
@@ -373,27 +375,24 @@ export class PeerAuth extends pulumi.ComponentResource {
         const planned = planPeerAuth(args.policies, args.rootNamespace ?? "istio-system", args.services ?? [], "PeerAuth args.policies");
         const requires = args.requires ?? [];
 
+        const apis = args.apis ?? ISTIO_APIS_V1;
         for (const p of planned) {
-            new k8s.apiextensions.CustomResource(
+            istioObject(
                 `${name}-${p.namespace}-${p.name}`,
-                {
-                    apiVersion: ISTIO_SECURITY,
-                    kind: "PeerAuthentication",
-                    metadata: { name: p.name, namespace: p.namespace, labels: LAB_LABELS },
-                    spec: peerAuthenticationSpec(p),
-                },
+                apis.security,
+                "PeerAuthentication",
+                { name: p.name, namespace: p.namespace, labels: LAB_LABELS },
+                peerAuthenticationSpec(p),
                 { parent: this, dependsOn: requires },
             );
             const dr = p.destinationRule;
             if (dr) {
-                new k8s.apiextensions.CustomResource(
+                istioObject(
                     `${name}-${dr.namespace}-${dr.name}-dr`,
-                    {
-                        apiVersion: ISTIO_NETWORKING,
-                        kind: "DestinationRule",
-                        metadata: { name: dr.name, namespace: dr.namespace, labels: LAB_LABELS },
-                        spec: destinationRuleSpec(dr),
-                    },
+                    apis.networking,
+                    "DestinationRule",
+                    { name: dr.name, namespace: dr.namespace, labels: LAB_LABELS },
+                    destinationRuleSpec(dr),
                     { parent: this, dependsOn: requires },
                 );
             }

@@ -1,7 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
-import { INT32_MAX, ISTIO_NETWORKING, LAB_LABELS, reject, show } from "./lab";
+import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
 export interface Subset {
@@ -80,6 +79,8 @@ export interface TrafficPolicyArgs {
     readonly host?: string;
     /** Hosts of the VirtualService. @default ["*"] */
     readonly hosts?: string[];
+    /** Istio API versions the control plane serves. @default v1 (`networking.istio.io/v1`) */
+    readonly apis?: IstioApis;
     /** Resources that must exist first (the control plane, the Gateway). @default [] */
     readonly requires?: pulumi.Resource[];
 }
@@ -288,35 +289,32 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         const servicePolicy =
             cb && cb.subset === undefined ? { ...circuitBreakerPolicy(cb), ...serviceTls } : args.clientTls ? serviceTls : undefined;
 
-        const destinationRule = new k8s.apiextensions.CustomResource(
+        const apis = args.apis ?? ISTIO_APIS_V1;
+        const destinationRule = istioObject(
             `${name}-destination-rule`,
+            apis.networking,
+            "DestinationRule",
+            { name: `destination-rule-${host}`, namespace: args.namespace, labels: LAB_LABELS },
             {
-                apiVersion: ISTIO_NETWORKING,
-                kind: "DestinationRule",
-                metadata: { name: `destination-rule-${host}`, namespace: args.namespace, labels: LAB_LABELS },
-                spec: {
-                    host,
-                    trafficPolicy: servicePolicy,
-                    subsets: args.subsets.map((s) => ({
-                        name: s.name,
-                        labels: { version: s.version },
-                        trafficPolicy: cb && cb.subset === s.name ? circuitBreakerPolicy(cb) : undefined,
-                    })),
-                },
+                host,
+                trafficPolicy: servicePolicy,
+                subsets: args.subsets.map((s) => ({
+                    name: s.name,
+                    labels: { version: s.version },
+                    trafficPolicy: cb && cb.subset === s.name ? circuitBreakerPolicy(cb) : undefined,
+                })),
             },
             { parent: this, dependsOn: requires },
         );
-        new k8s.apiextensions.CustomResource(
+        istioObject(
             `${name}-virtual-service`,
+            apis.networking,
+            "VirtualService",
+            { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
             {
-                apiVersion: ISTIO_NETWORKING,
-                kind: "VirtualService",
-                metadata: { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
-                spec: {
-                    hosts: args.hosts ?? ["*"],
-                    gateways: [args.gateway ?? "guestbook-gateway"],
-                    http: routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
-                },
+                hosts: args.hosts ?? ["*"],
+                gateways: [args.gateway ?? "guestbook-gateway"],
+                http: routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
             },
             // Routes go in after their gateway and destination rule, or they point at nothing.
             { parent: this, dependsOn: [...requires, destinationRule] },

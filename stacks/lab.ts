@@ -4,7 +4,8 @@ import { ControlPlane } from "../components/controlPlane";
 import { Gateway } from "../components/gateway";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
-import { OperatorStack } from "../components/operators";
+import { istioApisFor } from "../components/lab";
+import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
 import { TrafficPolicy } from "../components/traffic";
 import type { LabConfig } from "../config";
@@ -38,6 +39,8 @@ export interface LabOutputs {
 export function buildLab(config: LabConfig): LabOutputs {
     const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
     const platform = config.platform;
+    const flavor = config.controlPlane.flavor;
+    const apis = istioApisFor(flavor);
     const rootNamespace = config.controlPlane.namespace;
 
     const labId = new random.RandomString("lab-id", { length: 8, special: false, upper: false });
@@ -45,6 +48,7 @@ export function buildLab(config: LabConfig): LabOutputs {
 
     const operators = has("operators")
         ? new OperatorStack("operators", {
+              operators: operatorsFor(flavor, config.tracing),
               overrides: config.operators.overrides,
               source: config.operators.source,
               sourceNamespace: config.operators.sourceNamespace,
@@ -53,7 +57,7 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
 
-    // Member namespaces: the ones whose workloads get sidecars; `legacy` stays out.
+    // Member namespaces (OSSM 2's member roll): the ones whose workloads get sidecars; `legacy` stays out.
     const members = [
         ...(has("guestbook") ? [config.guestbook.namespace] : []),
         ...(has("mtlsLab") ? config.mtlsLab.sidecarNamespaces : []),
@@ -61,8 +65,14 @@ export function buildLab(config: LabConfig): LabOutputs {
     const controlPlane = has("controlPlane")
         ? new ControlPlane("control-plane", {
               platform,
+              flavor,
               namespace: rootNamespace,
-              members,
+              members: flavor === "ossm2" ? members : [],
+              tracing: config.tracing,
+              serviceType: config.gateway.serviceType,
+              sailVersion: config.controlPlane.sailVersion,
+              sailChartRepo: config.controlPlane.sailChartRepo,
+              kiali: has("operators"),
               version: config.controlPlane.version,
               istioVersion: config.controlPlane.istioVersion,
               chartRepo: config.controlPlane.chartRepo,
@@ -76,6 +86,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     const guestbook = has("guestbook")
         ? new Guestbook("guestbook", {
               platform,
+              flavor,
               namespace: config.guestbook.namespace,
               versions: config.guestbook.versions,
               serviceType: config.guestbook.serviceType,
@@ -91,6 +102,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     const mtlsLab = has("mtlsLab")
         ? new MtlsLab("mtls-lab", {
               platform,
+              flavor,
               sidecarNamespaces: config.mtlsLab.sidecarNamespaces,
               plainNamespaces: config.mtlsLab.plainNamespaces,
               httpbinImage: config.mtlsLab.httpbinImage,
@@ -113,6 +125,8 @@ export function buildLab(config: LabConfig): LabOutputs {
                   ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
                   routeHost: config.gateway.routeHost,
                   tls: config.gateway.tls,
+                  serviceType: config.gateway.serviceType,
+                  apis,
                   requires: meshReady,
               })
             : undefined;
@@ -128,6 +142,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   routing: config.routing,
                   clientTls: config.clientTls,
                   replicas: guestbook.versions.map((v) => v.replicas),
+                  apis,
                   gateway: gateway.gatewayName,
                   hosts: [...config.gateway.hosts],
                   requires: [...meshReady, gateway.gateway],
@@ -139,6 +154,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               policies: config.peerAuth,
               rootNamespace,
               services: labServices(config),
+              apis,
               // Policies go in after the namespaces they live in.
               requires: [...meshReady, ...(guestbook ? [guestbook] : []), ...(mtlsLab?.namespaces ?? [])],
           })

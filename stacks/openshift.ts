@@ -6,7 +6,7 @@ import { Recipe } from "./recipe";
  */
 export const openshiftLab: Recipe = {
     name: "openshift",
-    description: "OpenShift Service Mesh 2 guestbook lab (operators, control plane, app, gateway, routing, mTLS)",
+    description: "OpenShift Service Mesh guestbook lab, OSSM 3 or 2 (operators, control plane, app, gateway, routing, mTLS)",
     platforms: ["openshift"],
     stages: () => ["operators", "controlPlane", "guestbook", "gateway", "traffic", "peerAuth"],
 };

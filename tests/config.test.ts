@@ -25,6 +25,7 @@ describe("config", () => {
             hosts: ["*"],
             routeHost: undefined,
             tls: true,
+            serviceType: "LoadBalancer",
         });
         expect(c.controlPlane.namespace).to.equal("istio-system");
     });
@@ -89,7 +90,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:canaryWieght": "20" },
-            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, abTest, circuitBreaker, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
+            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, tracing, abTest, circuitBreaker, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
         ],
         [
             { "istio-lab:recipe": "openshift", "istio-lab:platform": "kubernetes" },
@@ -226,10 +227,13 @@ describe("config", () => {
         ],
         [
             { "istio-lab:controlPlane": '{"values":[1]}' },
-            "istio-lab:controlPlane.values: [1] is not allowed; expected an object of Helm values (Kubernetes) or ServiceMeshControlPlane spec fields (OpenShift)",
+            "istio-lab:controlPlane.values: [1] is not allowed; expected an object of Helm values (Kubernetes, OSSM 3) or ServiceMeshControlPlane spec fields (OSSM 2)",
         ],
         [
-            { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"values":{"global":{"proxy":{"privileged":true}}}}' },
+            {
+                "istio-lab:platform": "openshift",
+                "istio-lab:controlPlane": '{"flavor":"ossm2","values":{"global":{"proxy":{"privileged":true}}}}',
+            },
             'istio-lab:controlPlane.values.global: {"proxy":{"privileged":true}} is not allowed; expected a ServiceMeshControlPlane spec field: one of version, mode, cluster, general, profiles, tracing, policy, telemetry, proxy, security, gateways, runtime, addons, techPreview, meshConfig',
         ],
         [
@@ -362,6 +366,7 @@ describe("config", () => {
                 "circuitBreaker",
                 "routing",
                 "clientTls",
+                "tracing",
                 "peerAuth",
                 "guestbook",
                 "gateway",

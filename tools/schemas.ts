@@ -1,6 +1,6 @@
 // Schema checks for rendered objects: core Kubernetes and Istio objects against their published
-// schemas (kubernetes-models, @kubernetes-models/istio); the OLM, Maistra, Route and Helm release
-// objects against the schemas this project keeps for the fields it uses.
+// schemas (kubernetes-models, @kubernetes-models/istio); the OLM, Maistra, Sail, Kiali, Route and Helm
+// release objects against the schemas this project keeps for the fields it uses.
 import { Problem } from "./validate";
 import { RenderedObject, objectId } from "./render";
 
@@ -38,10 +38,27 @@ export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
         port: { type: "object" },
         tls: { type: "object" },
     },
+    "sailoperator.io/v1/Istio": {
+        version: { type: "string", required: true },
+        namespace: { type: "string", required: true },
+        updateStrategy: { type: "object" },
+        values: { type: "object" },
+    },
+    "sailoperator.io/v1/IstioCNI": {
+        version: { type: "string", required: true },
+        namespace: { type: "string", required: true },
+        values: { type: "object" },
+    },
+    "kiali.io/v1alpha1/Kiali": {
+        istio_namespace: { type: "string" },
+        deployment: { type: "object" },
+        auth: { type: "object" },
+    },
+    // A chart from a repository carries repositoryOpts and a version; from OCI only a version; from a directory neither.
     "helm.sh/v3/Release": {
         chart: { type: "string", required: true },
-        version: { type: "string", required: true },
-        repositoryOpts: { type: "object", required: true },
+        version: { type: "string" },
+        repositoryOpts: { type: "object" },
         values: { type: "object" },
     },
 };
@@ -77,6 +94,10 @@ function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
             add(`${prefix}${field}`, `must be one of ${rule.oneOf.join(", ")}`);
         }
     }
+    // A chart from a repository is pinned by its version (a directory's or OCI reference's chart pins itself).
+    if (isRelease && body.repositoryOpts !== undefined && body.version === undefined) {
+        add("version", "is required");
+    }
     if (!isRelease) {
         for (const field of Object.keys(body)) {
             if (!(field in schema)) {
@@ -87,20 +108,35 @@ function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
     return problems;
 }
 
-/** The published model class for an object, loaded only when validating. */
-function modelFor(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
-    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-    const id = group.endsWith("istio.io")
-        ? `@kubernetes-models/istio/${group}/${version}/${kind}`
-        : group === ""
-          ? `kubernetes-models/${version}/${kind}`
-          : `kubernetes-models/${group}/${version}/${kind}`;
+type Model = new (data: unknown) => { validate(): void };
+
+function loadModel(id: string, kind: string): Model | undefined {
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- models load lazily, only when validating
-        return (require(id) as Record<string, new (data: unknown) => { validate(): void }>)[kind];
+        return (require(id) as Record<string, Model | undefined>)[kind];
     } catch {
         return undefined; // not a published kind
     }
+}
+
+/**
+ * The published model for an object, loaded only when validating, and the apiVersion it checks. Istio's
+ * `v1` kinds are their `v1beta1` promoted unchanged, and the published models stop at `v1beta1` for
+ * most of them: those are checked against `v1beta1`.
+ */
+function modelFor(apiVersion: string, kind: string): { Model: Model; apiVersion: string } | undefined {
+    const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+    if (group.endsWith("istio.io")) {
+        for (const v of version === "v1" ? ["v1", "v1beta1"] : [version]) {
+            const Model = loadModel(`@kubernetes-models/istio/${group}/${v}/${kind}`, kind);
+            if (Model) {
+                return { Model, apiVersion: `${group}/${v}` };
+            }
+        }
+        return undefined;
+    }
+    const Model = loadModel(group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`, kind);
+    return Model && { Model, apiVersion };
 }
 
 /** Schema problems of every rendered object. */
@@ -114,13 +150,13 @@ export function schemaProblems(objects: readonly RenderedObject[]): Problem[] {
             problems.push(...checkKept(o, kept));
             continue;
         }
-        const Model = modelFor(apiVersion, kind);
-        if (!Model) {
+        const model = modelFor(apiVersion, kind);
+        if (!model) {
             problems.push({ object: objectId(o), field: "apiVersion", code: "-", reason: `no schema known for ${apiVersion} ${kind}` });
             continue;
         }
         try {
-            new Model(o.manifest).validate();
+            new model.Model({ ...o.manifest, apiVersion: model.apiVersion }).validate();
         } catch (e) {
             const errors = ((e as { errors?: Array<{ instancePath: string; message?: string }> }).errors ?? []).map((err) => ({
                 field: err.instancePath

@@ -117,48 +117,77 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
 
 /** API groups whose definitions something in the program installs, and the types that install them. */
 const INSTALLED_BY: ReadonlyArray<[RegExp, RegExp]> = [
-    [/^kubernetes:(networking|security)\.istio\.io\//, /^kubernetes:(helm\.sh\/v3:Release|maistra\.io\/v2:ServiceMeshControlPlane)$/],
-    [/^kubernetes:maistra\.io\//, /^kubernetes:operators\.coreos\.com\/v1alpha1:Subscription$/],
+    [
+        /^kubernetes:(networking|security)\.istio\.io\//,
+        /^kubernetes:(helm\.sh\/v3:Release|maistra\.io\/v2:ServiceMeshControlPlane|sailoperator\.io\/v1:Istio)$/,
+    ],
+    [/^kubernetes:(maistra|kiali)\.io\//, /^kubernetes:operators\.coreos\.com\/v1alpha1:Subscription$/],
+    [/^kubernetes:sailoperator\.io\//, /^kubernetes:(operators\.coreos\.com\/v1alpha1:Subscription|helm\.sh\/v3:Release)$/],
 ];
 
-/** Custom resources that do not depend, directly or through their parents, on what installs their definition. */
+/**
+ * Ordering problems: a custom resource that does not wait, directly or through its parents, for what
+ * installs its definition; an injected gateway's pods that do not wait for the `Istio` whose injector
+ * fills them in; pods that do not wait for their namespace (whose label or member-roll wait gives them sidecars).
+ */
 export function orderingProblems(resources: readonly LabResource[], objects: readonly RenderedObject[]): Problem[] {
     const byKey = new Map(resources.map((r) => [r.key, r]));
     const applied = applyOrder(resources);
     const problems: Problem[] = [];
+    // What a resource waits for: its own and its ancestors' dependencies, and theirs in turn.
+    const waitsOf = (key: string): Set<string> => {
+        const waits = new Set<string>();
+        const visit = (k0: string) => {
+            for (let k: string | undefined = k0; k; k = byKey.get(k)?.parent) {
+                for (const d of byKey.get(k)?.dependsOn ?? []) {
+                    if (!waits.has(d)) {
+                        waits.add(d);
+                        visit(d);
+                    }
+                }
+            }
+        };
+        visit(key);
+        return waits;
+    };
+    const under = (key: string, ancestor: string): boolean =>
+        key === ancestor || (!!byKey.get(key)?.parent && under(byKey.get(key)!.parent!, ancestor));
+    const waitsForAny = (waits: Set<string>, targets: readonly string[]) => targets.some((t) => [...waits].some((w) => under(t, w)));
+    const names = (keys: readonly string[]) => keys.map((k) => byKey.get(k)!.name).join(" or ");
+    const istios = resources.filter((x) => x.type === "kubernetes:sailoperator.io/v1:Istio").map((x) => x.key);
+    const namespaceObjects = new Map(
+        resources
+            .filter((x) => x.type === "kubernetes:core/v1:Namespace" || x.type === "kubernetes:core/v1:NamespacePatch")
+            .map((x) => [(x.inputs.metadata as { name?: string } | undefined)?.name ?? "", x.key]),
+    );
+
     applied.forEach((r, i) => {
+        const waits = waitsOf(r.key);
+        const add = (reason: string) => problems.push({ object: objectId(objects[i]), field: "dependsOn", code: "-", reason });
         for (const [group, installer] of INSTALLED_BY) {
             if (!group.test(r.type)) {
                 continue;
             }
             const installers = resources.filter((x) => installer.test(x.type)).map((x) => x.key);
-            if (installers.length === 0) {
-                continue; // the definitions come from outside this program (an existing mesh)
+            // No installer in the program: the definitions come from outside it (an existing mesh).
+            if (installers.length > 0 && !waitsForAny(waits, installers)) {
+                add(`created without waiting for ${names(installers)}, which installs its definition`);
             }
-            // What it waits for: its own and its ancestors' dependencies, and theirs in turn.
-            const waits = new Set<string>();
-            const visit = (key: string) => {
-                for (let k: string | undefined = key; k; k = byKey.get(k)?.parent) {
-                    for (const d of byKey.get(k)?.dependsOn ?? []) {
-                        if (!waits.has(d)) {
-                            waits.add(d);
-                            visit(d);
-                        }
-                    }
-                }
-            };
-            visit(r.key);
-            const under = (key: string, ancestor: string): boolean =>
-                key === ancestor || (!!byKey.get(key)?.parent && under(byKey.get(key)!.parent!, ancestor));
-            const ok = installers.some((inst) => [...waits].some((w) => under(inst, w)));
-            if (!ok) {
-                problems.push({
-                    object: objectId(objects[i]),
-                    field: "dependsOn",
-                    code: "-",
-                    reason: `created without waiting for ${installers.map((k) => byKey.get(k)!.name).join(" or ")}, which installs its definition`,
-                });
-            }
+        }
+        if (r.type !== "kubernetes:apps/v1:Deployment") {
+            return;
+        }
+        const template = ((r.inputs.spec ?? {}) as { template?: { metadata?: { annotations?: Record<string, string> } } }).template;
+        if (
+            template?.metadata?.annotations?.["inject.istio.io/templates"] !== undefined &&
+            istios.length > 0 &&
+            !waitsForAny(waits, istios)
+        ) {
+            add(`gateway pods created without waiting for ${names(istios)}, whose injector fills in their image ("auto")`);
+        }
+        const ns = namespaceObjects.get((r.inputs.metadata as { namespace?: string } | undefined)?.namespace ?? "");
+        if (ns !== undefined && !waitsForAny(waits, [ns])) {
+            add(`pods created without waiting for ${names([ns])}, whose labels decide their sidecars`);
         }
     });
     return problems;

@@ -19,7 +19,7 @@ describe("PeerAuth", () => {
     it("mesh scope: `default` in the root namespace, no selector, no DestinationRule (step 9)", async () => {
         const r = await build([{ mode: "STRICT", scope: "mesh" }]);
         expect(r.objects).to.deep.equal(["PeerAuthentication istio-system/default"]);
-        expect(r.custom[0].type).to.equal("kubernetes:security.istio.io/v1beta1:PeerAuthentication");
+        expect(r.custom[0].type).to.equal("kubernetes:security.istio.io/v1:PeerAuthentication");
         expect(r.specs).to.deep.equal([{ mtls: { mode: "STRICT" } }]);
         expect(r.outputs.policies).to.deep.equal([{ policy: "istio-system/default", scope: "mesh", mode: "STRICT" }]);
     });

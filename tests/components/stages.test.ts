@@ -40,7 +40,9 @@ describe("OperatorStack", () => {
 
 describe("ControlPlane", () => {
     it("lists the given members in the member roll", async () => {
-        const { resources } = await record(() => new ControlPlane("cp", { platform: "openshift", members: ["a", "b"], version: "v2.5" }));
+        const { resources } = await record(
+            () => new ControlPlane("cp", { platform: "openshift", flavor: "ossm2", members: ["a", "b"], version: "v2.5" }),
+        );
         expect(spec(named(resources, "cp-smmr"))).to.deep.equal({ members: ["a", "b"] });
         expect(spec(named(resources, "cp-smcp")).version).to.equal("v2.5");
     });

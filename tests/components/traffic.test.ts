@@ -43,7 +43,7 @@ describe("TrafficPolicy", () => {
                     () => new TrafficPolicy("traffic", { namespace: "guestbook", subsets, canaryWeight: weight }),
                 );
                 const vs = named(resources, "traffic-virtual-service");
-                expect(vs.type).to.equal("kubernetes:networking.istio.io/v1beta1:VirtualService");
+                expect(vs.type).to.equal("kubernetes:networking.istio.io/v1:VirtualService");
                 expect(vs.inputs.metadata).to.deep.include({ name: "virtual-service-guestbook", namespace: "guestbook" });
                 expect(spec(vs)).to.deep.equal({ hosts: ["*"], gateways: ["guestbook-gateway"], http });
             });
@@ -69,7 +69,7 @@ describe("TrafficPolicy", () => {
     it("creates the lab's DestinationRule with one subset per version", async () => {
         const { resources } = await record(() => new TrafficPolicy("traffic", { namespace: "guestbook", subsets }));
         const dr = named(resources, "traffic-destination-rule");
-        expect(dr.type).to.equal("kubernetes:networking.istio.io/v1beta1:DestinationRule");
+        expect(dr.type).to.equal("kubernetes:networking.istio.io/v1:DestinationRule");
         expect(dr.inputs.metadata).to.deep.include({ name: "destination-rule-guestbook", namespace: "guestbook" });
         expect(spec(dr)).to.deep.equal({
             host: "guestbook",
@@ -80,8 +80,8 @@ describe("TrafficPolicy", () => {
         });
         expect(resources.map((r) => r.type)).to.deep.equal([
             "istio-lab:traffic:TrafficPolicy",
-            "kubernetes:networking.istio.io/v1beta1:DestinationRule",
-            "kubernetes:networking.istio.io/v1beta1:VirtualService",
+            "kubernetes:networking.istio.io/v1:DestinationRule",
+            "kubernetes:networking.istio.io/v1:VirtualService",
         ]);
     });
 
@@ -118,7 +118,7 @@ describe("TrafficPolicy", () => {
     it("routes after its destination rule", async () => {
         const { resources } = await record(() => new TrafficPolicy("traffic", { namespace: "guestbook", subsets }));
         expect(named(resources, "traffic-virtual-service").dependsOn).to.deep.equal([
-            "kubernetes:networking.istio.io/v1beta1:DestinationRule::traffic-destination-rule",
+            "kubernetes:networking.istio.io/v1:DestinationRule::traffic-destination-rule",
         ]);
     });
 

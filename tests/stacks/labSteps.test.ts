@@ -130,7 +130,7 @@ describe("lab steps reproduced by config", () => {
         });
 
         it("every namespace the lab creates carries the lab id, istio-system and the operators' included", async () => {
-            const run = await runLab(stackConfig("openshift"));
+            const run = await runLab({ ...stackConfig("openshift"), "istio-lab:tracing": "true" });
             const labelled = run.resources
                 .filter((r) => r.type === "kubernetes:core/v1:Namespace")
                 .map((r) => [
@@ -164,11 +164,11 @@ describe("lab steps reproduced by config", () => {
             const run = await runLab({
                 ...stackConfig("openshift"),
                 "istio-lab:controlPlane":
-                    '{"values":{"addons":{"grafana":{"enabled":false}},"proxy":{"runtime":{"container":{"imagePullPolicy":"Always"}}}}}',
+                    '{"flavor":"ossm2","values":{"addons":{"grafana":{"enabled":false}},"proxy":{"runtime":{"container":{"imagePullPolicy":"Always"}}}}}',
             });
             const smcp = spec(named(run.resources, "control-plane-smcp"));
+            // Without tracing (the default) there is no Jaeger add-on.
             expect(smcp.addons).to.deep.equal({
-                jaeger: { install: { storage: { type: "Memory" } } },
                 prometheus: { enabled: true },
                 kiali: { enabled: true },
                 grafana: { enabled: false },
@@ -200,7 +200,7 @@ describe("lab steps reproduced by config", () => {
             const base = named(run.resources, "control-plane-istio-base").inputs;
             expect([base.chart, base.version, base.repositoryOpts]).to.deep.equal([
                 "oci://registry.example.com/istio/base",
-                "1.27.3",
+                "1.30.3",
                 undefined,
             ]);
         });

@@ -48,9 +48,9 @@ describe("recipes", () => {
         it("installs upstream Istio from its charts, one pinned version, in order", () => {
             const releases = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
             expect(releases.map((r) => [r.inputs.name, r.inputs.chart, r.inputs.version, r.inputs.namespace])).to.deep.equal([
-                ["istio-base", "base", "1.27.3", "istio-system"],
-                ["istiod", "istiod", "1.27.3", "istio-system"],
-                ["istio-ingressgateway", "gateway", "1.27.3", "istio-system"],
+                ["istio-base", "base", "1.30.3", "istio-system"],
+                ["istiod", "istiod", "1.30.3", "istio-system"],
+                ["istio-ingressgateway", "gateway", "1.30.3", "istio-system"],
             ]);
             expect(
                 releases.every(
@@ -170,7 +170,8 @@ describe("recipes", () => {
     describe("openshift", () => {
         let run: Awaited<ReturnType<typeof runLab>>;
         before(async () => {
-            run = await runLab(stackConfig("openshift"));
+            // The lab documents' OSSM 2 system with its tracing operators (off by default today: Jaeger left the catalog).
+            run = await runLab({ ...stackConfig("openshift"), "istio-lab:tracing": "true" });
         });
 
         it("creates exactly the lab's objects, in order", () => {
@@ -306,7 +307,7 @@ describe("recipes", () => {
         });
 
         it("keeps the plain HTTP Route of the lab with gateway.tls false", async () => {
-            const plain = await runLab({ ...stackConfig("openshift"), "istio-lab:gateway": '{"tls":false}' });
+            const plain = await runLab({ ...stackConfig("openshift"), "istio-lab:tracing": "true", "istio-lab:gateway": '{"tls":false}' });
             expect(spec(named(plain.resources, "gateway-route"))).to.deep.equal({
                 to: { kind: "Service", name: "istio-ingressgateway", weight: 100 },
                 port: { targetPort: "http2" },
@@ -365,7 +366,11 @@ describe("recipes", () => {
         });
 
         it("keeps legacy out of the member roll on OpenShift", async () => {
-            const os = await runLab({ ...stackConfig("peer-auth"), "istio-lab:platform": "openshift" });
+            const os = await runLab({
+                ...stackConfig("peer-auth"),
+                "istio-lab:platform": "openshift",
+                "istio-lab:controlPlane": '{"flavor":"ossm2"}',
+            });
             expect(spec(named(os.resources, "control-plane-smmr"))).to.deep.equal({ members: ["foo", "bar"] });
             expect(template(named(os.resources, "mtls-lab-legacy-httpbin")).metadata.annotations).to.equal(undefined);
             expect(template(named(os.resources, "mtls-lab-foo-httpbin")).metadata.annotations).to.deep.equal({

@@ -44,9 +44,7 @@ describe("lab command", () => {
                 "PeerAuthentication istio-system/default",
             ]);
             expect(r.stdout.split("\n")[0]).to.equal("# kubernetes:core/v1:Namespace control-plane-namespace (parent: control-plane)");
-            expect(r.stdout).to.contain(
-                "# kubernetes:networking.istio.io/v1beta1:VirtualService traffic-virtual-service (parent: traffic)\n",
-            );
+            expect(r.stdout).to.contain("# kubernetes:networking.istio.io/v1:VirtualService traffic-virtual-service (parent: traffic)\n");
         });
 
         it("prints JSON with type, name, parent and manifest; a Helm release as its Release", async () => {
@@ -66,7 +64,7 @@ describe("lab command", () => {
                     kind: "Release",
                     metadata: { name: "istio-base", namespace: "istio-system" },
                     chart: "base",
-                    version: "1.27.3",
+                    version: "1.30.3",
                     repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" },
                     values: { defaultRevision: "default" },
                 },
@@ -84,7 +82,7 @@ describe("lab command", () => {
 
         it("writes one file per object with --out", async () => {
             const dir = mkdtempSync(path.join(tmpdir(), "lab-render-"));
-            const r = await lab(["render", "--stack", "openshift", "--out", dir]);
+            const r = await lab(["render", "--stack", "openshift", "--set", "tracing=true", "--out", dir]);
             expect(r.stdout).to.equal(`wrote 24 objects to ${dir}\n`);
             const files = readdirSync(dir).sort();
             expect(files[0]).to.equal("001-Namespace_openshift-operators-redhat.yaml");
