@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const STACKS = ["dev", "kubernetes", "openshift", "peer-auth"];
+const STACKS = ["dev", "kubernetes", "openshift", "openshift3", "peer-auth"];
 
 function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);

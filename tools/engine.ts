@@ -27,6 +27,8 @@ export interface LabResource {
     readonly inputs: Record<string, unknown>;
     /** Keys of the resources it depends on: `dependsOn` and the resources its inputs came from. */
     readonly dependsOn: readonly string[];
+    /** The types it was once registered under (`aliases` with a `type`), which Pulumi treats as the same resource. */
+    readonly aliasTypes: readonly string[];
 }
 
 /** What one run of the program produced. */
@@ -218,6 +220,9 @@ export async function record(
             read: c.opts.id !== undefined,
             inputs: inputsByKey.get(key) ?? {},
             dependsOn: [...deps].sort(),
+            aliasTypes: (c.opts.aliases ?? []).flatMap((a) =>
+                typeof a === "object" && a !== null && "type" in a && typeof a.type === "string" ? [a.type] : [],
+            ),
         });
     }
     return { resources, outputs: (outputs ?? {}) as Record<string, unknown> };

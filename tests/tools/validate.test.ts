@@ -13,7 +13,7 @@ const obj = (kind: string, name: string, spec: Record<string, unknown>, namespac
 });
 
 describe("lab validate", () => {
-    for (const stack of ["dev", "kubernetes", "openshift", "peer-auth"]) {
+    for (const stack of ["dev", "kubernetes", "openshift", "openshift3", "peer-auth"]) {
         it(`finds no problem in the ${stack} recipe`, async () => {
             expect(await lab(["validate", "--stack", stack])).to.deep.equal({ stdout: "no problems\n", stderr: "", code: 0 });
         });
@@ -88,6 +88,7 @@ describe("lab validate", () => {
                 custom: true,
                 read: false,
                 dependsOn: [],
+                aliasTypes: [],
                 inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" },
             },
             {
@@ -97,6 +98,7 @@ describe("lab validate", () => {
                 custom: true,
                 read: false,
                 dependsOn: [],
+                aliasTypes: [],
                 inputs: { kind: "Gateway", metadata: { name: "gw", namespace: "guestbook" }, spec: {} },
             },
         ];
@@ -109,6 +111,45 @@ describe("lab validate", () => {
             },
         ]);
         const ordered = resources.map((r) => (r.key === "g" ? { ...r, dependsOn: ["r"] } : r));
+        expect(orderingProblems(ordered, render(ordered))).to.deep.equal([]);
+    });
+
+    it("reports injected gateway pods that do not wait for the Istio, and pods that do not wait for their namespace", () => {
+        const resource = (key: string, type: string, inputs: Record<string, unknown>, deps: string[] = []): LabResource => ({
+            type,
+            name: key,
+            key,
+            custom: true,
+            read: false,
+            dependsOn: deps,
+            aliasTypes: [],
+            inputs,
+        });
+        const gatewayPods = { metadata: { annotations: { "inject.istio.io/templates": "gateway" } } };
+        const resources: LabResource[] = [
+            resource("ns", "kubernetes:core/v1:Namespace", { kind: "Namespace", metadata: { name: "istio-system" } }),
+            resource("istio", "kubernetes:sailoperator.io/v1:Istio", { kind: "Istio", metadata: { name: "default" }, spec: {} }),
+            resource("gw", "kubernetes:apps/v1:Deployment", {
+                kind: "Deployment",
+                metadata: { name: "istio-ingressgateway", namespace: "istio-system" },
+                spec: { template: gatewayPods },
+            }),
+        ];
+        expect(orderingProblems(resources, render(resources))).to.deep.equal([
+            {
+                object: "Deployment istio-system/istio-ingressgateway",
+                field: "dependsOn",
+                code: "-",
+                reason: 'gateway pods created without waiting for istio, whose injector fills in their image ("auto")',
+            },
+            {
+                object: "Deployment istio-system/istio-ingressgateway",
+                field: "dependsOn",
+                code: "-",
+                reason: "pods created without waiting for ns, whose labels decide their sidecars",
+            },
+        ]);
+        const ordered = resources.map((r) => (r.key === "gw" ? { ...r, dependsOn: ["istio", "ns"] } : r));
         expect(orderingProblems(ordered, render(ordered))).to.deep.equal([]);
     });
 
@@ -194,6 +235,7 @@ describe("lab validate", () => {
             custom: true,
             read: false,
             dependsOn: [],
+            aliasTypes: [],
             inputs: {
                 apiVersion: "v1",
                 kind: "Secret",

@@ -1,0 +1,345 @@
+// Control plane flavours (issue 8): what each installs, which Istio API versions its objects use, the
+// waits and their order, the refusals, and that a canary shift still touches only the VirtualService.
+import { expect } from "chai";
+import { parseConfig } from "../../config";
+import { LabResource, runLab } from "../../tools/engine";
+import { dependsOn, named, objects, spec, stackConfig } from "../helpers";
+
+const SAIL = { ...stackConfig("kubernetes"), "istio-lab:controlPlane": '{"flavor":"sail"}' };
+const LAB_LABELS = { "app.kubernetes.io/part-of": "istio-lab", "app.kubernetes.io/managed-by": "pulumi" };
+
+/** `[type, aliasTypes]` of every Istio object the lab routes and secures with. */
+const istioTypes = (resources: readonly LabResource[]) =>
+    resources.filter((r) => /^kubernetes:(networking|security)\.istio\.io\//.test(r.type)).map((r) => [r.name, r.type, r.aliasTypes]);
+
+const INJECTED_GATEWAY = [
+    "ServiceAccount istio-system/istio-ingressgateway",
+    "Deployment istio-system/istio-ingressgateway",
+    "Service istio-system/istio-ingressgateway",
+    "Role istio-system/istio-ingressgateway-sds",
+    "RoleBinding istio-system/istio-ingressgateway-sds",
+];
+const GUESTBOOK = [
+    "Namespace guestbook",
+    "Deployment guestbook/redis-master",
+    "Service guestbook/redis-master",
+    "Deployment guestbook/redis-slave",
+    "Service guestbook/redis-slave",
+    "Deployment guestbook/guestbook-v1",
+    "Deployment guestbook/guestbook-v2",
+    "Service guestbook/guestbook",
+    "Secret istio-system/guestbook-gateway-credential",
+    "Gateway guestbook/guestbook-gateway",
+];
+
+describe("control plane flavours", () => {
+    describe("sail (Kubernetes): the Sail operator's chart, then Istio and IstioCNI, then the injected gateway", () => {
+        let run: Awaited<ReturnType<typeof runLab>>;
+        before(async () => {
+            run = await runLab(SAIL);
+        });
+
+        it("creates exactly these objects, in order", () => {
+            expect(objects(run.resources)).to.deep.equal([
+                "Namespace istio-system",
+                "Namespace istio-cni",
+                "Namespace sail-operator",
+                "Release sail-operator/sail-operator",
+                "Istio default",
+                "IstioCNI default",
+                ...INJECTED_GATEWAY,
+                ...GUESTBOOK,
+                "DestinationRule guestbook/destination-rule-guestbook",
+                "VirtualService guestbook/virtual-service-guestbook",
+                "PeerAuthentication istio-system/default",
+            ]);
+        });
+
+        it("installs the Sail operator's chart, pinned", () => {
+            const release = named(run.resources, "control-plane-sail-operator").inputs;
+            expect([release.name, release.chart, release.version, release.repositoryOpts]).to.deep.equal([
+                "sail-operator",
+                "sail-operator",
+                "1.31.2",
+                { repo: "https://istio-ecosystem.github.io/sail-operator" },
+            ]);
+        });
+
+        it("asks for Istio v1.30.3 and its CNI agent, both named default, waited on until Ready, after the operator", () => {
+            const istio = named(run.resources, "control-plane-istio");
+            expect(istio.inputs.metadata).to.deep.equal({
+                name: "default",
+                labels: LAB_LABELS,
+                annotations: { "pulumi.com/waitFor": "condition=Ready" },
+            });
+            expect(spec(istio)).to.deep.equal({ version: "v1.30.3", namespace: "istio-system", updateStrategy: { type: "InPlace" } });
+            const cni = named(run.resources, "control-plane-istio-cni");
+            expect(cni.type).to.equal("kubernetes:sailoperator.io/v1:IstioCNI");
+            expect(spec(cni)).to.deep.equal({ version: "v1.30.3", namespace: "istio-cni" });
+            expect(dependsOn(run.resources, "control-plane-istio", "control-plane-sail-operator")).to.equal(true);
+            expect(dependsOn(run.resources, "control-plane-istio-cni", "control-plane-cni-namespace")).to.equal(true);
+        });
+
+        it("injects the ingress gateway after the Istio is Ready, labelled for the lab's Gateway, allowed to read its TLS secret", () => {
+            const deployment = named(run.resources, "control-plane-gateway");
+            expect(spec(deployment)).to.deep.equal({
+                selector: { matchLabels: { istio: "ingressgateway" } },
+                template: {
+                    metadata: {
+                        annotations: { "inject.istio.io/templates": "gateway" },
+                        labels: { istio: "ingressgateway", app: "istio-ingressgateway", "sidecar.istio.io/inject": "true" },
+                    },
+                    spec: { serviceAccountName: "istio-ingressgateway", containers: [{ name: "istio-proxy", image: "auto" }] },
+                },
+            });
+            expect(dependsOn(run.resources, "control-plane-gateway", "control-plane-istio")).to.equal(true);
+            expect(spec(named(run.resources, "control-plane-gateway-service"))).to.deep.equal({
+                type: "LoadBalancer",
+                selector: { istio: "ingressgateway" },
+                ports: [
+                    { name: "http2", port: 80, targetPort: 8080 },
+                    { name: "https", port: 443, targetPort: 8443 },
+                ],
+            });
+            expect(named(run.resources, "control-plane-gateway-role").inputs.rules).to.deep.equal([
+                { apiGroups: [""], resources: ["secrets"], verbs: ["get", "watch", "list"] },
+            ]);
+            expect(named(run.resources, "control-plane-gateway-rolebinding").inputs.subjects).to.deep.equal([
+                { kind: "ServiceAccount", name: "istio-ingressgateway" },
+            ]);
+        });
+
+        it("joins the guestbook's namespace by label, and uses Istio's v1 APIs with an alias for the old v1beta1 type", () => {
+            expect(
+                (named(run.resources, "guestbook-namespace").inputs.metadata as { labels: Record<string, string> }).labels[
+                    "istio-injection"
+                ],
+            ).to.equal("enabled");
+            expect(istioTypes(run.resources)).to.deep.equal([
+                ["gateway-gateway", "kubernetes:networking.istio.io/v1:Gateway", ["kubernetes:networking.istio.io/v1beta1:Gateway"]],
+                [
+                    "traffic-destination-rule",
+                    "kubernetes:networking.istio.io/v1:DestinationRule",
+                    ["kubernetes:networking.istio.io/v1beta1:DestinationRule"],
+                ],
+                [
+                    "traffic-virtual-service",
+                    "kubernetes:networking.istio.io/v1:VirtualService",
+                    ["kubernetes:networking.istio.io/v1beta1:VirtualService"],
+                ],
+                [
+                    "peer-auth-istio-system-default",
+                    "kubernetes:security.istio.io/v1:PeerAuthentication",
+                    ["kubernetes:security.istio.io/v1beta1:PeerAuthentication"],
+                ],
+            ]);
+        });
+    });
+
+    describe("ossm3 (OpenShift 4.20+, Pulumi.openshift3.yaml)", () => {
+        let run: Awaited<ReturnType<typeof runLab>>;
+        before(async () => {
+            run = await runLab(stackConfig("openshift3"));
+        });
+
+        it("creates exactly these objects, in order: no member roll, no tracing, Kiali", () => {
+            expect(objects(run.resources)).to.deep.equal([
+                "Subscription openshift-operators/kiali-ossm",
+                "Subscription openshift-operators/servicemeshoperator3",
+                "Namespace istio-system",
+                "Namespace istio-cni",
+                "Istio default",
+                "IstioCNI default",
+                ...INJECTED_GATEWAY,
+                "Kiali istio-system/kiali",
+                ...GUESTBOOK,
+                "Route istio-system/guestbook",
+                "DestinationRule guestbook/destination-rule-guestbook",
+                "VirtualService guestbook/virtual-service-guestbook",
+                "PeerAuthentication istio-system/default",
+                "DestinationRule istio-system/destinationrule-mtls-istio-mutual",
+            ]);
+        });
+
+        it("subscribes to servicemeshoperator3 after Kiali, awaited, and waits for both before the Istio", () => {
+            const sub = named(run.resources, "operators-serviceMesh3");
+            expect(spec(sub)).to.deep.equal({
+                channel: "stable",
+                installPlanApproval: "Automatic",
+                name: "servicemeshoperator3",
+                source: "redhat-operators",
+                sourceNamespace: "openshift-marketplace",
+            });
+            expect((sub.inputs.metadata as { annotations: Record<string, string> }).annotations).to.deep.equal({
+                "pulumi.com/waitFor": "jsonpath={.status.state}=AtLatestKnown",
+            });
+            expect(dependsOn(run.resources, "operators-serviceMesh3", "operators-kiali")).to.equal(true);
+            expect(dependsOn(run.resources, "control-plane-istio", "operators-serviceMesh3")).to.equal(true);
+            expect(dependsOn(run.resources, "control-plane-kiali", "control-plane-istio")).to.equal(true);
+            expect(spec(named(run.resources, "control-plane-kiali"))).to.deep.equal({ istio_namespace: "istio-system" });
+        });
+
+        it("keeps the gateway Service inside the cluster behind the explicit Route", () => {
+            expect(spec(named(run.resources, "control-plane-gateway-service")).type).to.equal("ClusterIP");
+            expect(spec(named(run.resources, "gateway-route")).to).to.deep.equal({
+                kind: "Service",
+                name: "istio-ingressgateway",
+                weight: 100,
+            });
+        });
+
+        it("joins namespaces by label, without pod annotations", () => {
+            const ns = named(run.resources, "guestbook-namespace").inputs.metadata as {
+                labels: Record<string, string>;
+                annotations?: unknown;
+            };
+            expect(ns.labels["istio-injection"]).to.equal("enabled");
+            expect(ns.annotations).to.equal(undefined);
+            const template = (spec(named(run.resources, "guestbook-guestbook-v1")) as { template: { metadata: { annotations?: unknown } } })
+                .template;
+            expect(template.metadata.annotations).to.equal(undefined);
+        });
+
+        it("with tracing, subscribes to Tempo and OpenTelemetry first", async () => {
+            const traced = await runLab({ ...stackConfig("openshift3"), "istio-lab:tracing": "true" });
+            expect(objects(traced.resources).filter((o) => o.startsWith("Subscription"))).to.deep.equal([
+                "Subscription openshift-operators/tempo-product",
+                "Subscription openshift-operators/opentelemetry-product",
+                "Subscription openshift-operators/kiali-ossm",
+                "Subscription openshift-operators/servicemeshoperator3",
+            ]);
+        });
+
+        it("is the OpenShift default", () => {
+            expect(parseConfig({ "istio-lab:platform": "openshift" }).controlPlane.flavor).to.equal("ossm3");
+            expect(parseConfig({}).controlPlane.flavor).to.equal("helm");
+        });
+    });
+
+    describe("ossm2 (the lab documents' system, Pulumi.openshift.yaml)", () => {
+        it("without tracing: two Subscriptions, no Jaeger in the SMCP, v1beta1 objects without aliases", async () => {
+            const run = await runLab(stackConfig("openshift"));
+            expect(objects(run.resources).filter((o) => o.startsWith("Subscription"))).to.deep.equal([
+                "Subscription openshift-operators/kiali-ossm",
+                "Subscription openshift-operators/servicemeshoperator",
+            ]);
+            expect(spec(named(run.resources, "control-plane-smcp"))).to.deep.equal({
+                version: "v2.6",
+                tracing: { type: "None" },
+                policy: { type: "Istiod" },
+                telemetry: { type: "Istiod" },
+                addons: { prometheus: { enabled: true }, kiali: { enabled: true }, grafana: { enabled: true } },
+            });
+            expect(istioTypes(run.resources).map(([, type, aliases]) => [type, aliases])).to.deep.equal([
+                ["kubernetes:networking.istio.io/v1beta1:Gateway", []],
+                ["kubernetes:networking.istio.io/v1beta1:DestinationRule", []],
+                ["kubernetes:networking.istio.io/v1beta1:VirtualService", []],
+                ["kubernetes:security.istio.io/v1beta1:PeerAuthentication", []],
+                ["kubernetes:networking.istio.io/v1beta1:DestinationRule", []],
+            ]);
+        });
+    });
+
+    describe("helm (upstream charts, the Kubernetes default)", () => {
+        it("installs Istio 1.30.3 and exposes the gateway as asked, without waiting on a load balancer", async () => {
+            const run = await runLab({ ...stackConfig("kubernetes"), "istio-lab:gateway": '{"serviceType":"NodePort"}' });
+            expect(named(run.resources, "control-plane-istiod").inputs.version).to.equal("1.30.3");
+            expect(named(run.resources, "control-plane-istio-ingressgateway").inputs.values).to.deep.equal({
+                labels: { istio: "ingressgateway" },
+                service: { type: "NodePort" },
+            });
+        });
+    });
+
+    describe("labUrl without a load balancer", () => {
+        const observed = (ports: Array<{ port: number; nodePort?: number }>) => ({
+            "kubernetes:core/v1:Service::gateway-ingress": { spec: { ports }, status: {} },
+        });
+
+        it("NodePort: the node port of the HTTPS port", async () => {
+            const run = await runLab(
+                { ...stackConfig("kubernetes"), "istio-lab:gateway": '{"serviceType":"NodePort"}' },
+                {
+                    observed: observed([
+                        { port: 80, nodePort: 30080 },
+                        { port: 443, nodePort: 30443 },
+                    ]),
+                },
+            );
+            expect(run.outputs.labUrl).to.equal("https://<any node's address>:30443");
+        });
+
+        it("ClusterIP: a port-forward, never an address that does not exist", async () => {
+            const run = await runLab(
+                { ...stackConfig("kubernetes"), "istio-lab:gateway": '{"serviceType":"ClusterIP","tls":false}' },
+                { observed: observed([]) },
+            );
+            expect(run.outputs.labUrl).to.equal(
+                "http://localhost:8080 (after: kubectl -n istio-system port-forward svc/istio-ingressgateway 8080:80)",
+            );
+        });
+    });
+
+    describe("refusals", () => {
+        const refused: Array<[Record<string, string>, string]> = [
+            [
+                { "istio-lab:controlPlane": '{"flavor":"ossm3"}' },
+                'istio-lab:controlPlane.flavor: "ossm3" is not allowed; expected helm or sail on platform "kubernetes"',
+            ],
+            [
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"flavor":"sail"}' },
+                'istio-lab:controlPlane.flavor: "sail" is not allowed; expected ossm3 or ossm2 on platform "openshift"',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"flavor":"istioctl"}' },
+                'istio-lab:controlPlane.flavor: "istioctl" is not allowed; expected one of helm, sail, ossm3, ossm2',
+            ],
+            [
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"flavor":"ossm2","version":"v2.7"}' },
+                'istio-lab:controlPlane.version: "v2.7" is not allowed; expected a ServiceMeshControlPlane version from "v2.0" to "v2.6" (OSSM 2.6 is the last 2.x)',
+            ],
+            [
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"istioVersion":"1.31.0"}' },
+                'istio-lab:controlPlane.istioVersion: "1.31.0" is not allowed; expected an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+            ],
+            [
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"istioVersion":"1.20.8"}' },
+                'istio-lab:controlPlane.istioVersion: "1.20.8" is not allowed; expected an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"istioVersion":"1.21.6"}' },
+                'istio-lab:controlPlane.istioVersion: "1.21.6" is not allowed; expected an Istio release of 1.22 or later (the first to serve the v1 APIs the lab uses with flavor "helm")',
+            ],
+            [
+                { "istio-lab:gateway": '{"serviceType":"ExternalName"}' },
+                'istio-lab:gateway.serviceType: "ExternalName" is not allowed; expected one of LoadBalancer, NodePort, ClusterIP',
+            ],
+        ];
+        for (const [raw, message] of refused) {
+            it(`refuses ${JSON.stringify(raw)} before registering anything`, async () => {
+                let error: Error | undefined;
+                await runLab(raw).catch((e: Error) => (error = e));
+                expect(error?.message).to.equal(message);
+            });
+        }
+    });
+
+    describe("a canary shift touches only the VirtualService on every flavour", () => {
+        const flavours: Array<[string, Record<string, string>]> = [
+            ["helm", stackConfig("kubernetes")],
+            ["sail", SAIL],
+            ["ossm3", stackConfig("openshift3")],
+            ["ossm2", stackConfig("openshift")],
+        ];
+        for (const [flavour, config] of flavours) {
+            it(flavour, async () => {
+                const before = await runLab(config);
+                const after = await runLab({ ...config, "istio-lab:canaryWeight": "50" });
+                const inputs = new Map(before.resources.map((r) => [r.key, JSON.stringify(r.inputs)]));
+                const changed = after.resources.filter((r) => inputs.get(r.key) !== JSON.stringify(r.inputs)).map((r) => r.name);
+                expect(changed).to.deep.equal(["traffic-virtual-service"]);
+                expect(after.resources.map((r) => r.key)).to.deep.equal(before.resources.map((r) => r.key));
+            });
+        }
+    });
+});
