@@ -94,6 +94,8 @@ export interface LabConfig {
     readonly tracing: boolean;
     /** Peer authentication policies. */
     readonly peerAuth: readonly PeerAuthPolicy[];
+    /** A classroom: one guestbook lab per attendee, each with its traffic settings; absent, the one lab as before. */
+    readonly attendees?: readonly AttendeeConfig[];
     /** Guestbook stage settings. */
     readonly guestbook: {
         readonly namespace: string;
@@ -112,6 +114,7 @@ export interface LabConfig {
         readonly routeHost?: string;
         readonly tls: boolean;
         readonly serviceType: GatewayServiceType;
+        readonly domain?: string;
     };
     /** Control plane stage settings. */
     readonly controlPlane: {
@@ -141,6 +144,30 @@ export interface LabConfig {
     /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
     readonly ignored: ReadonlyArray<{ readonly key: string; readonly message: string }>;
 }
+
+/** The traffic settings one attendee's lab has: the class's, with the attendee's overrides on top. */
+export interface AttendeeConfig {
+    /** Attendee name (`user7`), a DNS-1123 label. */
+    readonly name: string;
+    /** The attendee's guestbook namespace: `<guestbook namespace>-<name>`. */
+    readonly namespace: string;
+    /** Share of traffic to the newest version. */
+    readonly canaryWeight: number;
+    /** The A/B rule, if any. */
+    readonly abTest?: AbTest;
+    /** Routing mode. */
+    readonly routing: Routing;
+    /** Client TLS on the attendee's DestinationRule, if any. */
+    readonly clientTls?: GuestbookClientTls;
+    /** The circuit breaker, if any. */
+    readonly circuitBreaker?: CircuitBreaker;
+}
+
+/** The settings an attendee may override: the traffic stage's. */
+export const ATTENDEE_SETTINGS = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"] as const;
+
+/** The largest class: beyond it a workshop wants a second cluster. */
+export const MAX_ATTENDEES = 500;
 
 /** One documented config key: what `Pulumi.yaml` declares and the README's table lists. */
 export interface ConfigKeyDoc {
@@ -218,6 +245,20 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
             "Install tracing: OSSM 2, the lab's Elasticsearch and Jaeger operators (four Subscriptions in the lab's order) and Jaeger in the SMCP; OSSM 3, the Tempo and OpenTelemetry operators. Off by default: the Jaeger operator left the catalog on 2025-11-03.",
     },
     {
+        key: "attendees",
+        type: "object",
+        default: "none (one lab)",
+        description:
+            "A classroom: a count from 1 to 500 (attendees `user1` to `userN`) or a list of distinct names. Each attendee gets the guestbook, its routing and their own host or path in namespace `<guestbook.namespace>-<attendee>`; operators, control plane, ingress gateway and the class's Gateway are shared. Absent, the one lab as before.",
+    },
+    {
+        key: "attendeeOverrides",
+        type: "object",
+        default: "none",
+        description:
+            '`{<attendee>: {canaryWeight, abTest, routing, clientTls, circuitBreaker}}`: one attendee\'s own traffic settings, e.g. `pulumi config set --path "istio-lab:attendeeOverrides.user7.canaryWeight" 50`.',
+    },
+    {
         key: "peerAuth",
         type: "array",
         default: '`[{"mode": "STRICT", "scope": "mesh"}]`',
@@ -237,7 +278,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         default:
             '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"], tls: true, serviceType: LoadBalancer}` (`serviceType: ClusterIP` on OpenShift)',
         description:
-            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) exposes the ingress gateway's Service: use `NodePort` or `ClusterIP` where no load balancer answers (kind, minikube, k3d), and `labUrl` says how to reach it. `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
+            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `domain` gives a classroom's attendees their own hosts (`<attendee>.<domain>`, under one wildcard certificate); without it each gets the path `/<attendee>/`. `serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) exposes the ingress gateway's Service: use `NodePort` or `ClusterIP` where no load balancer answers (kind, minikube, k3d), and `labUrl` says how to reach it. `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
     },
     {
         key: "controlPlane",
@@ -289,6 +330,18 @@ const image = text().refine(isImageReference, IMAGE_ALLOWED);
 const host = text(HOST_ALLOWED).refine(isGatewayHost, HOST_ALLOWED);
 const int32 = (min: number) => int(min, INT32_MAX);
 const quantity = text(QUANTITY_ALLOWED).refine(isQuantity, QUANTITY_ALLOWED);
+const abTestSchema = obj({ header: text(), regex: text() }).partial();
+const circuitBreakerSchema = obj({
+    maxConnections: int32(1),
+    http1MaxPendingRequests: int32(1),
+    maxRequestsPerConnection: int32(1),
+    consecutive5xxErrors: int32(1),
+    interval: text(),
+    baseEjectionTime: text(),
+    maxEjectionPercent: int(0, 100),
+    subset: text(),
+}).partial();
+const ATTENDEES_ALLOWED = `a count from 1 to ${MAX_ATTENDEES} (attendees user1 to userN) or a list of distinct names (DNS-1123 labels)`;
 const schema = {
     recipe: oneOf(Object.keys(RECIPES)),
     platform: oneOf(PLATFORMS),
@@ -297,17 +350,25 @@ const schema = {
     routing: oneOf(ROUTINGS),
     clientTls: oneOf(CLIENT_TLS_MODES),
     tracing: bool,
-    abTest: obj({ header: text(), regex: text() }).partial(),
-    circuitBreaker: obj({
-        maxConnections: int32(1),
-        http1MaxPendingRequests: int32(1),
-        maxRequestsPerConnection: int32(1),
-        consecutive5xxErrors: int32(1),
-        interval: text(),
-        baseEjectionTime: text(),
-        maxEjectionPercent: int(0, 100),
-        subset: text(),
-    }).partial(),
+    abTest: abTestSchema,
+    circuitBreaker: circuitBreakerSchema,
+    attendees: z.union(
+        [
+            z.number(allowed(ATTENDEES_ALLOWED)).int(ATTENDEES_ALLOWED).min(1, ATTENDEES_ALLOWED).max(MAX_ATTENDEES, ATTENDEES_ALLOWED),
+            list(dnsLabel, ATTENDEES_ALLOWED).min(1, ATTENDEES_ALLOWED),
+        ],
+        allowed(ATTENDEES_ALLOWED),
+    ),
+    attendeeOverrides: z.record(
+        obj({
+            canaryWeight: int(0, 100),
+            abTest: abTestSchema,
+            routing: oneOf(ROUTINGS),
+            clientTls: oneOf(CLIENT_TLS_MODES),
+            circuitBreaker: circuitBreakerSchema,
+        }).partial(),
+        allowed('per-attendee settings, e.g. {"user7": {"canaryWeight": 50}}'),
+    ),
     peerAuth: list(
         obj({
             mode,
@@ -355,6 +416,7 @@ const schema = {
         routeHost: text("a DNS name").refine((h) => h !== "*" && isGatewayHost(h), "a DNS name (the OpenShift Route's host)"),
         tls: bool,
         serviceType: oneOf(GATEWAY_SERVICE_TYPES),
+        domain: text("a DNS domain").refine((d) => !d.startsWith("*") && isGatewayHost(d), 'a DNS domain such as "lab.example.com"'),
     }).partial(),
     controlPlane: obj({
         flavor: oneOf(["helm", "sail", "ossm3", "ossm2"] as const),
@@ -544,6 +606,8 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
     routing: "traffic",
     clientTls: "traffic",
     tracing: "operators",
+    attendees: "guestbook",
+    attendeeOverrides: "traffic",
     peerAuth: "peerAuth",
     guestbook: "guestbook",
     gateway: "gateway",
@@ -575,6 +639,63 @@ function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonl
         });
     }
     return out;
+}
+
+/** The attendees' names: `user1` to `userN` for a count, else the list as given (checked distinct). */
+export function attendeeNames(attendees: number | readonly string[]): string[] {
+    if (typeof attendees === "number") {
+        return Array.from({ length: attendees }, (_, i) => `user${i + 1}`);
+    }
+    const seen = new Set<string>();
+    attendees.forEach((name, i) => {
+        if (seen.has(name)) {
+            reject(`${NAMESPACE}:attendees[${i}]`, name, `a name not listed before (${show(name)} is)`);
+        }
+        seen.add(name);
+    });
+    return [...attendees];
+}
+
+/** Each attendee's traffic settings: the class's, with the attendee's overrides on top, each checked where it is set. */
+function resolveAttendees(
+    given: number | readonly string[],
+    overrides: NonNullable<RawConfig["attendeeOverrides"]>,
+    guestbookNamespace: string,
+    subsets: ReadonlyArray<{ name: string; version: string }>,
+    classSettings: Omit<AttendeeConfig, "name" | "namespace">,
+    stages: readonly Stage[],
+): AttendeeConfig[] {
+    const names = attendeeNames(given);
+    const known = new Set(names);
+    for (const name of Object.keys(overrides)) {
+        if (!known.has(name)) {
+            const shown = names.length > 4 ? `${names.slice(0, 3).join(", ")}, ..., ${names[names.length - 1]}` : names.join(", ");
+            reject(`${NAMESPACE}:attendeeOverrides`, name, `an attendee of this class (${shown})`);
+        }
+    }
+    return names.map((name) => {
+        const namespace = `${guestbookNamespace}-${name}`;
+        if (!isDns1123Label(namespace)) {
+            reject(`${NAMESPACE}:attendees`, name, `a name short enough for its namespace ${show(namespace)} to be ${DNS1123_ALLOWED}`);
+        }
+        const { abTest: ownAbTest, ...own } = overrides[name] ?? {};
+        const at = (key: string) =>
+            key in own || (key === "abTest" && ownAbTest) ? `${NAMESPACE}:attendeeOverrides.${name}.${key}` : `${NAMESPACE}:${key}`;
+        const abTest = ownAbTest
+            ? { header: ownAbTest.header ?? LAB_AB_TEST.header, regex: ownAbTest.regex ?? LAB_AB_TEST.regex }
+            : classSettings.abTest;
+        const settings: AttendeeConfig = { ...classSettings, ...own, abTest, name, namespace };
+        if (abTest && ownAbTest) {
+            checkAbTest(abTest, at("abTest"));
+        }
+        if (settings.circuitBreaker && own.circuitBreaker) {
+            checkCircuitBreaker(settings.circuitBreaker, subsets, at("circuitBreaker"));
+        }
+        if (stages.includes("traffic")) {
+            checkRouting(settings.routing, subsets, settings.canaryWeight, settings.abTest, at);
+        }
+        return settings;
+    });
 }
 
 /** True when `dir` holds the charts the lab installs from it. */
@@ -662,6 +783,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         tls: gw.tls ?? true,
         // On OpenShift the Route is the way in, and the gateway's Service stays inside the cluster.
         serviceType: gw.serviceType ?? (platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
+        domain: gw.domain,
     };
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
     if (gateway.tls && gateway.port === 443) {
@@ -729,6 +851,25 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         checkRouting(routing, subsets, canaryWeight, abTest, (key) => `${NAMESPACE}:${key}`);
     }
 
+    const attendees =
+        c.attendees === undefined
+            ? undefined
+            : resolveAttendees(
+                  c.attendees,
+                  c.attendeeOverrides ?? {},
+                  guestbook.namespace,
+                  subsets,
+                  { canaryWeight, abTest, routing, clientTls: c.clientTls, circuitBreaker },
+                  stages,
+              );
+    if (c.attendeeOverrides !== undefined && c.attendees === undefined) {
+        reject(
+            `${NAMESPACE}:attendeeOverrides`,
+            Object.keys(c.attendeeOverrides)[0] ?? {},
+            `overrides for attendees only when ${NAMESPACE}:attendees is set`,
+        );
+    }
+
     const config: LabConfig = {
         recipe: recipe.name,
         platform,
@@ -740,6 +881,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         clientTls: c.clientTls,
         tracing: c.tracing ?? false,
         peerAuth: (c.peerAuth as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }],
+        attendees,
         guestbook,
         gateway,
         controlPlane,
@@ -810,7 +952,11 @@ export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: str
         }
     }
     if (c.stages.includes("guestbook")) {
-        out.push({ namespace: c.guestbook.namespace, key: `${NAMESPACE}:guestbook.namespace` });
+        if (c.attendees) {
+            c.attendees.forEach((a) => out.push({ namespace: a.namespace, key: `${NAMESPACE}:attendees` }));
+        } else {
+            out.push({ namespace: c.guestbook.namespace, key: `${NAMESPACE}:guestbook.namespace` });
+        }
     }
     if (c.stages.includes("mtlsLab")) {
         c.mtlsLab.sidecarNamespaces.forEach((ns, i) => out.push({ namespace: ns, key: `${NAMESPACE}:mtlsLab.sidecarNamespaces[${i}]` }));
@@ -833,7 +979,9 @@ function checkNamespaces(c: LabConfig): void {
 /** The Services the lab's selected stages create. */
 export function labServices(c: LabConfig): LabService[] {
     return [
-        ...(c.stages.includes("guestbook") ? guestbookServices(c.guestbook.namespace) : []),
+        ...(c.stages.includes("guestbook")
+            ? (c.attendees?.map((a) => a.namespace) ?? [c.guestbook.namespace]).flatMap((ns) => guestbookServices(ns))
+            : []),
         ...(c.stages.includes("mtlsLab") ? mtlsLabServices([...c.mtlsLab.sidecarNamespaces, ...c.mtlsLab.plainNamespaces]) : []),
     ];
 }

@@ -18,3 +18,5 @@ export const namespaces = lab.namespaces;
 export const labId = lab.labId;
 /** The lab CA's certificate: `pulumi stack output caCert > ca.pem; curl --cacert ca.pem ...`. */
 export const caCert = lab.caCert;
+/** A classroom's attendees: namespace, URL and split, one row each (`npm run --silent lab -- attendees` prints them). */
+export const attendees = lab.attendees;

@@ -37,6 +37,8 @@ export interface GatewayArgs {
     readonly serviceType?: GatewayServiceType;
     /** Istio API versions the control plane serves. @default v1 */
     readonly apis?: IstioApis;
+    /** OpenShift: create the Route (a classroom with a domain makes one per attendee instead). @default true */
+    readonly route?: boolean;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
 }
@@ -71,6 +73,38 @@ export function ingressUrl(
             return `${scheme}://localhost:${local} (after: kubectl -n ${namespace} port-forward svc/${service} ${local}:${servicePort})`;
         }
     }
+}
+
+/**
+ * An OpenShift Route to the ingress gateway's Service. OSSM's ingress gateway names its ports `http2`
+ * (80) and `https` (443); with TLS the Route passes the encrypted stream through to the gateway, which
+ * holds the key.
+ */
+export function ingressRoute(
+    logicalName: string,
+    args: {
+        readonly name: string;
+        readonly host?: pulumi.Input<string>;
+        readonly ingressNamespace: pulumi.Input<string>;
+        readonly ingressService: string;
+        readonly tls: boolean;
+    },
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        logicalName,
+        {
+            apiVersion: "route.openshift.io/v1",
+            kind: "Route",
+            metadata: { name: args.name, namespace: args.ingressNamespace, labels: LAB_LABELS },
+            spec: {
+                host: args.host,
+                to: { kind: "Service", name: args.ingressService, weight: 100 },
+                ...(args.tls ? { port: { targetPort: "https" }, tls: { termination: "passthrough" } } : { port: { targetPort: "http2" } }),
+            },
+        },
+        opts,
+    );
 }
 
 /** The name the server certificate carries when the gateway's hosts give none (`"*"`). */
@@ -190,23 +224,12 @@ export class Gateway extends pulumi.ComponentResource {
         );
 
         const scheme = useTls ? "https" : "http";
-        if (args.platform === "openshift") {
-            const route = new k8s.apiextensions.CustomResource(
+        if (args.platform === "openshift" && args.route === false) {
+            this.url = pulumi.output(`${scheme}://<one host per attendee>`);
+        } else if (args.platform === "openshift") {
+            const route = ingressRoute(
                 `${name}-route`,
-                {
-                    apiVersion: "route.openshift.io/v1",
-                    kind: "Route",
-                    metadata: { name: "guestbook", namespace: ingressNamespace, labels: LAB_LABELS },
-                    spec: {
-                        host: args.routeHost,
-                        to: { kind: "Service", name: ingressService, weight: 100 },
-                        // OSSM's ingress gateway names its ports `http2` (80) and `https` (443); with TLS
-                        // the Route passes the encrypted stream through to the gateway, which holds the key.
-                        ...(useTls
-                            ? { port: { targetPort: "https" }, tls: { termination: "passthrough" } }
-                            : { port: { targetPort: "http2" } }),
-                    },
-                },
+                { name: "guestbook", host: args.routeHost, ingressNamespace, ingressService, tls: useTls },
                 { parent: this, dependsOn: [...requires, this.gateway] },
             );
             this.url = outputField<{ host?: string } | undefined>(route, "spec").apply((spec) =>

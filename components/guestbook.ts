@@ -7,6 +7,7 @@ import {
     Flavor,
     LAB_LABELS,
     Platform,
+    waitFor,
     isDns1123Label,
     isReservedNamespace,
     reject,
@@ -61,6 +62,13 @@ export interface GuestbookArgs {
     readonly controlPlaneNamespace?: string;
     /** Extra namespace labels (the lab id). @default none */
     readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * OSSM 2: how the namespace joins the mesh. `memberRoll`: the control plane's member roll lists it,
+     * and the namespace waits until it is in. `serviceMeshMember`: a `ServiceMeshMember` in the namespace
+     * asks to join (for classes larger than a member roll's webhook handles), awaited before the pods.
+     * @default "memberRoll"
+     */
+    readonly membership?: "memberRoll" | "serviceMeshMember";
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
 }
@@ -128,12 +136,28 @@ export class Guestbook extends pulumi.ComponentResource {
                 sidecars: true,
                 controlPlaneNamespace,
                 labels: args.namespaceLabels,
+                memberWait: args.membership !== "serviceMeshMember",
             },
             { parent: this, dependsOn: requires },
         );
+        const member =
+            flavor === "ossm2" && args.membership === "serviceMeshMember"
+                ? [
+                      new k8s.apiextensions.CustomResource(
+                          `${name}-member`,
+                          {
+                              apiVersion: "maistra.io/v1",
+                              kind: "ServiceMeshMember",
+                              metadata: { name: "default", namespace: nsName, labels: LAB_LABELS, annotations: waitFor("condition=Ready") },
+                              spec: { controlPlaneRef: { name: "basic", namespace: controlPlaneNamespace } },
+                          },
+                          { parent: this, dependsOn: [...requires, ns] },
+                      ),
+                  ]
+                : [];
         const nsOut = namespaceName(ns, nsName);
         const annotations = podSidecarAnnotations(flavor, true);
-        const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns] };
+        const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns, ...member] };
 
         const deployment = (
             logical: string,

@@ -19,6 +19,8 @@ export interface MeshNamespaceArgs {
      * server-side apply patch instead of creating it, so that destroying the lab leaves it. @default false
      */
     readonly existing?: boolean;
+    /** OSSM 2: wait until the member roll has taken the namespace in. False when a ServiceMeshMember, created after it, joins it. @default true */
+    readonly memberWait?: boolean;
 }
 
 /**
@@ -33,7 +35,8 @@ export function meshNamespace(
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
     const memberRoll = args.flavor === "ossm2";
     const injection: Record<string, string> = memberRoll ? {} : { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" };
-    const annotations = memberRoll && args.sidecars ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
+    const annotations =
+        memberRoll && args.sidecars && (args.memberWait ?? true) ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
     const metadata = {
         name: args.name,
         labels: pulumi.output(args.labels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra, ...injection })),

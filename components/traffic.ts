@@ -67,6 +67,11 @@ export interface TrafficPolicyArgs {
     readonly abTest?: AbTest;
     /** Circuit breaker on the DestinationRule. @default none */
     readonly circuitBreaker?: CircuitBreaker;
+    /**
+     * A classroom without a domain: this attendee's routes take requests under this path prefix
+     * (`/user7/`) and pass them on without it; `/user7` redirects to `/user7/`. @default none
+     */
+    readonly pathPrefix?: string;
     /** Replicas per subset, in subset order (what round robin spreads over). @default [] */
     readonly replicas?: readonly number[];
     /** How the VirtualService routes. @default "weighted" */
@@ -224,6 +229,26 @@ export function httpRoutes(host: string, subsets: readonly Subset[], canaryWeigh
     return routes;
 }
 
+/**
+ * Routes moved under a path prefix (a classroom without a domain): each matches the prefix as well,
+ * and strips it before the app sees the request; the bare prefix redirects to itself with a slash,
+ * so the page's relative links resolve under it.
+ */
+export function underPrefix(routes: ReadonlyArray<object>, prefix: string | undefined): object[] {
+    if (prefix === undefined) {
+        return [...routes];
+    }
+    const uri = { prefix };
+    return [
+        { match: [{ uri: { exact: prefix.replace(/\/$/, "") } }], redirect: { uri: prefix } },
+        ...routes.map((r: { match?: object[] }) => ({
+            ...r,
+            match: (r.match ?? [{}]).map((m) => ({ ...m, uri })),
+            rewrite: { uri: "/" },
+        })),
+    ];
+}
+
 /** The lab's first VirtualService route: the Service itself, no subset (kube-proxy spreads over every pod). */
 export function roundRobinRoutes(host: string): Array<{ route: Array<{ destination: { host: string; port: { number: number } } }> }> {
     return [{ route: [{ destination: { host, port: { number: 80 } } }] }];
@@ -314,7 +339,10 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             {
                 hosts: args.hosts ?? ["*"],
                 gateways: [args.gateway ?? "guestbook-gateway"],
-                http: routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
+                http: underPrefix(
+                    routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
+                    args.pathPrefix,
+                ),
             },
             // Routes go in after their gateway and destination rule, or they point at nothing.
             { parent: this, dependsOn: [...requires, destinationRule] },

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
 import { Gateway } from "../components/gateway";
 import { Guestbook } from "../components/guestbook";
@@ -7,7 +8,7 @@ import { MtlsLab } from "../components/mtlsLab";
 import { istioApisFor } from "../components/lab";
 import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
-import { TrafficPolicy } from "../components/traffic";
+import { TrafficPolicy, trafficSplit } from "../components/traffic";
 import type { LabConfig } from "../config";
 import { labNamespaces, labServices } from "../config";
 
@@ -30,6 +31,20 @@ export interface LabOutputs {
     readonly labId: pulumi.Output<string>;
     /** The lab CA's certificate (PEM), for `curl --cacert`, when the gateway serves HTTPS. */
     readonly caCert: pulumi.Output<string | null>;
+    /** A classroom's attendees, one row each (null for a single lab). */
+    readonly attendees: pulumi.Output<AttendeeRow[] | null>;
+}
+
+/** One attendee of a classroom, as the stack output and `lab attendees` show them. */
+export interface AttendeeRow {
+    /** Name. */
+    readonly attendee: string;
+    /** Their guestbook's namespace. */
+    readonly namespace: string;
+    /** Where their browser reaches their guestbook. */
+    readonly url: string;
+    /** The share of their traffic each version gets (null without the traffic stage). */
+    readonly weights: Record<string, number> | null;
 }
 
 /**
@@ -57,9 +72,13 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
 
+    const classroom = config.attendees;
+    // A large class joins OSSM 2 one ServiceMeshMember per namespace, sparing the member roll's webhook.
+    const membership = classroom && classroom.length > MEMBER_ROLL_LIMIT ? "serviceMeshMember" : "memberRoll";
     // Member namespaces (OSSM 2's member roll): the ones whose workloads get sidecars; `legacy` stays out.
+    const guestbookNamespaces = classroom ? classroom.map((a) => a.namespace) : [config.guestbook.namespace];
     const members = [
-        ...(has("guestbook") ? [config.guestbook.namespace] : []),
+        ...(has("guestbook") && membership === "memberRoll" ? guestbookNamespaces : []),
         ...(has("mtlsLab") ? config.mtlsLab.sidecarNamespaces : []),
     ];
     const controlPlane = has("controlPlane")
@@ -83,21 +102,22 @@ export function buildLab(config: LabConfig): LabOutputs {
         : undefined;
     const meshReady = controlPlane?.ready ?? operators?.ready ?? [];
 
-    const guestbook = has("guestbook")
-        ? new Guestbook("guestbook", {
-              platform,
-              flavor,
-              namespace: config.guestbook.namespace,
-              versions: config.guestbook.versions,
-              serviceType: config.guestbook.serviceType,
-              redisMasterImage: config.guestbook.redisMasterImage,
-              redisSlaveImage: config.guestbook.redisSlaveImage,
-              redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
-              controlPlaneNamespace: rootNamespace,
-              namespaceLabels,
-              requires: meshReady,
-          })
-        : undefined;
+    const guestbook =
+        has("guestbook") && !classroom
+            ? new Guestbook("guestbook", {
+                  platform,
+                  flavor,
+                  namespace: config.guestbook.namespace,
+                  versions: config.guestbook.versions,
+                  serviceType: config.guestbook.serviceType,
+                  redisMasterImage: config.guestbook.redisMasterImage,
+                  redisSlaveImage: config.guestbook.redisSlaveImage,
+                  redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
+                  controlPlaneNamespace: rootNamespace,
+                  namespaceLabels,
+                  requires: meshReady,
+              })
+            : undefined;
 
     const mtlsLab = has("mtlsLab")
         ? new MtlsLab("mtls-lab", {
@@ -113,15 +133,19 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
 
+    // A classroom shares one Gateway in the control plane namespace: a wildcard host (`*.<domain>`, or `*`
+    // with path prefixes) that every attendee's VirtualService binds to, so adding an attendee changes nothing shared.
+    const domain = classroom ? config.gateway.domain : undefined;
     const gateway =
-        has("gateway") && guestbook
+        has("gateway") && (guestbook || classroom)
             ? new Gateway("gateway", {
                   platform,
-                  namespace: guestbook.namespace,
+                  namespace: guestbook ? guestbook.namespace : rootNamespace,
                   name: config.gateway.name,
                   selector: { ...config.gateway.selector },
                   port: config.gateway.port,
-                  hosts: [...config.gateway.hosts],
+                  hosts: domain ? [`*.${domain}`] : [...config.gateway.hosts],
+                  route: domain === undefined,
                   ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
                   routeHost: config.gateway.routeHost,
                   tls: config.gateway.tls,
@@ -149,6 +173,39 @@ export function buildLab(config: LabConfig): LabOutputs {
               })
             : undefined;
 
+    const attendees = (has("guestbook") ? (classroom ?? []) : []).map(
+        (a) =>
+            new Attendee(`attendee-${a.name}`, {
+                platform,
+                flavor,
+                attendee: a.name,
+                namespace: a.namespace,
+                versions: config.guestbook.versions,
+                guestbook: {
+                    serviceType: config.guestbook.serviceType,
+                    redisMasterImage: config.guestbook.redisMasterImage,
+                    redisSlaveImage: config.guestbook.redisSlaveImage,
+                    redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
+                },
+                traffic: a,
+                routes: has("traffic") && gateway !== undefined,
+                gateway: `${rootNamespace}/${config.gateway.name}`,
+                gatewayObject: gateway?.gateway,
+                host: domain ? `${a.name}.${domain}` : undefined,
+                tls: config.gateway.tls,
+                route:
+                    platform === "openshift" && domain
+                        ? { ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace, ingressService: "istio-ingressgateway" }
+                        : undefined,
+                classUrl: gateway ? gateway.url : "",
+                membership,
+                controlPlaneNamespace: rootNamespace,
+                namespaceLabels,
+                apis,
+                requires: meshReady,
+            }),
+    );
+
     const peerAuth = has("peerAuth")
         ? new PeerAuth("peer-auth", {
               policies: config.peerAuth,
@@ -156,7 +213,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               services: labServices(config),
               apis,
               // Policies go in after the namespaces they live in.
-              requires: [...meshReady, ...(guestbook ? [guestbook] : []), ...(mtlsLab?.namespaces ?? [])],
+              requires: [...meshReady, ...(guestbook ? [guestbook] : []), ...attendees, ...(mtlsLab?.namespaces ?? [])],
           })
         : undefined;
 
@@ -165,10 +222,33 @@ export function buildLab(config: LabConfig): LabOutputs {
         labUrl: gateway ? gateway.url : pulumi.output(null),
         trafficSplit: traffic
             ? pulumi.all([traffic.split, traffic.abTest]).apply(([weights, abTest]) => ({ weights, abTest }))
-            : pulumi.output(null),
+            : classroom && has("traffic")
+              ? pulumi.output({
+                    // The class's default; each attendee's own is in `attendees`.
+                    weights: trafficSplit(
+                        config.guestbook.versions.map((v) => ({ name: v.name, version: v.version })),
+                        config.canaryWeight,
+                        config.routing,
+                        config.guestbook.versions.map((v) => v.replicas),
+                    ),
+                    abTest: config.abTest ?? null,
+                })
+              : pulumi.output(null),
         mtlsPolicies: peerAuth ? peerAuth.policies : pulumi.output([]),
         namespaces: pulumi.output(labNamespaces(config).map((n) => n.namespace)),
         labId: labId.result,
         caCert: gateway ? gateway.caCertificate : pulumi.output(null),
+        attendees: classroom
+            ? pulumi.all(
+                  attendees.map((a, i) =>
+                      pulumi.all([a.namespace, a.url, a.split]).apply(([namespace, url, weights]) => ({
+                          attendee: classroom[i].name,
+                          namespace,
+                          url,
+                          weights,
+                      })),
+                  ),
+              )
+            : pulumi.output(null),
     };
 }

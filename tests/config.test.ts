@@ -26,6 +26,7 @@ describe("config", () => {
             routeHost: undefined,
             tls: true,
             serviceType: "LoadBalancer",
+            domain: undefined,
         });
         expect(c.controlPlane.namespace).to.equal("istio-system");
     });
@@ -90,7 +91,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:canaryWieght": "20" },
-            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, tracing, abTest, circuitBreaker, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
+            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, tracing, abTest, circuitBreaker, attendees, attendeeOverrides, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
         ],
         [
             { "istio-lab:recipe": "openshift", "istio-lab:platform": "kubernetes" },
@@ -367,6 +368,8 @@ describe("config", () => {
                 "routing",
                 "clientTls",
                 "tracing",
+                "attendees",
+                "attendeeOverrides",
                 "peerAuth",
                 "guestbook",
                 "gateway",

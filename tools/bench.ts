@@ -1,10 +1,14 @@
 // `npm run bench`: median wall time of `lab render` for each recipe's stack, beside the floor (a
-// process that only loads @pulumi/pulumi and @pulumi/kubernetes), and the ratio to that floor.
+// process that only loads @pulumi/pulumi and @pulumi/kubernetes), and the ratio to that floor; then
+// `lab render`, `validate` and `diff` of classrooms of 1, 10, 100 and 500 attendees, with the ratio to
+// one attendee and the time each further attendee adds.
 import { spawnSync } from "child_process";
 import * as path from "path";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const STACKS = ["dev", "kubernetes", "openshift", "openshift3", "peer-auth"];
+const CLASS_RUNS = Number(process.env.BENCH_CLASS_RUNS ?? 3);
+const CLASS_SIZES = (process.env.BENCH_CLASS_SIZES ?? "1,10,100,500").split(",").map(Number);
 
 function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
@@ -37,6 +41,33 @@ export function main(): void {
         const m = median(samples[c]);
         console.log(`${label.padEnd(52)} ${m.toFixed(0).padStart(6)} ms  ${(m / floor).toFixed(2)}x`);
     });
+    classroom(lab);
+}
+
+/** A classroom's commands at each size: median ms, the ratio to one attendee, and ms per further attendee. */
+function classroom(lab: string): void {
+    const kinds: Array<[string, (n: number) => string[]]> = [
+        ["render", (n) => [lab, "render", "--set", `attendees=${n}`]],
+        ["validate", (n) => [lab, "validate", "--set", `attendees=${n}`]],
+        ["diff", (n) => [lab, "diff", "--set", `attendees=${n}`, "--set", `attendeeOverrides={"user1":{"canaryWeight":50}}`]],
+    ];
+    console.log(`\nclassroom (dev stack, --set attendees=N), median of ${CLASS_RUNS} runs each`);
+    for (const [kind, args] of kinds) {
+        const medians = CLASS_SIZES.map((n) => {
+            const runs: number[] = [];
+            for (let i = 0; i < CLASS_RUNS; i++) {
+                runs.push(time(args(n)));
+            }
+            return median(runs);
+        });
+        CLASS_SIZES.forEach((n, i) => {
+            const perAttendee =
+                n > CLASS_SIZES[0] ? ` ${((medians[i] - medians[0]) / (n - CLASS_SIZES[0])).toFixed(1)} ms per further attendee` : "";
+            console.log(
+                `lab ${kind} attendees=${String(n).padEnd(4)} ${medians[i].toFixed(0).padStart(7)} ms  ${(medians[i] / medians[0]).toFixed(2)}x${perAttendee}`,
+            );
+        });
+    }
 }
 
 if (require.main === module) {

@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { diffRenders, formatDiff } from "./diff";
+import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
@@ -15,7 +16,7 @@ import { configProblems, formatProblems, meshProblems, orderingProblems } from "
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
-export const COMMANDS = ["render", "validate", "matrix", "diff"] as const;
+export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** The options each command takes, besides `--help`. */
@@ -24,6 +25,7 @@ const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
     validate: ["stack", "config", "set", "json"],
     matrix: ["stack", "config", "set", "json"],
     diff: ["stack", "config", "set", "json", "against"],
+    attendees: ["stack", "config", "set", "json"],
 };
 
 /** The usage text `--help` prints. */
@@ -34,6 +36,7 @@ commands:
   validate   schema, mesh, ordering and config checks of the rendered objects (exit 1 on problems)
   matrix     the predicted probe results (sleep -> httpbin, or ingress gateway -> guestbook)
   diff       what a config change adds, removes and changes (--against FILE: compare with that config)
+  attendees  a classroom's attendees: namespace, URL and traffic split, one row each
 
 options:
   --stack NAME       read Pulumi.NAME.yaml (default: dev)
@@ -105,6 +108,19 @@ function outDirectory(dir: string): void {
             `--out ${dir}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory (new or existing)`,
         );
     }
+}
+
+/** The attendees as a table to print and hand out. */
+export function formatAttendees(rows: readonly AttendeeRow[]): string {
+    const weights = (w: AttendeeRow["weights"]) =>
+        w === null
+            ? "-"
+            : Object.entries(w)
+                  .map(([version, weight]) => `${version} ${weight}`)
+                  .join(", ");
+    const table = [["ATTENDEE", "NAMESPACE", "URL", "WEIGHTS"], ...rows.map((r) => [r.attendee, r.namespace, r.url, weights(r.weights)])];
+    const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+    return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
 }
 
 /** For a run of another file's config: its bad values are reported as being in that file. */
@@ -199,6 +215,17 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     return { stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 };
                 }
                 return { stdout: `${args.values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
+            }
+            case "attendees": {
+                const rows = run.outputs.attendees as AttendeeRow[] | null;
+                if (!rows) {
+                    return {
+                        stdout: "",
+                        stderr: "this lab has no attendees (set istio-lab:attendees to a count or a list of names)\n",
+                        code: 1,
+                    };
+                }
+                return { stdout: `${args.values.json ? JSON.stringify(rows, null, 2) : formatAttendees(rows)}\n`, stderr: "", code: 0 };
             }
             case "diff": {
                 // Against another config file (the base branch's), or against this stack without the overrides.

@@ -32,6 +32,9 @@ export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
     "maistra.io/v1/ServiceMeshMemberRoll": {
         members: { type: "array", required: true },
     },
+    "maistra.io/v1/ServiceMeshMember": {
+        controlPlaneRef: { type: "object", required: true },
+    },
     "route.openshift.io/v1/Route": {
         host: { type: "string" },
         to: { type: "object", required: true },
