@@ -1,5 +1,7 @@
-// Compares two renders object by object: what a config change adds, removes and changes, and which
-// changes Kubernetes or Pulumi would carry out by replacing the object.
+// Compares two renders object by object, keyed the way Pulumi keys resources (kind and logical name,
+// so that an aliased apiVersion change is the same resource): what a config change adds, removes and
+// changes, and which changes Pulumi carries out by replacing the object (a new name or namespace, or an
+// immutable field).
 import { RenderedObject, objectId } from "./render";
 
 /** One object's change. */
@@ -10,8 +12,10 @@ export interface ObjectChange {
     readonly change: "added" | "removed" | "changed";
     /** Changed fields, as dotted paths (`spec.http[0].route[0].weight`). */
     readonly fields: readonly string[];
-    /** True when the change replaces the object (an immutable field changed). */
+    /** True when the change replaces the object (its name or namespace, or an immutable field, changed). */
     readonly replace: boolean;
+    /** `Kind namespace/name` it had before, when a replace moves it. */
+    readonly was?: string;
 }
 
 /** Fields Kubernetes does not let an update change, by kind. */
@@ -40,30 +44,40 @@ function changedPaths(a: unknown, b: unknown, path: string, out: string[]): void
     out.push(path);
 }
 
+/** Fields whose change makes Pulumi create a new object and delete the old one, for every kind. */
+const IDENTITY = ["metadata.name", "metadata.namespace"];
+
+/** Pulumi's identity of a rendered object: its kind (the type token without its version, which aliases bridge) and logical name. */
+function pulumiKey(o: RenderedObject): string {
+    return `${String(o.manifest.kind)}::${o.name}`;
+}
+
 /** What changes between two renders, in the second render's order (removed objects last). */
 export function diffRenders(before: readonly RenderedObject[], after: readonly RenderedObject[]): ObjectChange[] {
-    const old = new Map(before.map((o) => [objectId(o), o]));
+    const old = new Map(before.map((o) => [pulumiKey(o), o]));
     const seen = new Set<string>();
     const changes: ObjectChange[] = [];
     for (const o of after) {
-        const id = objectId(o);
-        seen.add(id);
-        const prev = old.get(id);
+        const key = pulumiKey(o);
+        seen.add(key);
+        const prev = old.get(key);
         if (!prev) {
-            changes.push({ object: id, change: "added", fields: [], replace: false });
+            changes.push({ object: objectId(o), change: "added", fields: [], replace: false });
             continue;
         }
         const fields: string[] = [];
         changedPaths(prev.manifest, o.manifest, "", fields);
         if (fields.length > 0) {
-            const immutable = IMMUTABLE[o.manifest.kind as string] ?? [];
+            const immutable = [...IDENTITY, ...(IMMUTABLE[o.manifest.kind as string] ?? [])];
             const replace = fields.some((f) => immutable.some((i) => f === i || f.startsWith(`${i}.`) || f.startsWith(`${i}[`)));
-            changes.push({ object: id, change: "changed", fields, replace });
+            // A replaced object is named as it will be; `was` says where it was when that moves.
+            const was = objectId(prev) !== objectId(o) ? objectId(prev) : undefined;
+            changes.push({ object: objectId(o), change: "changed", fields, replace, ...(was ? { was } : {}) });
         }
     }
-    for (const [id] of old) {
-        if (!seen.has(id)) {
-            changes.push({ object: id, change: "removed", fields: [], replace: false });
+    for (const [key, o] of old) {
+        if (!seen.has(key)) {
+            changes.push({ object: objectId(o), change: "removed", fields: [], replace: false });
         }
     }
     return changes;
@@ -77,7 +91,7 @@ export function formatDiff(changes: readonly ObjectChange[]): string {
     const sign = { added: "+", removed: "-", changed: "~" } as const;
     return changes
         .map((c) => {
-            const head = `${sign[c.change]} ${c.object}${c.replace ? " (replace)" : ""}`;
+            const head = `${sign[c.change]} ${c.object}${c.replace ? ` (replace${c.was ? ` of ${c.was}` : ""})` : ""}`;
             return [head, ...c.fields.map((f) => `    ${f}`)].join("\n");
         })
         .join("\n");

@@ -496,6 +496,23 @@ describe("lab command", () => {
             );
         });
 
+        it("keys objects as Pulumi does (kind and logical name): a namespace rename replaces, it does not add and remove", async () => {
+            const r = await lab(["diff", "--stack", "kubernetes", "--set", 'guestbook={"namespace":"gb"}', "--json"]);
+            const changes = JSON.parse(r.stdout) as Array<{ object: string; change: string; replace: boolean; was?: string }>;
+            expect(changes.map((c) => [c.change, c.replace])).to.deep.equal(changes.map(() => ["changed", true]));
+            expect(changes.slice(0, 2)).to.deep.equal([
+                { object: "Namespace gb", change: "changed", fields: ["metadata.name"], replace: true, was: "Namespace guestbook" },
+                {
+                    object: "Deployment gb/redis-master",
+                    change: "changed",
+                    fields: ["metadata.namespace"],
+                    replace: true,
+                    was: "Deployment guestbook/redis-master",
+                },
+            ]);
+            expect(changes.length).to.equal(11);
+        });
+
         it("reports no changes when nothing changes", async () => {
             expect((await lab(["diff", "--stack", "openshift"])).stdout).to.equal("no changes\n");
         });
