@@ -99,6 +99,8 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
             rmSync(dir, { recursive: true, force: true });
         }
     };
+    // Whatever ends this process (an exception, process.exit), its control plane ends with it.
+    process.once("exit", () => stop(true));
     try {
         run("etcd", [
             "--data-dir",

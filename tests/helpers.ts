@@ -1,6 +1,6 @@
 // Small helpers over what the mock-run engine recorded.
 import { expect } from "chai";
-import { LabResource, record } from "../tools/engine";
+import { LabResource, record, runLab } from "../tools/engine";
 import { readStackConfig, stackFile } from "../tools/stackConfig";
 
 /** The resource with this logical name; throws when there is none. */
@@ -58,4 +58,29 @@ export async function rejects(build: () => unknown, message: string): Promise<vo
     });
     expect(thrown?.message).to.equal(message);
     expect(resources.filter((r) => r.custom)).to.deep.equal([]);
+}
+
+/** The guestbook stage's objects for the one lab (namespace `guestbook`), with the gateway stage's Secret and Gateway. */
+export const GUESTBOOK_APP: readonly string[] = [
+    "Namespace guestbook",
+    "Deployment guestbook/redis-master",
+    "Service guestbook/redis-master",
+    "Deployment guestbook/redis-slave",
+    "Service guestbook/redis-slave",
+    "Deployment guestbook/guestbook-v1",
+    "Deployment guestbook/guestbook-v2",
+    "Service guestbook/guestbook",
+    "Secret istio-system/guestbook-gateway-credential",
+    "Gateway guestbook/guestbook-gateway",
+];
+
+/** One test per row: the program refuses the config with exactly the message, before registering anything. */
+export function itRefuses(table: ReadonlyArray<readonly [Record<string, string>, string]>): void {
+    for (const [raw, message] of table) {
+        it(`refuses ${JSON.stringify(raw)} before registering anything`, async () => {
+            let error: Error | undefined;
+            await runLab(raw).catch((e: Error) => (error = e));
+            expect(error?.message).to.equal(message);
+        });
+    }
 }

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { parseConfig } from "../../config";
 import { LabResource, runLab } from "../../tools/engine";
-import { dependsOn, named, objects, spec, stackConfig } from "../helpers";
+import { GUESTBOOK_APP, dependsOn, itRefuses, named, objects, spec, stackConfig } from "../helpers";
 
 const SAIL = { ...stackConfig("kubernetes"), "istio-lab:controlPlane": '{"flavor":"sail"}' };
 const LAB_LABELS = { "app.kubernetes.io/part-of": "istio-lab", "app.kubernetes.io/managed-by": "pulumi" };
@@ -19,19 +19,6 @@ const INJECTED_GATEWAY = [
     "Role istio-system/istio-ingressgateway-sds",
     "RoleBinding istio-system/istio-ingressgateway-sds",
 ];
-const GUESTBOOK = [
-    "Namespace guestbook",
-    "Deployment guestbook/redis-master",
-    "Service guestbook/redis-master",
-    "Deployment guestbook/redis-slave",
-    "Service guestbook/redis-slave",
-    "Deployment guestbook/guestbook-v1",
-    "Deployment guestbook/guestbook-v2",
-    "Service guestbook/guestbook",
-    "Secret istio-system/guestbook-gateway-credential",
-    "Gateway guestbook/guestbook-gateway",
-];
-
 describe("control plane flavours", () => {
     describe("sail (Kubernetes): the Sail operator's chart, then Istio and IstioCNI, then the injected gateway", () => {
         let run: Awaited<ReturnType<typeof runLab>>;
@@ -48,7 +35,7 @@ describe("control plane flavours", () => {
                 "Istio default",
                 "IstioCNI default",
                 ...INJECTED_GATEWAY,
-                ...GUESTBOOK,
+                ...GUESTBOOK_APP,
                 "DestinationRule guestbook/destination-rule-guestbook",
                 "VirtualService guestbook/virtual-service-guestbook",
                 "PeerAuthentication istio-system/default",
@@ -152,7 +139,7 @@ describe("control plane flavours", () => {
                 "IstioCNI default",
                 ...INJECTED_GATEWAY,
                 "Kiali istio-system/kiali",
-                ...GUESTBOOK,
+                ...GUESTBOOK_APP,
                 "Route istio-system/guestbook",
                 "DestinationRule guestbook/destination-rule-guestbook",
                 "VirtualService guestbook/virtual-service-guestbook",
@@ -315,13 +302,7 @@ describe("control plane flavours", () => {
                 'istio-lab:gateway.serviceType: "ExternalName" is not allowed; expected one of LoadBalancer, NodePort, ClusterIP',
             ],
         ];
-        for (const [raw, message] of refused) {
-            it(`refuses ${JSON.stringify(raw)} before registering anything`, async () => {
-                let error: Error | undefined;
-                await runLab(raw).catch((e: Error) => (error = e));
-                expect(error?.message).to.equal(message);
-            });
-        }
+        itRefuses(refused);
     });
 
     describe("a canary shift touches only the VirtualService on every flavour", () => {

@@ -1,19 +1,7 @@
 import { expect } from "chai";
 import { LabResource, runLab } from "../../tools/engine";
-import { dependsOn, named, objects, spec, stackConfig } from "../helpers";
+import { GUESTBOOK_APP, dependsOn, named, objects, spec, stackConfig } from "../helpers";
 
-const GUESTBOOK_APP = [
-    "Namespace guestbook",
-    "Deployment guestbook/redis-master",
-    "Service guestbook/redis-master",
-    "Deployment guestbook/redis-slave",
-    "Service guestbook/redis-slave",
-    "Deployment guestbook/guestbook-v1",
-    "Deployment guestbook/guestbook-v2",
-    "Service guestbook/guestbook",
-    "Secret istio-system/guestbook-gateway-credential",
-    "Gateway guestbook/guestbook-gateway",
-];
 const UPSTREAM_ISTIO = [
     "Namespace istio-system",
     "Release istio-system/istio-base",
