@@ -140,6 +140,32 @@ describe("classroom", () => {
         });
     });
 
+    describe("a class of 3 on OpenShift (OSSM 2, the lab documents' system)", () => {
+        it("shares operators, control plane, member roll and one Gateway with one Route; each attendee gets their own objects", async () => {
+            const run = await runLab({ ...stackConfig("openshift"), "istio-lab:attendees": "3" });
+            expect(objects(run.resources)).to.deep.equal([
+                "Subscription openshift-operators/kiali-ossm",
+                "Subscription openshift-operators/servicemeshoperator",
+                "Namespace istio-system",
+                "ServiceMeshControlPlane istio-system/basic",
+                "ServiceMeshMemberRoll istio-system/default",
+                "Secret istio-system/guestbook-gateway-credential",
+                "Gateway istio-system/guestbook-gateway",
+                "Route istio-system/guestbook",
+                ...ATTENDEE_APP("guestbook-user1"),
+                ...ATTENDEE_APP("guestbook-user2"),
+                ...ATTENDEE_APP("guestbook-user3"),
+                "PeerAuthentication istio-system/default",
+                "DestinationRule istio-system/destinationrule-mtls-istio-mutual",
+            ]);
+            // OSSM 2 injects per workload: each attendee's pods ask for their sidecar.
+            const template = (
+                spec(named(run.resources, "attendee-user2-guestbook-guestbook-v1")) as { template: { metadata: { annotations?: unknown } } }
+            ).template;
+            expect(template.metadata.annotations).to.deep.equal({ "sidecar.istio.io/inject": "true" });
+        });
+    });
+
     describe("membership on OSSM 2", () => {
         it("a class within the member roll's limit joins through the member roll", async () => {
             const run = await runLab({ ...stackConfig("openshift"), "istio-lab:attendees": "3" });
