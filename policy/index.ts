@@ -48,7 +48,7 @@ new PolicyPack("istio-lab", {
         stackPolicy("no-bypass-load-balancer", "No LoadBalancer Service behind the lab's Gateway.", "mandatory", noBypassLoadBalancer),
         stackPolicy(
             "awaited-custom-resources",
-            "Subscriptions and control planes carry pulumi.com/waitFor.",
+            "Subscriptions, control planes (ServiceMeshControlPlane, Istio, IstioCNI) and ServiceMeshMembers carry pulumi.com/waitFor.",
             "mandatory",
             awaitedCustomResources,
         ),

@@ -172,7 +172,8 @@ export function noBypassLoadBalancer(resources: readonly PolicyInput[]): Violati
 
 /** Custom resources that later stages wait on carry `pulumi.com/waitFor`. */
 export function awaitedCustomResources(resources: readonly PolicyInput[]): Violation[] {
-    const awaited = ["Subscription", "ServiceMeshControlPlane"];
+    // What operators reconcile and later stages build on: OLM, OSSM 2's control plane and members, Sail/OSSM 3's control plane.
+    const awaited = ["Subscription", "ServiceMeshControlPlane", "ServiceMeshMember", "Istio", "IstioCNI"];
     return resources
         .filter((r) => awaited.includes(kind(r) ?? "") && !meta(r).annotations?.["pulumi.com/waitFor"])
         .map((r) => ({ name: r.name, message: `${kind(r)} has no pulumi.com/waitFor annotation; later stages would not wait for it` }));

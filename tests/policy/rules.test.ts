@@ -18,8 +18,13 @@ async function stack(name: string, overrides: Record<string, string> = {}): Prom
 
 describe("policy pack rules", () => {
     it("every recipe's routes, mTLS, gateway and waits pass", async () => {
-        for (const name of ["dev", "kubernetes", "openshift", "peer-auth"]) {
-            const resources = await stack(name);
+        const labs: Array<[string, Record<string, string>]> = [
+            ...["dev", "kubernetes", "openshift", "openshift3", "peer-auth"].map((n): [string, Record<string, string>] => [n, {}]),
+            ["kubernetes", { "istio-lab:controlPlane": '{"flavor":"sail"}' }],
+            ["openshift", { "istio-lab:attendees": "51" }],
+        ];
+        for (const [name, overrides] of labs) {
+            const resources = await stack(name, overrides);
             expect(routesAreWhole(resources), name).to.deep.equal([]);
             expect(mtlsIsStrictEnough(resources), name).to.deep.equal([]);
             expect(noBypassLoadBalancer(resources), name).to.deep.equal([]);
@@ -95,6 +100,19 @@ describe("policy pack rules", () => {
                 name: "guestbook-guestbook-service",
                 message: 'Service of type LoadBalancer in "guestbook" bypasses the gateway; use ClusterIP',
             },
+        ]);
+    });
+
+    it("waits: an Istio or a ServiceMeshMember without pulumi.com/waitFor is reported", () => {
+        const istio: PolicyInput = { type: "t", name: "istio", props: { kind: "Istio", metadata: { name: "default" }, spec: {} } };
+        const member: PolicyInput = {
+            type: "t",
+            name: "smm",
+            props: { kind: "ServiceMeshMember", metadata: { name: "default" }, spec: {} },
+        };
+        expect(awaitedCustomResources([istio, member])).to.deep.equal([
+            { name: "istio", message: "Istio has no pulumi.com/waitFor annotation; later stages would not wait for it" },
+            { name: "smm", message: "ServiceMeshMember has no pulumi.com/waitFor annotation; later stages would not wait for it" },
         ]);
     });
 
