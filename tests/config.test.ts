@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
-import { CONFIG_KEYS, parseConfig } from "../config";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, loadConfig, parseConfig } from "../config";
 import { LAB_GUESTBOOK_VERSIONS } from "../components/guestbook";
 import { runLab } from "../tools/engine";
 import { pulumiYamlConfigDocs, readmeConfigTable } from "../tools/docs";
@@ -319,6 +320,27 @@ describe("config", () => {
             header: "user-agent",
             regex: "(?i).*firefox.*",
         });
+    });
+
+    it("warns through Pulumi, at pulumi up, about each setting for a stage the lab does not have", async () => {
+        await pulumi.runtime.setMocks(
+            { newResource: (r) => ({ id: `${r.name}-id`, state: r.inputs }), call: (c) => c.inputs },
+            "istio-lab",
+            "t",
+        );
+        pulumi.runtime.setAllConfig({ "istio-lab:recipe": "peer-auth", "istio-lab:canaryWeight": "20", "istio-lab:operators": "{}" });
+        const warned: string[] = [];
+        const original = console.warn;
+        console.warn = (message: string) => warned.push(message);
+        try {
+            loadConfig();
+        } finally {
+            console.warn = original;
+        }
+        expect(warned).to.deep.equal([
+            'warning: [runtime] istio-lab:canaryWeight has no effect: this lab has no "traffic" stage; add it to istio-lab:stages or remove the setting',
+            'warning: [runtime] istio-lab:operators has no effect: this lab has no "operators" stage; add it to istio-lab:stages or remove the setting',
+        ]);
     });
 
     it("names the settings made for a stage the lab does not have", () => {
