@@ -324,7 +324,10 @@ describe("config", () => {
 
     it("warns through Pulumi, at pulumi up, about each setting for a stage the lab does not have", async () => {
         await pulumi.runtime.setMocks(
-            { newResource: (r) => ({ id: `${r.name}-id`, state: r.inputs }), call: (c) => c.inputs },
+            {
+                newResource: (r) => ({ id: `${r.name}-id`, state: r.inputs as Record<string, unknown> }),
+                call: (c) => c.inputs as Record<string, unknown>,
+            },
             "istio-lab",
             "t",
         );
