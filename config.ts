@@ -65,6 +65,7 @@ import {
     checkAbTest,
     checkCircuitBreaker,
     checkRouting,
+    subsetsOf,
 } from "./components/traffic";
 import { STAGES, Stage } from "./stacks/recipe";
 import { RECIPES } from "./stacks/recipes";
@@ -419,7 +420,7 @@ const schema = {
         domain: text("a DNS domain").refine((d) => !d.startsWith("*") && isGatewayHost(d), 'a DNS domain such as "lab.example.com"'),
     }).partial(),
     controlPlane: obj({
-        flavor: oneOf(["helm", "sail", "ossm3", "ossm2"] as const),
+        flavor: oneOf(PLATFORMS.flatMap((p) => FLAVORS[p])),
         namespace: dnsLabel,
         version: z
             .string(allowed('a ServiceMeshControlPlane version such as "v2.6"'))
@@ -836,7 +837,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     };
     checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, null);
 
-    const subsets = guestbook.versions.map((v) => ({ name: v.name, version: v.version }));
+    const subsets = subsetsOf(guestbook.versions);
     const abTest = c.abTest ? { header: c.abTest.header ?? LAB_AB_TEST.header, regex: c.abTest.regex ?? LAB_AB_TEST.regex } : undefined;
     if (abTest) {
         checkAbTest(abTest, `${NAMESPACE}:abTest`);

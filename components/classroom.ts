@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ingressRoute } from "./gateway";
 import { Guestbook, GuestbookVersion } from "./guestbook";
 import { Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
-import { AbTest, CircuitBreaker, GuestbookClientTls, Routing, TrafficPolicy } from "./traffic";
+import { AbTest, CircuitBreaker, GuestbookClientTls, Routing, TrafficPolicy, subsetsOf } from "./traffic";
 
 /**
  * A member roll larger than this risks its validating webhook, which checks every member within 3 s
@@ -114,7 +114,7 @@ export class Attendee extends pulumi.ComponentResource {
                 `${name}-traffic`,
                 {
                     namespace: guestbook.namespace,
-                    subsets: args.versions.map((v) => ({ name: v.name, version: v.version })),
+                    subsets: subsetsOf(args.versions),
                     replicas: args.versions.map((v) => v.replicas),
                     ...args.traffic,
                     gateway: args.gateway,

@@ -10,6 +10,11 @@ export interface Subset {
     readonly version: string;
 }
 
+/** The routing subsets of a list of versions: each version's name and its `version` label, in order. */
+export function subsetsOf(versions: ReadonlyArray<{ readonly name: string; readonly version: string }>): Subset[] {
+    return versions.map((v) => ({ name: v.name, version: v.version }));
+}
+
 /** The lab's A/B rule: requests whose header matches the regex go to the newest version. */
 export interface AbTest {
     /** Request header to match, e.g. `user-agent`. */

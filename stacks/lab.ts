@@ -8,7 +8,7 @@ import { MtlsLab } from "../components/mtlsLab";
 import { istioApisFor } from "../components/lab";
 import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
-import { TrafficPolicy, trafficSplit } from "../components/traffic";
+import { TrafficPolicy, subsetsOf, trafficSplit } from "../components/traffic";
 import type { LabConfig } from "../config";
 import { labNamespaces, labServices } from "../config";
 
@@ -159,7 +159,7 @@ export function buildLab(config: LabConfig): LabOutputs {
         has("traffic") && guestbook && gateway
             ? new TrafficPolicy("traffic", {
                   namespace: guestbook.namespace,
-                  subsets: guestbook.versions.map((v) => ({ name: v.name, version: v.version })),
+                  subsets: subsetsOf(guestbook.versions),
                   canaryWeight: config.canaryWeight,
                   abTest: config.abTest,
                   circuitBreaker: config.circuitBreaker,
@@ -226,7 +226,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               ? pulumi.output({
                     // The class's default; each attendee's own is in `attendees`.
                     weights: trafficSplit(
-                        config.guestbook.versions.map((v) => ({ name: v.name, version: v.version })),
+                        subsetsOf(config.guestbook.versions),
                         config.canaryWeight,
                         config.routing,
                         config.guestbook.versions.map((v) => v.replicas),
