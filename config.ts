@@ -6,16 +6,36 @@ import { existsSync } from "fs";
 import * as path from "path";
 import { z } from "zod";
 import {
-    DEFAULT_ISTIO_VERSION,
-    DEFAULT_SAIL_VERSION,
-    DEFAULT_SMCP_VERSION,
     ISTIO_CHART_REPO,
     ISTIO_CNI_NAMESPACE,
     SAIL_CHART_REPO,
     SAIL_OPERATOR_NAMESPACE,
     checkControlPlaneValues,
+    retiredChartMessage,
+    retiredChartSource,
 } from "./components/controlPlane";
-import { GATEWAY_SERVICE_TYPES, GatewayServiceType } from "./components/gateway";
+import {
+    DEFAULT_SAIL_VERSION,
+    DEFAULT_SMCP_VERSION,
+    OSSM3_RELEASES,
+    SAIL_RELEASES,
+    SMCP_VERSIONS,
+    VERSIONS_CHECKED,
+    defaultIstioVersion,
+    ossm3Release,
+    sailIstio,
+    sailRelease,
+    upstreamIstio,
+} from "./components/versions";
+import {
+    DEFAULT_TLS_HOST,
+    GATEWAY_SERVICE_TYPES,
+    GATEWAY_TLS_ALLOWED,
+    GatewayServiceType,
+    GatewayTls,
+    certificateNames,
+    checkGatewayTls,
+} from "./components/gateway";
 import { checkPort } from "./components/gateway";
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions, guestbookServices } from "./components/guestbook";
 import {
@@ -113,7 +133,7 @@ export interface LabConfig {
         readonly port: number;
         readonly hosts: readonly string[];
         readonly routeHost?: string;
-        readonly tls: boolean;
+        readonly tls: GatewayTls;
         readonly serviceType: GatewayServiceType;
         readonly domain?: string;
     };
@@ -144,6 +164,8 @@ export interface LabConfig {
     };
     /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
     readonly ignored: ReadonlyArray<{ readonly key: string; readonly message: string }>;
+    /** Settings that work today but are known to stop working (a retired chart location), warned about the same way. */
+    readonly warnings: ReadonlyArray<{ readonly key: string; readonly message: string }>;
 }
 
 /** The traffic settings one attendee's lab has: the class's, with the attendee's overrides on top. */
@@ -279,14 +301,14 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         default:
             '`{name: guestbook-gateway, selector: {istio: ingressgateway}, port: 80, hosts: ["*"], tls: true, serviceType: LoadBalancer}` (`serviceType: ClusterIP` on OpenShift)',
         description:
-            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `domain` gives a classroom's attendees their own hosts (`<attendee>.<domain>`, under one wildcard certificate); without it each gets the path `/<attendee>/`. `serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) exposes the ingress gateway's Service: use `NodePort` or `ClusterIP` where no load balancer answers (kind, minikube, k3d), and `labUrl` says how to reach it. `tls`: HTTPS on 443 with a generated lab CA (stack output `caCert`) and port 80 redirecting to it; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`.",
+            "Gateway settings, plus `routeHost` for the OpenShift Route (default: assigned by OpenShift). `domain` gives a classroom's attendees their own hosts (`<attendee>.<domain>`, under one wildcard certificate); without it each gets the path `/<attendee>/`. `serviceType` (`LoadBalancer`, `NodePort`, `ClusterIP`) exposes the ingress gateway's Service: use `NodePort` or `ClusterIP` where no load balancer answers (kind, minikube, k3d), and `labUrl` says how to reach it. `tls`: HTTPS on 443 and port 80 redirecting to it, with `true` a generated lab CA (stack output `caCert`; the certificate names the concrete hosts and `routeHost`, else `guestbook.istio-lab.local`), `{credentialName}` an existing `kubernetes.io/tls` Secret in the ingress gateway's namespace, or `{issuer: {name, kind}}` a cert-manager `Certificate` from a `ClusterIssuer` or `Issuer`; `false` plain HTTP (see Certificates).",
     },
     {
         key: "controlPlane",
         type: "object",
-        default: `\`{flavor: helm (ossm3 on OpenShift), namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: ${DEFAULT_ISTIO_VERSION}, chartRepo: ${ISTIO_CHART_REPO}, values: {}, sailVersion: ${DEFAULT_SAIL_VERSION}, sailChartRepo: ${SAIL_CHART_REPO}}\``,
+        default: `\`{flavor: helm (ossm3 on OpenShift), namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: the newest the flavour runs (helm ${defaultIstioVersion("helm")}, sail ${defaultIstioVersion("sail")}, ossm3 ${defaultIstioVersion("ossm3")}), chartRepo: ${ISTIO_CHART_REPO}, values: {}, sailVersion: ${DEFAULT_SAIL_VERSION}, sailChartRepo: ${SAIL_CHART_REPO}}\``,
         description:
-            "Control plane settings: `flavor` is `helm` or `sail` on Kubernetes, `ossm3` or `ossm2` on OpenShift; `version` is the SMCP version (`ossm2`, v2.0 to v2.6), `istioVersion` the Istio of `helm`, `sail` (1.22 or later) and `ossm3` (1.24 to 1.30), `chartRepo` where `helm` gets its charts and `sailVersion`/`sailChartRepo` the Sail operator's chart; `chartRepo` is a Helm repository (`https://`), an OCI registry (`oci://`) or a local directory holding the `base`, `istiod` and `gateway` charts. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
+            "Control plane settings: `flavor` is `helm` or `sail` on Kubernetes, `ossm3` or `ossm2` on OpenShift; `version` is the SMCP version (`ossm2`, v2.0 to v2.6), `istioVersion` the Istio of `helm` (a supported upstream release), `sail` (one the chosen Sail operator installs) and `ossm3` (the one the operator channel ships), each listed in the README's version table; `chartRepo` is where `helm` gets its charts: a Helm repository (`https://`), an OCI registry (`oci://`, e.g. `oci://ghcr.io/istio/release/charts`) or a local directory holding the `base`, `istiod` and `gateway` charts (the retired `istio-release.storage.googleapis.com` is flagged); `sailVersion`/`sailChartRepo` the Sail operator's chart. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
     },
     {
         key: "operators",
@@ -415,7 +437,7 @@ const schema = {
         port: int(1, 65535),
         hosts: list(host, 'a list of hosts, e.g. ["*"]').min(1, 'a list of at least one host, e.g. ["*"]'),
         routeHost: text("a DNS name").refine((h) => h !== "*" && isGatewayHost(h), "a DNS name (the OpenShift Route's host)"),
-        tls: bool,
+        tls: z.union([bool, z.record(z.unknown())], allowed(GATEWAY_TLS_ALLOWED)),
         serviceType: oneOf(GATEWAY_SERVICE_TYPES),
         domain: text("a DNS domain").refine((d) => !d.startsWith("*") && isGatewayHost(d), 'a DNS domain such as "lab.example.com"'),
     }).partial(),
@@ -704,41 +726,71 @@ function isChartDirectory(dir: string, charts: readonly string[]): boolean {
     return charts.every((chart) => existsSync(path.join(dir, chart, "Chart.yaml")));
 }
 
+/** A list for a message: every entry, or the first few and the count. */
+function listed(values: readonly string[]): string {
+    return values.length > 12 ? `${values.slice(0, 12).join(", ")}, ... (${values.length} in all)` : values.join(", ");
+}
+
 /**
- * Refuses a version the flavour cannot run: OSSM 2 ends at v2.6; OSSM 3 ships Istio 1.24 (3.0) to
- * 1.30 (3.4); upstream and Sail need Istio 1.22 or later, the first to serve the `v1` APIs the lab's
- * objects use there.
+ * Refuses a version the flavour cannot run, naming what it can (components/versions.ts, the one
+ * table): OSSM 2 reconciles SMCP v2.0 to v2.6; OSSM 3 runs the Istio its channel's operator ships;
+ * Sail installs the supported Istio releases in its own list; helm installs supported upstream releases.
  */
-function checkFlavorVersion(cp: LabConfig["controlPlane"]): void {
-    const minor = Number(cp.istioVersion.split(".")[1]);
-    const major = Number(cp.istioVersion.split(".")[0]);
+function checkFlavorVersion(cp: LabConfig["controlPlane"], ossm3Channel: string, istioVersionSet: boolean): void {
     const where = `${NAMESPACE}:controlPlane`;
     switch (cp.flavor) {
         case "ossm2":
-            if (Number(cp.version.slice(3)) > 6) {
+            if (!SMCP_VERSIONS.includes(cp.version)) {
                 reject(
                     `${where}.version`,
                     cp.version,
-                    'a ServiceMeshControlPlane version from "v2.0" to "v2.6" (OSSM 2.6 is the last 2.x)',
+                    `a ServiceMeshControlPlane version OSSM 2.6 reconciles: ${SMCP_VERSIONS.join(", ")}`,
                 );
             }
             break;
-        case "ossm3":
-            if (major !== 1 || minor < 24 || minor > 30) {
+        case "ossm3": {
+            const release = ossm3Release(ossm3Channel);
+            if (!release) {
+                reject(
+                    `${NAMESPACE}:operators.serviceMesh3.channel`,
+                    ossm3Channel,
+                    `a servicemeshoperator3 channel whose Istio the lab can run: ${OSSM3_RELEASES.flatMap((r) => r.channels).join(", ")}`,
+                );
+            }
+            if (istioVersionSet && !release.istio.includes(cp.istioVersion)) {
                 reject(
                     `${where}.istioVersion`,
                     cp.istioVersion,
-                    'an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+                    `the Istio release OSSM ${release.operator} (channel ${JSON.stringify(ossm3Channel)}) ships: ${release.istio.join(", ")}`,
                 );
             }
             break;
+        }
+        case "sail": {
+            const sail = sailRelease(cp.sailVersion);
+            if (!sail) {
+                reject(
+                    `${where}.sailVersion`,
+                    cp.sailVersion,
+                    `a Sail operator release that installs a supported Istio (checked ${VERSIONS_CHECKED}): ${SAIL_RELEASES.map((r) => r.version).join(", ")}`,
+                );
+            }
+            const accepted = sailIstio(sail);
+            if (!accepted.includes(cp.istioVersion)) {
+                reject(
+                    `${where}.istioVersion`,
+                    cp.istioVersion,
+                    `an Istio release Sail operator ${sail.version} installs and upstream still supports: ${listed(accepted)}`,
+                );
+            }
+            break;
+        }
         case "helm":
-        case "sail":
-            if (major !== 1 || minor < 22) {
+            if (!upstreamIstio().includes(cp.istioVersion)) {
                 reject(
                     `${where}.istioVersion`,
                     cp.istioVersion,
-                    `an Istio release of 1.22 or later (the first to serve the v1 APIs the lab uses with flavor ${show(cp.flavor)})`,
+                    `a released Istio of a supported minor (checked ${VERSIONS_CHECKED}): ${listed(upstreamIstio())}`,
                 );
             }
             break;
@@ -781,13 +833,27 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         port: gw.port ?? 80,
         hosts: gw.hosts ?? ["*"],
         routeHost: gw.routeHost,
-        tls: gw.tls ?? true,
+        tls: (gw.tls as GatewayTls | undefined) ?? true,
         // On OpenShift the Route is the way in, and the gateway's Service stays inside the cluster.
         serviceType: gw.serviceType ?? (platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
         domain: gw.domain,
     };
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
-    if (gateway.tls && gateway.port === 443) {
+    checkGatewayTls(gateway.tls, `${NAMESPACE}:gateway.tls`);
+    if (
+        typeof gateway.tls === "object" &&
+        "issuer" in gateway.tls &&
+        certificateNames(gateway.domain && c.attendees !== undefined ? [`*.${gateway.domain}`] : gateway.hosts, gateway.routeHost).includes(
+            DEFAULT_TLS_HOST,
+        )
+    ) {
+        reject(
+            `${NAMESPACE}:gateway.tls.issuer`,
+            gateway.tls.issuer,
+            `an issuer together with a concrete host to certify: set ${NAMESPACE}:gateway.hosts to names other than "*", gateway.routeHost, or gateway.domain for a classroom (a public CA does not sign the placeholder ${DEFAULT_TLS_HOST})`,
+        );
+    }
+    if (gateway.tls !== false && gateway.port === 443) {
         reject(
             `${NAMESPACE}:gateway.port`,
             gateway.port,
@@ -800,11 +866,12 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     if (!FLAVORS[platform].includes(flavor)) {
         reject(`${NAMESPACE}:controlPlane.flavor`, flavor, `${FLAVORS[platform].join(" or ")} on platform ${show(platform)}`);
     }
+    const ossm3Channel = (c.operators as { serviceMesh3?: { channel?: string } } | undefined)?.serviceMesh3?.channel ?? "stable";
     const controlPlane: LabConfig["controlPlane"] = {
         flavor,
         namespace: cp.namespace ?? "istio-system",
         version: cp.version ?? DEFAULT_SMCP_VERSION,
-        istioVersion: cp.istioVersion ?? DEFAULT_ISTIO_VERSION,
+        istioVersion: cp.istioVersion ?? defaultIstioVersion(flavor, cp.sailVersion ?? DEFAULT_SAIL_VERSION, ossm3Channel),
         chartRepo: cp.chartRepo ?? ISTIO_CHART_REPO,
         values: cp.values ?? {},
         sailVersion: cp.sailVersion ?? DEFAULT_SAIL_VERSION,
@@ -819,7 +886,21 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         }
     }
     checkControlPlaneValues(controlPlane.values, flavor, `${NAMESPACE}:controlPlane.values`);
-    checkFlavorVersion(controlPlane);
+    checkFlavorVersion(controlPlane, ossm3Channel, cp.istioVersion !== undefined);
+    const retired = flavor === "helm" && stages.includes("controlPlane") ? retiredChartSource(controlPlane.chartRepo) : undefined;
+    const retiredWarning = retired
+        ? {
+              key: `${NAMESPACE}:controlPlane.chartRepo`,
+              message: retiredChartMessage(`${NAMESPACE}:controlPlane.chartRepo`, controlPlane.chartRepo, retired),
+          }
+        : undefined;
+    if (retired && !controlPlane.istioVersion.startsWith("1.30.")) {
+        reject(
+            `${NAMESPACE}:controlPlane.chartRepo`,
+            controlPlane.chartRepo,
+            `a chart source that has Istio ${controlPlane.istioVersion}: Istio 1.31 and later were never published to this retired location; use ${JSON.stringify(retired.replacement)}`,
+        );
+    }
     const ops = (c.operators ?? {}) as Record<string, unknown> & NonNullable<RawConfig["operators"]>;
     const operators: LabConfig["operators"] = {
         installPlanApproval: ops.installPlanApproval ?? "Automatic",
@@ -889,6 +970,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         operators,
         mtlsLab,
         ignored: ignoredSettings(raw, stages),
+        warnings: retiredWarning ? [retiredWarning] : [],
     };
     checkNamespaces(config);
     if (stages.includes("mtlsLab")) {
@@ -990,7 +1072,7 @@ export function labServices(c: LabConfig): LabService[] {
 /** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
 export function loadConfig(): LabConfig {
     const config = parseConfig(pulumi.runtime.allConfig());
-    for (const { message } of config.ignored) {
+    for (const { message } of [...config.ignored, ...config.warnings]) {
         void pulumi.log.warn(message);
     }
     return config;

@@ -3,27 +3,56 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { GatewayServiceType } from "./gateway";
 import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
+import { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "./versions";
 
-/** The upstream Istio Helm chart repository. */
-export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
+export { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION };
+
 /**
- * Istio version of the upstream charts, the Sail operator's `Istio` and OSSM 3's `Istio`: 1.30.3, the
- * newest patch of the one supported Istio line (1.27 to 1.29 are past end of life) and what OSSM 3.4 ships.
+ * Istio's Helm chart repository. From Istio 1.31 nothing is published to
+ * `istio-release.storage.googleapis.com`, which is switched off after 2026-12-09; every Istio version's
+ * charts are here (Istio blog, 2026-08-21).
  */
-export const DEFAULT_ISTIO_VERSION = "1.30.3";
-/** The Sail operator's Helm chart repository. */
+export const ISTIO_CHART_REPO = "https://blob.istio.io/istio-release/charts";
+/** Istio's OCI chart registry, for `chartRepo: oci://...` (every Istio version). */
+export const ISTIO_OCI_CHART_REPO = "oci://ghcr.io/istio/release/charts";
+/** Where Istio publishes every release's images; `registry.istio.io` and `gcr.io/istio-release` retire with the old charts. */
+export const ISTIO_IMAGE_HUB = "docker.io/istio";
+/** The Sail operator's Helm chart repository (GitHub Pages; not one of the retired locations). */
 export const SAIL_CHART_REPO = "https://istio-ecosystem.github.io/sail-operator";
-/** The Sail operator release (its chart's version); 1.31.2 supports Istio 1.29, 1.30 and 1.31. */
-export const DEFAULT_SAIL_VERSION = "1.31.2";
+
+/** A chart location Istio has retired, and where the same charts are now. */
+export interface RetiredChartSource {
+    /** What a retired `chartRepo` starts with. */
+    readonly prefix: string;
+    /** Where every Istio version's charts are now. */
+    readonly replacement: string;
+}
+
+/** Istio's retired chart locations (Istio 1.31 upgrade notes; the last scream test is 2026-12-08 15:00 UTC to 12-09 15:00 UTC). */
+export const RETIRED_CHART_SOURCES: readonly RetiredChartSource[] = [
+    { prefix: "https://istio-release.storage.googleapis.com", replacement: ISTIO_CHART_REPO },
+    { prefix: "https://storage.googleapis.com/istio-release", replacement: ISTIO_CHART_REPO },
+    { prefix: "oci://gcr.io/istio-release", replacement: ISTIO_OCI_CHART_REPO },
+    { prefix: "oci://registry.istio.io", replacement: ISTIO_OCI_CHART_REPO },
+];
+
+/** The retired location a chart source points at, if it does. */
+export function retiredChartSource(chartRepo: string): RetiredChartSource | undefined {
+    return RETIRED_CHART_SOURCES.find((r) => chartRepo.startsWith(r.prefix));
+}
+
+/** What `lab validate` and `pulumi up` say of a retired chart source. */
+export function retiredChartMessage(key: string, chartRepo: string, retired: RetiredChartSource): string {
+    return (
+        `${key}: ${JSON.stringify(chartRepo)} is a retired chart location (Istio 1.31 and later were never published there, ` +
+        `and it is switched off for good after the last scream test, 2026-12-08 15:00 UTC to 2026-12-09 15:00 UTC); ` +
+        `every Istio version's charts are at ${JSON.stringify(retired.replacement)}`
+    );
+}
 /** Namespace of Istio's CNI node agent (OSSM 3 and Sail). */
 export const ISTIO_CNI_NAMESPACE = "istio-cni";
 /** Namespace the Sail operator is installed in. */
 export const SAIL_OPERATOR_NAMESPACE = "sail-operator";
-/**
- * `ServiceMeshControlPlane` version. The lab took the console default of its day (`v2.0`), which
- * current Service Mesh 2 operators no longer reconcile; the newest 2.x is the default here.
- */
-export const DEFAULT_SMCP_VERSION = "v2.6";
 /** Name of the ingress gateway Service (and, upstream, of its Helm release). */
 export const INGRESS_GATEWAY = "istio-ingressgateway";
 
@@ -37,7 +66,7 @@ export interface ControlPlaneArgs {
     readonly tracing?: boolean;
     /** How the ingress gateway's Service is exposed. @default "LoadBalancer" (OSSM 2: its own default, ClusterIP behind the Route) */
     readonly serviceType?: GatewayServiceType;
-    /** Sail: the Sail operator chart's version. @default "1.31.2" */
+    /** Sail: the Sail operator chart's version (a release in components/versions.ts). @default the newest in the table */
     readonly sailVersion?: string;
     /** Sail: where the Sail operator chart comes from (as `chartRepo`). @default "https://istio-ecosystem.github.io/sail-operator" */
     readonly sailChartRepo?: string;
@@ -49,12 +78,12 @@ export interface ControlPlaneArgs {
     readonly members?: string[];
     /** OpenShift: `ServiceMeshControlPlane` `spec.version`. @default "v2.6" */
     readonly version?: pulumi.Input<string>;
-    /** The Istio release: of the `base`, `istiod` and `gateway` charts (helm), or the `Istio` and `IstioCNI` (sail, ossm3). @default "1.30.3" */
+    /** The Istio release: of the `base`, `istiod` and `gateway` charts (helm), or the `Istio` and `IstioCNI` (sail, ossm3). @default the newest the flavour can run (see components/versions.ts) */
     readonly istioVersion?: string;
     /**
      * Kubernetes: where the Istio charts come from: a Helm repository (`https://`), an OCI registry
      * (`oci://`) or a local directory holding `base`, `istiod` and `gateway` (clusters without internet
-     * access). @default "https://istio-release.storage.googleapis.com/charts"
+     * access). @default "https://blob.istio.io/istio-release/charts"
      */
     readonly chartRepo?: string;
     /**
@@ -205,7 +234,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             );
         }
         const serviceType = args.serviceType ?? "LoadBalancer";
-        const version = args.istioVersion ?? DEFAULT_ISTIO_VERSION;
+        const version = args.istioVersion ?? defaultIstioVersion(flavor, args.sailVersion ?? DEFAULT_SAIL_VERSION);
         const labels = pulumi.output(args.namespaceLabels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra }));
         const newNamespace = (logical: string, nsName: pulumi.Input<string>) =>
             new k8s.core.v1.Namespace(logical, { metadata: { name: nsName, labels } }, { parent: this, dependsOn: requires });
@@ -263,7 +292,12 @@ export class ControlPlane extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [...requires, ...after] },
                 );
             const base = chart("istio-base", "base", { defaultRevision: "default" }, []);
-            const istiod = chart("istiod", "istiod", deepMerge({ meshConfig: { rootNamespace: nsName } }, values), [base]);
+            const istiod = chart(
+                "istiod",
+                "istiod",
+                deepMerge({ global: { hub: ISTIO_IMAGE_HUB }, meshConfig: { rootNamespace: nsName } }, values),
+                [base],
+            );
             // A LoadBalancer Service blocks Helm's wait until it has an address, which kind, minikube and k3d never give.
             const gatewayValues = {
                 labels: { istio: "ingressgateway" },
@@ -294,6 +328,10 @@ export class ControlPlane extends pulumi.ComponentResource {
                     ),
                 );
             }
+            // Sail's default images for Istio 1.30 and older are on registry.istio.io, retired with the old charts;
+            // a hub of the user's own (values.global.hub) wins. OSSM 3 takes Red Hat's images as its operator sets them.
+            const imagesFromHub = { global: { hub: ISTIO_IMAGE_HUB } };
+            const istioValues = flavor === "sail" ? deepMerge(imagesFromHub, values) : values;
             const sail = (logical: string, kind: string, spec: Record<string, unknown>, after: pulumi.Resource[]) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-${logical}`,
@@ -312,11 +350,16 @@ export class ControlPlane extends pulumi.ComponentResource {
                     version: `v${version}`,
                     namespace: nsName,
                     updateStrategy: { type: "InPlace" },
-                    ...(Object.keys(values).length > 0 ? { values } : {}),
+                    ...(Object.keys(istioValues).length > 0 ? { values: istioValues } : {}),
                 },
                 [namespace],
             );
-            const cni = sail("istio-cni", "IstioCNI", { version: `v${version}`, namespace: ISTIO_CNI_NAMESPACE }, [cniNamespace]);
+            const cni = sail(
+                "istio-cni",
+                "IstioCNI",
+                { version: `v${version}`, namespace: ISTIO_CNI_NAMESPACE, ...(flavor === "sail" ? { values: imagesFromHub } : {}) },
+                [cniNamespace],
+            );
             injectedGateway(this, name, nsName, serviceType, [namespace, istio]);
             if (flavor === "ossm3" && args.kiali) {
                 new k8s.apiextensions.CustomResource(

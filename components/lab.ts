@@ -113,6 +113,15 @@ export function isDns1123Label(name: string): boolean {
 export const DNS1123_ALLOWED =
     "a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)";
 
+/** True when `name` is a DNS-1123 subdomain (what Kubernetes allows as a Secret's name). */
+export function isDns1123Subdomain(name: string): boolean {
+    return name.length <= 253 && name.split(".").every((part) => DNS1123_LABEL.test(part));
+}
+
+/** What a DNS-1123 subdomain is, for messages. */
+export const DNS1123_SUBDOMAIN_ALLOWED =
+    'a Kubernetes object name: at most 253 characters of lowercase letters, digits, "-" and ".", each "."-separated part starting and ending with a letter or digit';
+
 /** Labels every object the lab creates carries, so `oc get all -l app.kubernetes.io/part-of=istio-lab` finds them. */
 export const LAB_LABELS: Readonly<Record<string, string>> = {
     "app.kubernetes.io/part-of": "istio-lab",

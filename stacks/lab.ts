@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
-import { Gateway } from "../components/gateway";
+import { Gateway, servesHttps } from "../components/gateway";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
 import { istioApisFor } from "../components/lab";
@@ -192,7 +192,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                 gateway: `${rootNamespace}/${config.gateway.name}`,
                 gatewayObject: gateway?.gateway,
                 host: domain ? `${a.name}.${domain}` : undefined,
-                tls: config.gateway.tls,
+                tls: servesHttps(config.gateway.tls),
                 route:
                     platform === "openshift" && domain
                         ? { ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace, ingressService: "istio-ingressgateway" }

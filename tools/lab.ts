@@ -12,7 +12,7 @@ import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
 import { schemaProblems } from "./schemas";
-import { configProblems, formatProblems, meshProblems, orderingProblems } from "./validate";
+import { clusterNotes, configProblems, formatProblems, meshProblems, orderingProblems } from "./validate";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
@@ -207,7 +207,10 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     ...orderingProblems(run.resources, objects),
                 ];
                 const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
-                return { stdout: `${text}\n`, stderr: "", code: problems.length > 0 ? 1 : 0 };
+                const notes = clusterNotes(run.config)
+                    .map((n) => `note: ${n}\n`)
+                    .join("");
+                return { stdout: `${text}\n`, stderr: notes, code: problems.length > 0 ? 1 : 0 };
             }
             case "matrix": {
                 const results = probeMatrix(objects, run.config.controlPlane.namespace);

@@ -57,6 +57,18 @@ export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
         deployment: { type: "object" },
         auth: { type: "object" },
     },
+    // cert-manager's Certificate (cert-manager.io/v1), for gateway.tls {issuer}.
+    "cert-manager.io/v1/Certificate": {
+        secretName: { type: "string", required: true },
+        issuerRef: { type: "object", required: true },
+        commonName: { type: "string" },
+        dnsNames: { type: "array" },
+        duration: { type: "string" },
+        renewBefore: { type: "string" },
+        usages: { type: "array" },
+        privateKey: { type: "object" },
+        secretTemplate: { type: "object" },
+    },
     // A chart from a repository carries repositoryOpts and a version; from OCI only a version; from a directory neither.
     "helm.sh/v3/Release": {
         chart: { type: "string", required: true },

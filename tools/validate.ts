@@ -199,7 +199,12 @@ export function orderingProblems(resources: readonly LabResource[], objects: rea
  * a control plane to define it.
  */
 export function configProblems(config: LabConfig): Problem[] {
-    const problems: Problem[] = config.ignored.map(({ key, message }) => ({ object: "config", field: key, code: "-", reason: message }));
+    const problems: Problem[] = [...config.ignored, ...config.warnings].map(({ key, message }) => ({
+        object: "config",
+        field: key,
+        code: "-",
+        reason: message,
+    }));
     if (!config.stages.includes("peerAuth")) {
         return problems;
     }
@@ -223,6 +228,17 @@ export function configProblems(config: LabConfig): Problem[] {
         }
     });
     return problems;
+}
+
+/** What must hold on the cluster for the lab to work, which no check of the program's objects can see. */
+export function clusterNotes(config: LabConfig): string[] {
+    const tls = config.gateway.tls;
+    if (config.stages.includes("gateway") && typeof tls === "object" && "credentialName" in tls) {
+        return [
+            `Secret ${config.controlPlane.namespace}/${tls.credentialName} (${NAMESPACE}:gateway.tls.credentialName) must exist on the cluster: a kubernetes.io/tls Secret in the ingress gateway's namespace`,
+        ];
+    }
+    return [];
 }
 
 /** A human-readable report. */

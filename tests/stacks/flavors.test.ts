@@ -52,17 +52,22 @@ describe("control plane flavours", () => {
             ]);
         });
 
-        it("asks for Istio v1.30.3 and its CNI agent, both named default, waited on until Ready, after the operator", () => {
+        it("asks for Istio v1.31.3 (the newest Sail 1.31.2 installs) and its CNI agent, both named default, with images from Docker Hub, waited on until Ready, after the operator", () => {
             const istio = named(run.resources, "control-plane-istio");
             expect(istio.inputs.metadata).to.deep.equal({
                 name: "default",
                 labels: LAB_LABELS,
                 annotations: { "pulumi.com/waitFor": "condition=Ready" },
             });
-            expect(spec(istio)).to.deep.equal({ version: "v1.30.3", namespace: "istio-system", updateStrategy: { type: "InPlace" } });
+            expect(spec(istio)).to.deep.equal({
+                version: "v1.31.3",
+                namespace: "istio-system",
+                updateStrategy: { type: "InPlace" },
+                values: { global: { hub: "docker.io/istio" } },
+            });
             const cni = named(run.resources, "control-plane-istio-cni");
             expect(cni.type).to.equal("kubernetes:sailoperator.io/v1:IstioCNI");
-            expect(spec(cni)).to.deep.equal({ version: "v1.30.3", namespace: "istio-cni" });
+            expect(spec(cni)).to.deep.equal({ version: "v1.31.3", namespace: "istio-cni", values: { global: { hub: "docker.io/istio" } } });
             expect(dependsOn(run.resources, "control-plane-istio", "control-plane-sail-operator")).to.equal(true);
             expect(dependsOn(run.resources, "control-plane-istio-cni", "control-plane-cni-namespace")).to.equal(true);
         });
@@ -228,9 +233,15 @@ describe("control plane flavours", () => {
     });
 
     describe("helm (upstream charts, the Kubernetes default)", () => {
-        it("installs Istio 1.30.3 and exposes the gateway as asked, without waiting on a load balancer", async () => {
+        it("installs Istio 1.31.3 from blob.istio.io with images from Docker Hub, and exposes the gateway as asked, without waiting on a load balancer", async () => {
             const run = await runLab({ ...stackConfig("kubernetes"), "istio-lab:gateway": '{"serviceType":"NodePort"}' });
-            expect(named(run.resources, "control-plane-istiod").inputs.version).to.equal("1.30.3");
+            const istiod = named(run.resources, "control-plane-istiod").inputs;
+            expect([istiod.chart, istiod.version, istiod.repositoryOpts]).to.deep.equal([
+                "istiod",
+                "1.31.3",
+                { repo: "https://blob.istio.io/istio-release/charts" },
+            ]);
+            expect(istiod.values).to.deep.equal({ global: { hub: "docker.io/istio" }, meshConfig: { rootNamespace: "istio-system" } });
             expect(named(run.resources, "control-plane-istio-ingressgateway").inputs.values).to.deep.equal({
                 labels: { istio: "ingressgateway" },
                 service: { type: "NodePort" },
@@ -283,19 +294,53 @@ describe("control plane flavours", () => {
             ],
             [
                 { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"flavor":"ossm2","version":"v2.7"}' },
-                'istio-lab:controlPlane.version: "v2.7" is not allowed; expected a ServiceMeshControlPlane version from "v2.0" to "v2.6" (OSSM 2.6 is the last 2.x)',
+                'istio-lab:controlPlane.version: "v2.7" is not allowed; expected a ServiceMeshControlPlane version OSSM 2.6 reconciles: v2.0, v2.1, v2.2, v2.3, v2.4, v2.5, v2.6',
+            ],
+            [
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"flavor":"ossm2","version":"v2.06"}' },
+                'istio-lab:controlPlane.version: "v2.06" is not allowed; expected a ServiceMeshControlPlane version OSSM 2.6 reconciles: v2.0, v2.1, v2.2, v2.3, v2.4, v2.5, v2.6',
             ],
             [
                 { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"istioVersion":"1.31.0"}' },
-                'istio-lab:controlPlane.istioVersion: "1.31.0" is not allowed; expected an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+                'istio-lab:controlPlane.istioVersion: "1.31.0" is not allowed; expected the Istio release OSSM 3.4 (channel "stable") ships: 1.30.3',
             ],
             [
-                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"istioVersion":"1.20.8"}' },
-                'istio-lab:controlPlane.istioVersion: "1.20.8" is not allowed; expected an Istio release OSSM 3 ships, from "1.24.0" (OSSM 3.0) to "1.30.3" (OSSM 3.4)',
+                { "istio-lab:platform": "openshift", "istio-lab:controlPlane": '{"istioVersion":"1.30.99"}' },
+                'istio-lab:controlPlane.istioVersion: "1.30.99" is not allowed; expected the Istio release OSSM 3.4 (channel "stable") ships: 1.30.3',
             ],
             [
-                { "istio-lab:controlPlane": '{"istioVersion":"1.21.6"}' },
-                'istio-lab:controlPlane.istioVersion: "1.21.6" is not allowed; expected an Istio release of 1.22 or later (the first to serve the v1 APIs the lab uses with flavor "helm")',
+                { "istio-lab:platform": "openshift", "istio-lab:operators": '{"serviceMesh3":{"channel":"stable-3.2"}}' },
+                'istio-lab:operators.serviceMesh3.channel: "stable-3.2" is not allowed; expected a servicemeshoperator3 channel whose Istio the lab can run: stable, stable-3.4',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"istioVersion":"1.99.0"}' },
+                'istio-lab:controlPlane.istioVersion: "1.99.0" is not allowed; expected a released Istio of a supported minor (checked 2026-11-29): 1.31.3, 1.31.2, 1.31.1, 1.31.0, 1.30.7, 1.30.6, 1.30.5, 1.30.4, 1.30.3, 1.30.2, 1.30.1, 1.30.0',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"istioVersion":"01.030.0003"}' },
+                'istio-lab:controlPlane.istioVersion: "01.030.0003" is not allowed; expected a released Istio of a supported minor (checked 2026-11-29): 1.31.3, 1.31.2, 1.31.1, 1.31.0, 1.30.7, 1.30.6, 1.30.5, 1.30.4, 1.30.3, 1.30.2, 1.30.1, 1.30.0',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"istioVersion":"1.29.6"}' },
+                'istio-lab:controlPlane.istioVersion: "1.29.6" is not allowed; expected a released Istio of a supported minor (checked 2026-11-29): 1.31.3, 1.31.2, 1.31.1, 1.31.0, 1.30.7, 1.30.6, 1.30.5, 1.30.4, 1.30.3, 1.30.2, 1.30.1, 1.30.0',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"flavor":"sail","sailVersion":"1.99.0"}' },
+                'istio-lab:controlPlane.sailVersion: "1.99.0" is not allowed; expected a Sail operator release that installs a supported Istio (checked 2026-11-29): 1.31.2, 1.30.3, 1.30.0',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"flavor":"sail","sailVersion":"1.30.3","istioVersion":"1.30.7"}' },
+                'istio-lab:controlPlane.istioVersion: "1.30.7" is not allowed; expected an Istio release Sail operator 1.30.3 installs and upstream still supports: 1.30.3, 1.30.2, 1.30.1, 1.30.0',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"flavor":"sail","istioVersion":"1.29.10"}' },
+                'istio-lab:controlPlane.istioVersion: "1.29.10" is not allowed; expected an Istio release Sail operator 1.31.2 installs and upstream still supports: 1.31.3, 1.31.2, 1.31.1, 1.31.0, 1.30.7, 1.30.6, 1.30.5, 1.30.4, 1.30.3, 1.30.2, 1.30.1, 1.30.0',
+            ],
+            [
+                {
+                    "istio-lab:controlPlane": '{"chartRepo":"https://istio-release.storage.googleapis.com/charts","istioVersion":"1.31.1"}',
+                },
+                'istio-lab:controlPlane.chartRepo: "https://istio-release.storage.googleapis.com/charts" is not allowed; expected a chart source that has Istio 1.31.1: Istio 1.31 and later were never published to this retired location; use "https://blob.istio.io/istio-release/charts"',
             ],
             [
                 { "istio-lab:gateway": '{"serviceType":"ExternalName"}' },

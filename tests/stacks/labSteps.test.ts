@@ -153,7 +153,7 @@ describe("lab steps reproduced by config", () => {
             });
             expect(named(run.resources, "control-plane-istiod").inputs.values).to.deep.equal({
                 meshConfig: { rootNamespace: "istio-system" },
-                global: { proxy: { privileged: true } },
+                global: { hub: "docker.io/istio", proxy: { privileged: true } },
             });
             expect(named(run.resources, "control-plane-istio-ingressgateway").inputs.values).to.deep.equal({
                 labels: { istio: "ingressgateway" },
@@ -200,7 +200,7 @@ describe("lab steps reproduced by config", () => {
             const base = named(run.resources, "control-plane-istio-base").inputs;
             expect([base.chart, base.version, base.repositoryOpts]).to.deep.equal([
                 "oci://registry.example.com/istio/base",
-                "1.30.3",
+                "1.31.3",
                 undefined,
             ]);
         });

@@ -36,14 +36,12 @@ describe("recipes", () => {
         it("installs upstream Istio from its charts, one pinned version, in order", () => {
             const releases = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
             expect(releases.map((r) => [r.inputs.name, r.inputs.chart, r.inputs.version, r.inputs.namespace])).to.deep.equal([
-                ["istio-base", "base", "1.30.3", "istio-system"],
-                ["istiod", "istiod", "1.30.3", "istio-system"],
-                ["istio-ingressgateway", "gateway", "1.30.3", "istio-system"],
+                ["istio-base", "base", "1.31.3", "istio-system"],
+                ["istiod", "istiod", "1.31.3", "istio-system"],
+                ["istio-ingressgateway", "gateway", "1.31.3", "istio-system"],
             ]);
             expect(
-                releases.every(
-                    (r) => (r.inputs.repositoryOpts as { repo: string }).repo === "https://istio-release.storage.googleapis.com/charts",
-                ),
+                releases.every((r) => (r.inputs.repositoryOpts as { repo: string }).repo === "https://blob.istio.io/istio-release/charts"),
             ).to.equal(true);
             expect(dependsOn(run.resources, "control-plane-istiod", "control-plane-istio-base")).to.equal(true);
             expect(dependsOn(run.resources, "control-plane-istio-ingressgateway", "control-plane-istiod")).to.equal(true);

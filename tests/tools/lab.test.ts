@@ -64,8 +64,8 @@ describe("lab command", () => {
                     kind: "Release",
                     metadata: { name: "istio-base", namespace: "istio-system" },
                     chart: "base",
-                    version: "1.30.3",
-                    repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" },
+                    version: "1.31.3",
+                    repositoryOpts: { repo: "https://blob.istio.io/istio-release/charts" },
                     values: { defaultRevision: "default" },
                 },
             });
