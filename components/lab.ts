@@ -151,9 +151,13 @@ export const ISTIO_INJECTION_LABEL = "istio-injection";
  */
 export const MAISTRA_MEMBER_OF_LABEL = "maistra.io/member-of";
 
-/** The `jsonpath` wait for a namespace to have joined the mesh whose control plane lives in `controlPlaneNamespace`. */
+/**
+ * The `jsonpath` wait for a namespace to have joined the mesh whose control plane lives in
+ * `controlPlaneNamespace`. The provider parses RFC 9535 JSONPath: a label key with dots goes in a
+ * bracketed name (kubectl's `maistra\.io` escape is refused there: "jsonpath: unexpected '\\'").
+ */
 export function memberOfWait(controlPlaneNamespace: string): string {
-    return `jsonpath={.metadata.labels.maistra\\.io/member-of}=${controlPlaneNamespace}`;
+    return `jsonpath={.metadata.labels['maistra.io/member-of']}=${controlPlaneNamespace}`;
 }
 
 /** Reads a field of a resource's outputs that its TypeScript class does not declare (custom resources' `spec`, `status`). */

@@ -54,7 +54,12 @@ export function podSidecarAnnotations(flavor: Flavor, sidecars: boolean): Record
     return flavor === "ossm2" && sidecars ? { [SIDECAR_INJECT_ANNOTATION]: "true" } : undefined;
 }
 
-/** The name of a namespace made by {@link meshNamespace}, as an output that carries the dependency on it. */
+/**
+ * The name of a namespace made by {@link meshNamespace}, as an output that carries the dependency on it
+ * and is known at preview: its labels hold the generated lab id, unknown until `pulumi up`, so an output
+ * taken from its metadata would be unknown too, and the provider would show the objects in it as in
+ * `default`.
+ */
 export function namespaceName(ns: k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch, name: string): pulumi.Output<string> {
-    return pulumi.output(ns.metadata).apply((m) => m?.name ?? name);
+    return ns.urn.apply(() => name);
 }

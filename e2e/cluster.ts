@@ -141,12 +141,14 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
         }
         run("kube-controller-manager", [
             `--kubeconfig=${kubeconfig}`,
-            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller",
+            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller,endpoints-controller,endpointslice-controller",
             `--service-account-private-key-file=${saKey}`,
             "--use-service-account-credentials=false",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
+            // kwok posts node status about every 55 s; the default grace (50 s) would flap the fake node NotReady.
+            "--node-monitor-grace-period=10m",
         ]);
         run("kube-scheduler", [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0"]);
         run("kwok", [

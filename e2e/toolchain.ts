@@ -3,7 +3,7 @@
 // tree keyed by those pins. One progress line per piece with its build time; a warm cache returns at once.
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import { homedir } from "os";
 import * as path from "path";
 
@@ -38,10 +38,14 @@ export function cacheRoot(): string {
 }
 
 function go(args: string[], cwd: string): string {
+    return goIn(args, cwd, {});
+}
+
+function goIn(args: string[], cwd: string, env: Record<string, string>): string {
     const r = spawnSync("go", args, {
         cwd,
         encoding: "utf8",
-        env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" },
+        env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false", ...env },
         maxBuffer: 64 * 1024 * 1024,
     });
     if (r.error) {
@@ -142,6 +146,178 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
     };
 }
 
+/** What the engine scenarios run: the Pulumi CLI, its Node.js language host, the Kubernetes provider and Istio's charts. */
+export interface EngineTools {
+    /** Where `pulumi` and `pulumi-language-nodejs` are (the CLI finds its language host beside itself). */
+    readonly binDir: string;
+    /** The Kubernetes provider plugin, kept apart so that nothing finds it as an ambient plugin. */
+    readonly kubernetesPlugin: string;
+    /** A local chart directory holding `base`, `istiod` and `gateway` (`controlPlane.chartRepo` takes it). */
+    readonly charts: string;
+    /** The Kubernetes provider's release (the plugin's version). */
+    readonly kubernetesVersion: string;
+    /** The pinned versions, for reports. */
+    readonly versions: Readonly<Record<string, string>>;
+}
+
+const ENGINE_MODULES = ["pulumi", "langhost", "kubernetes", "charts"].map((m) => path.join(MODULE, m));
+
+/** A cache directory keyed by the Go version and the contents of these modules' go.mod and go.sum. */
+function keyedDir(prefix: string, modules: readonly string[]): { dir: string; goVersion: string } {
+    const goVersion = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" }).stdout?.trim() ?? "";
+    const files = modules.flatMap((m) => [path.join(m, "go.mod"), path.join(m, "go.sum")]);
+    const key = createHash("sha256")
+        .update([goVersion, ...files.map((f) => readFileSync(f, "utf8"))].join("\0"))
+        .digest("hex")
+        .slice(0, 16);
+    return { dir: path.join(cacheRoot(), `${prefix}-${key}`), goVersion };
+}
+
+/** Builds `pkg` in `module` into `out` unless it is there; logs the time. */
+function buildOnce(log: (line: string) => void, name: string, out: string, module: string, pkg: string, flags: string[] = []): void {
+    if (existsSync(out)) {
+        log(`[e2e:tools] ${name.padEnd(28)} cached`);
+        return;
+    }
+    const start = Date.now();
+    go(["build", "-trimpath", ...flags, "-o", `${out}.partial`, pkg], module);
+    renameSync(`${out}.partial`, out);
+    log(`[e2e:tools] ${name.padEnd(28)} built in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+}
+
+/** A comment line `// <label>: <value>` of a go.mod. */
+function noted(goMod: string, label: string): string {
+    const match = new RegExp(`^//\\s*${label}:\\s*(\\S+)`, "m").exec(readFileSync(goMod, "utf8"));
+    if (!match) {
+        throw new Error(`${goMod} has no "// ${label}:" line`);
+    }
+    return match[1];
+}
+
+/**
+ * Builds the Pulumi pieces into the cache for the current pins: the CLI (pkg/v3 at the SDK's release,
+ * with Pulumi's release flags), the Node.js language host (sdk/v3 v3.68.0, the last module that holds
+ * it), the Kubernetes provider (its module copied, its embedded schema generated, then built), and
+ * Istio's charts copied out of the istio.io/istio module.
+ */
+export function ensureEngine(log: (line: string) => void = (l) => console.log(l)): EngineTools {
+    const { dir, goVersion } = keyedDir("e2e-engine", ENGINE_MODULES);
+    const binDir = path.join(dir, "bin");
+    mkdirSync(binDir, { recursive: true });
+    const [cliModule, hostModule, kubeModule, chartsModule] = ENGINE_MODULES;
+
+    const pulumiVersion = required(path.join(cliModule, "go.mod"), "github.com/pulumi/pulumi/pkg/v3");
+    buildOnce(log, "pulumi", path.join(binDir, "pulumi"), cliModule, "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi", [
+        "-tags",
+        "osusergo,grpcnotrace",
+        "-ldflags",
+        `-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${pulumiVersion}`,
+    ]);
+    const hostVersion = required(path.join(hostModule, "go.mod"), "github.com/pulumi/pulumi/sdk/v3");
+    buildOnce(
+        log,
+        "pulumi-language-nodejs",
+        path.join(binDir, "pulumi-language-nodejs"),
+        hostModule,
+        "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs",
+        ["-ldflags", "-s -w"],
+    );
+
+    const kubeGoMod = path.join(kubeModule, "go.mod");
+    const providerModule = "github.com/pulumi/pulumi-kubernetes/provider/v4";
+    const providerPin = required(kubeGoMod, providerModule);
+    const kubernetesVersion = noted(kubeGoMod, "release");
+    mkdirSync(path.join(dir, "providers"), { recursive: true });
+    const providerOut = path.join(dir, "providers", "pulumi-resource-kubernetes");
+    if (existsSync(providerOut)) {
+        log(`[e2e:tools] ${"pulumi-resource-kubernetes".padEnd(28)} cached`);
+    } else {
+        const start = Date.now();
+        // The module's main package embeds files its own build generates, and the module cache is
+        // read-only: build from a writable copy, with this project's module (and go.sum) as the main one.
+        const work = path.join(dir, "kubernetes-build");
+        rmSync(work, { recursive: true, force: true });
+        const info = JSON.parse(go(["mod", "download", "-json", `${providerModule}@${providerPin}`], kubeModule)) as { Dir: string };
+        const provider = path.join(work, "provider");
+        cpSync(info.Dir, provider, { recursive: true });
+        makeWritable(provider);
+        const main = path.join(work, "main");
+        mkdirSync(main, { recursive: true });
+        for (const f of ["go.mod", "go.sum", "tools.go"]) {
+            copyFileSync(path.join(kubeModule, f), path.join(main, f));
+        }
+        go(["mod", "edit", `-replace=${providerModule}=../provider`], main);
+        const sdk = "github.com/pulumi/pulumi-kubernetes/sdk/v4";
+        const sdkPin = /=>\s*\S+\s+(v\S+)/.exec(
+            readFileSync(kubeGoMod, "utf8")
+                .split("\n")
+                .find((l) => l.includes(`${sdk} =>`)) ?? "",
+        )?.[1];
+        go(["mod", "edit", `-dropreplace=${sdk}`, `-replace=${sdk}=${sdk}@${sdkPin}`], provider);
+        copyFileSync(path.join(main, "go.sum"), path.join(provider, "go.sum"));
+        goIn(["generate"], path.join(provider, "cmd", "pulumi-resource-kubernetes"), { VERSION: kubernetesVersion });
+        go(
+            [
+                "build",
+                "-trimpath",
+                "-ldflags",
+                `-s -w -X ${providerModule}/pkg/version.Version=${kubernetesVersion}`,
+                "-o",
+                `${providerOut}.partial`,
+                `${providerModule}/cmd/pulumi-resource-kubernetes`,
+            ],
+            main,
+        );
+        renameSync(`${providerOut}.partial`, providerOut);
+        rmSync(work, { recursive: true, force: true });
+        log(`[e2e:tools] ${"pulumi-resource-kubernetes".padEnd(28)} built in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+    }
+
+    const istioPin = required(path.join(chartsModule, "go.mod"), "istio.io/istio");
+    const charts = path.join(dir, "istio-charts");
+    if (!existsSync(charts)) {
+        const info = JSON.parse(go(["mod", "download", "-json", `istio.io/istio@${istioPin}`], chartsModule)) as { Dir: string };
+        const partial = `${charts}.partial`;
+        rmSync(partial, { recursive: true, force: true });
+        for (const [name, from] of [
+            ["base", "base"],
+            ["istiod", path.join("istio-control", "istio-discovery")],
+            ["gateway", "gateway"],
+        ]) {
+            cpSync(path.join(info.Dir, "manifests", "charts", from), path.join(partial, name), { recursive: true });
+        }
+        makeWritable(partial);
+        renameSync(partial, charts);
+        log(`[e2e:tools] ${"istio charts".padEnd(28)} copied (istio.io/istio ${istioPin})`);
+    } else {
+        log(`[e2e:tools] ${"istio charts".padEnd(28)} cached`);
+    }
+    return {
+        binDir,
+        kubernetesPlugin: providerOut,
+        charts,
+        kubernetesVersion,
+        versions: {
+            pulumi: pulumiVersion,
+            "pulumi-language-nodejs (sdk/v3)": hostVersion,
+            "pulumi-resource-kubernetes": `${kubernetesVersion} (${providerPin})`,
+            "istio charts": `istio.io/istio ${istioPin}`,
+            go: goVersion,
+        },
+    };
+}
+
+/** Adds the owner's write bit throughout a tree (the module cache is read-only). */
+function makeWritable(dir: string): void {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        chmodSync(full, entry.isDirectory() ? 0o755 : 0o644);
+        if (entry.isDirectory()) {
+            makeWritable(full);
+        }
+    }
+}
+
 /** Removes the cache for every pin (for a cold measurement). */
 export function clearCache(): void {
     rmSync(cacheRoot(), { recursive: true, force: true });
@@ -154,6 +330,12 @@ export function main(argv: readonly string[] = []): void {
         clearCache();
     }
     try {
+        const engine = ensureEngine();
+        console.log(
+            `[e2e:tools] engine ready: ${Object.entries(engine.versions)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(", ")} (cache ${path.dirname(engine.binDir)})`,
+        );
         const tools = ensureTools();
         console.log(
             `[e2e:tools] ready in ${((Date.now() - start) / 1000).toFixed(1)} s: ${Object.entries(tools.versions)

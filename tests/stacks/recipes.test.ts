@@ -257,7 +257,7 @@ describe("recipes", () => {
             };
             expect(ns.labels["istio-injection"]).to.equal(undefined);
             expect(ns.annotations).to.deep.equal({
-                "pulumi.com/waitFor": "jsonpath={.metadata.labels.maistra\\.io/member-of}=istio-system",
+                "pulumi.com/waitFor": "jsonpath={.metadata.labels['maistra.io/member-of']}=istio-system",
             });
             expect(dependsOn(run.resources, "guestbook-guestbook-v1", "control-plane-smmr")).to.equal(true);
             expect(dependsOn(run.resources, "guestbook-guestbook-v1", "guestbook-namespace")).to.equal(true);
