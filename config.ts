@@ -647,15 +647,16 @@ function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonl
         if (stage === undefined || stages.includes(stage)) {
             continue;
         }
-        // The control plane's namespace is the mesh's root namespace, which peer authentication uses without the stage.
-        const fields =
-            key === "controlPlane" && value !== null && typeof value === "object"
-                ? Object.keys(value).filter((f) => f !== "namespace")
-                : [];
-        if (key === "controlPlane" && fields.length === 0) {
+        // Fields other stages read: the control plane's namespace is the mesh's root namespace, which peer
+        // authentication uses without the stage; gateway.serviceType exposes the control plane's ingress gateway.
+        const usedElsewhere: readonly string[] =
+            key === "controlPlane" ? ["namespace"] : key === "gateway" && stages.includes("controlPlane") ? ["serviceType"] : [];
+        const partial = usedElsewhere.length > 0 && value !== null && typeof value === "object";
+        const fields = partial ? Object.keys(value).filter((f) => !usedElsewhere.includes(f)) : [];
+        if (partial && fields.length === 0) {
             continue;
         }
-        const named = key === "controlPlane" ? fields.map((f) => `${NAMESPACE}:controlPlane.${f}`).join(", ") : `${NAMESPACE}:${key}`;
+        const named = partial ? fields.map((f) => `${NAMESPACE}:${key}.${f}`).join(", ") : `${NAMESPACE}:${key}`;
         out.push({
             key: named,
             message: `${named} has no effect: this lab has no ${show(stage)} stage; add it to ${NAMESPACE}:stages or remove the setting`,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { GatewayServiceType } from "./gateway";
 import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
+import { namespaceName } from "./namespace";
 import { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "./versions";
 
 export { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION };
@@ -240,6 +241,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             new k8s.core.v1.Namespace(logical, { metadata: { name: nsName, labels } }, { parent: this, dependsOn: requires });
 
         const namespace = newNamespace(`${name}-namespace`, nsName);
+        const nsOut = namespaceName(namespace, nsName);
 
         if (flavor === "ossm2") {
             const smcp = new k8s.apiextensions.CustomResource(
@@ -249,7 +251,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                     kind: "ServiceMeshControlPlane",
                     metadata: {
                         name: "basic",
-                        namespace: namespace.metadata.name,
+                        namespace: nsOut,
                         labels: LAB_LABELS,
                         annotations: waitFor("condition=Ready"),
                     },
@@ -271,13 +273,13 @@ export class ControlPlane extends pulumi.ComponentResource {
                 {
                     apiVersion: "maistra.io/v1",
                     kind: "ServiceMeshMemberRoll",
-                    metadata: { name: "default", namespace: namespace.metadata.name, labels: LAB_LABELS },
+                    metadata: { name: "default", namespace: nsOut, labels: LAB_LABELS },
                     spec: { members },
                 },
                 { parent: this, dependsOn: [smcp] },
             );
             this.ready = [smcp, memberRoll];
-            this.ingressNamespace = namespace.metadata.name;
+            this.ingressNamespace = nsOut;
         } else if (flavor === "helm") {
             const source = chartSource(args.chartRepo ?? ISTIO_CHART_REPO);
             const chart = (release: string, chartName: string, chartValues: Record<string, unknown>, after: pulumi.Resource[]) =>
@@ -286,7 +288,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                     {
                         name: release,
                         ...chartRef(source, chartName, version),
-                        namespace: namespace.metadata.name,
+                        namespace: nsOut,
                         values: chartValues,
                     },
                     { parent: this, dependsOn: [...requires, ...after] },
@@ -305,7 +307,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             };
             const gateway = chart(INGRESS_GATEWAY, "gateway", gatewayValues, [istiod]);
             this.ready = [base, istiod, gateway];
-            this.ingressNamespace = gateway.status.namespace;
+            // Known at preview (a Release's status is not), and still after the release.
+            this.ingressNamespace = gateway.urn.apply(() => nsName);
         } else {
             // OSSM 3 and Sail: the operator's Istio and IstioCNI (both named default), then the ingress gateway by injection.
             const cniNamespace = newNamespace(`${name}-cni-namespace`, ISTIO_CNI_NAMESPACE);
@@ -322,7 +325,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                                 "sail-operator",
                                 args.sailVersion ?? DEFAULT_SAIL_VERSION,
                             ),
-                            namespace: sailNamespace.metadata.name,
+                            namespace: namespaceName(sailNamespace, SAIL_OPERATOR_NAMESPACE),
                         },
                         { parent: this, dependsOn: requires },
                     ),
@@ -374,10 +377,10 @@ export class ControlPlane extends pulumi.ComponentResource {
                 );
             }
             this.ready = [istio, cni];
-            this.ingressNamespace = namespace.metadata.name;
+            this.ingressNamespace = nsOut;
         }
 
-        this.rootNamespace = namespace.metadata.name;
+        this.rootNamespace = nsOut;
         this.members = pulumi.output(members);
         this.registerOutputs({
             rootNamespace: this.rootNamespace,

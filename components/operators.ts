@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Flavor, LAB_LABELS, reject, waitFor } from "./lab";
+import { namespaceName } from "./namespace";
 
 /**
  * The operators a lab can subscribe to, by the key the config uses for each: the OpenShift Service
@@ -137,7 +138,7 @@ export class OperatorStack extends pulumi.ComponentResource {
                     {
                         apiVersion: "operators.coreos.com/v1",
                         kind: "OperatorGroup",
-                        metadata: { name: ns, namespace: namespace.metadata.name, labels: LAB_LABELS },
+                        metadata: { name: ns, namespace: namespaceName(namespace, ns), labels: LAB_LABELS },
                         spec: {},
                     },
                     { parent: this },

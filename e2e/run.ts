@@ -50,7 +50,10 @@ function harnessConfig(engine: EngineTools, stack: string, extra: Config = {}): 
         ...(stages.includes("controlPlane")
             ? { "istio-lab:controlPlane": json({ chartRepo: engine.charts, values: HARNESS_ISTIOD_VALUES, ...cp }) }
             : {}),
-        ...(stages.includes("gateway") ? { "istio-lab:gateway": json({ serviceType: "NodePort", ...gw }) } : {}),
+        // No load balancer answers here: the control plane's ingress gateway Service gets a node port.
+        ...(stages.includes("gateway") || stages.includes("controlPlane")
+            ? { "istio-lab:gateway": json({ serviceType: "NodePort", ...gw }) }
+            : {}),
     };
 }
 
@@ -486,7 +489,7 @@ const SCENARIOS: Scenario[] = [
             const pack = legacyPolicyPack(ws);
             const base = harnessConfig(engine, "dev");
             const ok = ws.pulumi(["preview", "--stack", "dev", "--policy-pack", pack]);
-            if (!/Policies:[\s\S]*istio-lab-policy/.test(ok.stdout)) {
+            if (!/Policies:[\s\S]*istio-lab@v0\.1\.0[\s\S]*\[advisory\]\s+images-pinned/.test(ok.stdout)) {
                 throw new Error(`the preview did not run the pack:\n${ok.stdout.slice(-1500)}`);
             }
             ws.configure("dev", { ...base, "istio-lab:peerAuth": '[{"mode":"DISABLE","scope":"mesh"}]' });

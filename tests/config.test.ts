@@ -356,6 +356,11 @@ describe("config", () => {
             },
         ]);
         expect(ignored({ "istio-lab:operators": "{}" }).map((i) => i.key)).to.deep.equal(["istio-lab:operators"]);
+        // The control plane's ingress gateway Service reads gateway.serviceType, gateway stage or not.
+        expect(ignored({ "istio-lab:recipe": "peer-auth", "istio-lab:gateway": '{"serviceType":"NodePort"}' })).to.deep.equal([]);
+        expect(
+            ignored({ "istio-lab:recipe": "peer-auth", "istio-lab:gateway": '{"serviceType":"NodePort","port":8080}' }).map((i) => i.key),
+        ).to.deep.equal(["istio-lab:gateway.port"]);
         expect(ignored({ "istio-lab:mtlsLab": "{}" }).map((i) => i.key)).to.deep.equal(["istio-lab:mtlsLab"]);
         expect(
             ignored({
