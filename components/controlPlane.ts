@@ -206,8 +206,13 @@ export class ControlPlane extends pulumi.ComponentResource {
     public readonly rootNamespace: pulumi.Output<string>;
     /** Depend on these to come after the control plane is ready (istiod's webhooks admit Istio objects). */
     public readonly ready: pulumi.Resource[];
-    /** Namespace of the ingress gateway's Service. */
+    /** Namespace of the ingress gateway's Service (known at preview: objects placed there show where they go). */
     public readonly ingressNamespace: pulumi.Output<string>;
+    /**
+     * The same namespace, as an output of what creates the ingress gateway's Service: unknown at preview
+     * until it exists, so a read of the Service waits for it rather than failing on a fresh cluster.
+     */
+    public readonly ingressCreated: pulumi.Output<string>;
     /** Name of the ingress gateway's Service. */
     public readonly ingressService: string;
     /** The member roll's members (OpenShift), in order. */
@@ -280,6 +285,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             );
             this.ready = [smcp, memberRoll];
             this.ingressNamespace = nsOut;
+            this.ingressCreated = smcp.urn.apply(() => nsName);
         } else if (flavor === "helm") {
             const source = chartSource(args.chartRepo ?? ISTIO_CHART_REPO);
             const chart = (release: string, chartName: string, chartValues: Record<string, unknown>, after: pulumi.Resource[]) =>
@@ -309,6 +315,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             this.ready = [base, istiod, gateway];
             // Known at preview (a Release's status is not), and still after the release.
             this.ingressNamespace = gateway.urn.apply(() => nsName);
+            this.ingressCreated = gateway.status.namespace;
         } else {
             // OSSM 3 and Sail: the operator's Istio and IstioCNI (both named default), then the ingress gateway by injection.
             const cniNamespace = newNamespace(`${name}-cni-namespace`, ISTIO_CNI_NAMESPACE);
@@ -363,7 +370,7 @@ export class ControlPlane extends pulumi.ComponentResource {
                 { version: `v${version}`, namespace: ISTIO_CNI_NAMESPACE, ...(flavor === "sail" ? { values: imagesFromHub } : {}) },
                 [cniNamespace],
             );
-            injectedGateway(this, name, nsName, serviceType, [namespace, istio]);
+            const ingress = injectedGateway(this, name, nsName, serviceType, [namespace, istio]);
             if (flavor === "ossm3" && args.kiali) {
                 new k8s.apiextensions.CustomResource(
                     `${name}-kiali`,
@@ -378,6 +385,7 @@ export class ControlPlane extends pulumi.ComponentResource {
             }
             this.ready = [istio, cni];
             this.ingressNamespace = nsOut;
+            this.ingressCreated = ingress.metadata.apply((m) => m.namespace ?? nsName);
         }
 
         this.rootNamespace = nsOut;
@@ -402,7 +410,7 @@ function injectedGateway(
     namespace: string,
     serviceType: GatewayServiceType,
     after: pulumi.Resource[],
-): void {
+): k8s.core.v1.Service {
     const opts = { parent, dependsOn: after };
     const labels = { istio: "ingressgateway", app: INGRESS_GATEWAY };
     const meta = (objectName: string) => ({ name: objectName, namespace, labels: { ...LAB_LABELS, ...labels } });
@@ -424,7 +432,7 @@ function injectedGateway(
         },
         { ...opts, dependsOn: [...after, account] },
     );
-    new k8s.core.v1.Service(
+    const service = new k8s.core.v1.Service(
         `${name}-gateway-service`,
         {
             metadata: meta(INGRESS_GATEWAY),
@@ -456,4 +464,5 @@ function injectedGateway(
         },
         { ...opts, dependsOn: [...after, role] },
     );
+    return service;
 }

@@ -99,6 +99,11 @@ export interface GatewayArgs {
     readonly hosts?: string[];
     /** Namespace of the ingress gateway Service. @default "istio-system" */
     readonly ingressNamespace?: pulumi.Input<string>;
+    /**
+     * Kubernetes: the ingress namespace as an output of what creates the ingress gateway's Service, so
+     * that reading the Service waits for it (see `ControlPlane.ingressCreated`). @default ingressNamespace
+     */
+    readonly ingressCreated?: pulumi.Input<string>;
     /** Name of the ingress gateway Service. @default "istio-ingressgateway" */
     readonly ingressService?: string;
     /** OpenShift: host of the Route. @default assigned by OpenShift */
@@ -354,10 +359,14 @@ export class Gateway extends pulumi.ComponentResource {
                 spec?.host ? `${scheme}://${spec.host}` : `${scheme}://<route host, assigned by OpenShift>`,
             );
         } else {
-            const svc = k8s.core.v1.Service.get(`${name}-ingress`, pulumi.interpolate`${ingressNamespace}/${ingressService}`, {
-                parent: this,
-                dependsOn: requires,
-            });
+            const svc = k8s.core.v1.Service.get(
+                `${name}-ingress`,
+                pulumi.interpolate`${args.ingressCreated ?? ingressNamespace}/${ingressService}`,
+                {
+                    parent: this,
+                    dependsOn: requires,
+                },
+            );
             const serviceType = args.serviceType ?? "LoadBalancer";
             const servicePort = useTls ? 443 : port;
             this.url = pulumi

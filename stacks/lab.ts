@@ -147,6 +147,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   hosts: domain ? [`*.${domain}`] : [...config.gateway.hosts],
                   route: domain === undefined,
                   ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
+                  ingressCreated: controlPlane?.ingressCreated,
                   routeHost: config.gateway.routeHost,
                   tls: config.gateway.tls,
                   serviceType: config.gateway.serviceType,
