@@ -385,7 +385,8 @@ export class ControlPlane extends pulumi.ComponentResource {
             }
             this.ready = [istio, cni];
             this.ingressNamespace = nsOut;
-            this.ingressCreated = ingress.metadata.apply((m) => m.namespace ?? nsName);
+            // The Service's status exists only once it does (unknown at preview), unlike its metadata.
+            this.ingressCreated = ingress.status.apply(() => nsName);
         }
 
         this.rootNamespace = nsOut;
