@@ -39,6 +39,9 @@ function typeOf(urn: string): string {
     return type.split(":").pop() ?? "";
 }
 
+/** A string input, or the default when it is absent. */
+const text = (value: unknown, fallback: string): string => (typeof value === "string" ? value : fallback);
+
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGITS = "0123456789";
@@ -55,7 +58,7 @@ export function randomString(inputs: Props): string {
         (on("lower") ? LOWER : "") +
         (on("upper") ? UPPER : "") +
         (on("numeric") && on("number") ? DIGITS : "") +
-        (on("special") ? String(inputs.overrideSpecial ?? SPECIAL) : "");
+        (on("special") ? text(inputs.overrideSpecial, SPECIAL) : "");
     return Array.from({ length }, () => charset[randomInt(charset.length)]).join("");
 }
 
@@ -109,12 +112,12 @@ const days = (hours: unknown) => String(Math.max(1, Math.ceil(Number(hours ?? 24
 
 /** `tls.PrivateKey`. */
 export function privateKey(inputs: Props): Props {
-    const algorithm = String(inputs.algorithm ?? "RSA");
+    const algorithm = text(inputs.algorithm, "RSA");
     const pair =
         algorithm === "ECDSA"
             ? generateKeyPairSync("ec", {
                   namedCurve: ({ P224: "secp224r1", P256: "prime256v1", P384: "secp384r1", P521: "secp521r1" } as Record<string, string>)[
-                      String(inputs.ecdsaCurve ?? "P224")
+                      text(inputs.ecdsaCurve, "P224")
                   ],
               })
             : algorithm === "RSA"

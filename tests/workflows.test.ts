@@ -34,9 +34,7 @@ describe("GitHub workflows", () => {
             "npm run e2e:tools",
             "npm run e2e",
         ]);
-        expect(steps[3].with?.key).to.equal(
-            "e2e-tools-${{ runner.os }}-${{ hashFiles('e2e/tools/**/go.mod', 'e2e/tools/**/go.sum') }}",
-        );
+        expect(steps[3].with?.key).to.equal("e2e-tools-${{ runner.os }}-${{ hashFiles('e2e/tools/**/go.mod', 'e2e/tools/**/go.sum') }}");
         expect(JSON.stringify(e2e)).not.to.contain("secrets.");
     });
 
