@@ -88,6 +88,29 @@ describe("certificates at the gateway (gateway.tls)", () => {
             expect(run.outputs.caCert).to.equal(null);
         });
 
+        it("on OpenShift: the Certificate for the Route's host, and the Route passes TLS through", async () => {
+            const run = await runLab({
+                ...stackConfig("openshift3"),
+                "istio-lab:gateway":
+                    '{"routeHost":"guestbook.apps.example.com","tls":{"issuer":{"name":"letsencrypt","kind":"ClusterIssuer"}}}',
+            });
+            expect(spec(named(run.resources, "gateway-certificate"))).to.deep.equal({
+                secretName: "guestbook-gateway-credential",
+                commonName: "guestbook.apps.example.com",
+                dnsNames: ["guestbook.apps.example.com"],
+                issuerRef: { name: "letsencrypt", kind: "ClusterIssuer", group: "cert-manager.io" },
+            });
+            expect(spec(named(run.resources, "gateway-route"))).to.deep.equal({
+                host: "guestbook.apps.example.com",
+                to: { kind: "Service", name: "istio-ingressgateway", weight: 100 },
+                port: { targetPort: "https" },
+                tls: { termination: "passthrough" },
+            });
+            expect(named(run.resources, "gateway-gateway").dependsOn).to.include(
+                "kubernetes:cert-manager.io/v1:Certificate::gateway-certificate",
+            );
+        });
+
         it("a classroom with a domain gets one wildcard certificate for every attendee's host", async () => {
             const run = await runLab({
                 ...stackConfig("dev"),
