@@ -815,12 +815,16 @@ export async function main(argv: readonly string[] = []): Promise<void> {
     }
     void argv;
     // A new network namespace has only a loopback device, and it is down: bring it up, then run.
-    const r = spawnSync("unshare", ["--net", "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, __filename], {
+    // As root a network namespace alone; otherwise inside a user namespace that maps the user to root.
+    const namespaces = process.getuid?.() === 0 ? ["--net"] : ["--user", "--map-root-user", "--net"];
+    const r = spawnSync("unshare", [...namespaces, "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, __filename], {
         stdio: "inherit",
         env: { ...process.env, ISTIO_LAB_E2E_NETNS: "1" },
     });
     if (r.error || r.status === null) {
-        console.log(`FAIL    harness: could not start a network namespace (unshare --net, as root): ${r.error?.message ?? r.signal}`);
+        console.log(
+            `FAIL    harness: could not start a network namespace (unshare ${namespaces.join(" ")}): ${r.error?.message ?? r.signal}`,
+        );
     }
     process.exitCode = r.status ?? 1;
 }
