@@ -115,6 +115,8 @@ export interface LabConfig {
     readonly tracing: boolean;
     /** Peer authentication policies. */
     readonly peerAuth: readonly PeerAuthPolicy[];
+    /** How long the provider waits for each awaited object (`pulumi.com/timeoutSeconds`); absent, the provider's own limit. */
+    readonly waitTimeoutSeconds?: number;
     /** A classroom: one guestbook lab per attendee, each with its traffic settings; absent, the one lab as before. */
     readonly attendees?: readonly AttendeeConfig[];
     /** Guestbook stage settings. */
@@ -268,6 +270,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
             "Install tracing: OSSM 2, the lab's Elasticsearch and Jaeger operators (four Subscriptions in the lab's order) and Jaeger in the SMCP; OSSM 3, the Tempo and OpenTelemetry operators. Off by default: the Jaeger operator left the catalog on 2025-11-03.",
     },
     {
+        key: "waitTimeoutSeconds",
+        type: "integer",
+        default: "none (the provider's: 10 minutes for a custom resource)",
+        description:
+            "Seconds the Kubernetes provider waits for each object the lab awaits (a Subscription's install, a control plane's Ready, a namespace joining the mesh, a Certificate) before `pulumi up` fails naming it: `pulumi.com/timeoutSeconds` beside every `pulumi.com/waitFor`. From 1 to 86400.",
+    },
+    {
         key: "attendees",
         type: "object",
         default: "none (one lab)",
@@ -373,6 +382,7 @@ const schema = {
     routing: oneOf(ROUTINGS),
     clientTls: oneOf(CLIENT_TLS_MODES),
     tracing: bool,
+    waitTimeoutSeconds: int(1, 86400),
     abTest: abTestSchema,
     circuitBreaker: circuitBreakerSchema,
     attendees: z.union(
@@ -963,6 +973,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         routing,
         clientTls: c.clientTls,
         tracing: c.tracing ?? false,
+        waitTimeoutSeconds: c.waitTimeoutSeconds,
         peerAuth: (c.peerAuth as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }],
         attendees,
         guestbook,

@@ -130,6 +130,8 @@ export const LAB_LABELS: Readonly<Record<string, string>> = {
 
 /** The annotation that makes the Pulumi Kubernetes provider wait for a resource (provider 4.18+). */
 export const WAIT_FOR = "pulumi.com/waitFor";
+/** The annotation that limits how long the provider waits for it, in seconds. */
+export const TIMEOUT_SECONDS = "pulumi.com/timeoutSeconds";
 
 /**
  * Annotations that make the provider wait for every one of `conditions`

@@ -5,7 +5,7 @@ import { ControlPlane } from "../components/controlPlane";
 import { Gateway, servesHttps } from "../components/gateway";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
-import { istioApisFor } from "../components/lab";
+import { TIMEOUT_SECONDS, WAIT_FOR, istioApisFor } from "../components/lab";
 import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
 import { TrafficPolicy, subsetsOf, trafficSplit } from "../components/traffic";
@@ -47,11 +47,26 @@ export interface AttendeeRow {
     readonly weights: Record<string, number> | null;
 }
 
+/** Puts `pulumi.com/timeoutSeconds` beside every `pulumi.com/waitFor` the stages write. */
+function limitWaits(seconds: number): void {
+    pulumi.runtime.registerStackTransformation((args) => {
+        const metadata = args.props.metadata as { annotations?: Record<string, unknown> } | undefined;
+        if (metadata?.annotations === undefined || !(WAIT_FOR in metadata.annotations)) {
+            return undefined;
+        }
+        const annotations = { ...metadata.annotations, [TIMEOUT_SECONDS]: String(seconds) };
+        return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
+    });
+}
+
 /**
  * Builds the stages `config.stages` selects, in lab order, each waiting for what it builds on:
  * operators, then the control plane, then the apps, then the Istio objects that route to them.
  */
 export function buildLab(config: LabConfig): LabOutputs {
+    if (config.waitTimeoutSeconds !== undefined) {
+        limitWaits(config.waitTimeoutSeconds);
+    }
     const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
     const platform = config.platform;
     const flavor = config.controlPlane.flavor;

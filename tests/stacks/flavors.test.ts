@@ -369,3 +369,26 @@ describe("control plane flavours", () => {
         }
     });
 });
+
+describe("waitTimeoutSeconds", () => {
+    it("puts pulumi.com/timeoutSeconds beside every pulumi.com/waitFor, and nowhere else", async () => {
+        const run = await runLab({ ...stackConfig("openshift"), "istio-lab:tracing": "true", "istio-lab:waitTimeoutSeconds": "45" });
+        const annotated = run.resources
+            .filter((r) => r.custom && !r.read)
+            .map((r) => ((r.inputs.metadata ?? {}) as { annotations?: Record<string, string> }).annotations ?? {});
+        const waits = annotated.filter((a) => "pulumi.com/waitFor" in a);
+        expect(waits.length).to.equal(6);
+        expect(waits.map((a) => a["pulumi.com/timeoutSeconds"])).to.deep.equal(Array(6).fill("45"));
+        expect(annotated.filter((a) => !("pulumi.com/waitFor" in a) && "pulumi.com/timeoutSeconds" in a)).to.deep.equal([]);
+        const without = await runLab(stackConfig("openshift"));
+        expect(
+            without.resources
+                .filter((r) => JSON.stringify(r.inputs.metadata ?? {}).includes("pulumi.com/timeoutSeconds"))
+                .map((r) => r.name),
+        ).to.deep.equal([]);
+    });
+
+    itRefuses([
+        [{ "istio-lab:waitTimeoutSeconds": "0" }, "istio-lab:waitTimeoutSeconds: 0 is not allowed; expected an integer from 1 to 86400"],
+    ]);
+});
