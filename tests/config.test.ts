@@ -92,7 +92,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:canaryWieght": "20" },
-            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, tracing, abTest, circuitBreaker, attendees, attendeeOverrides, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
+            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, routing, clientTls, tracing, waitTimeoutSeconds, abTest, circuitBreaker, attendees, attendeeOverrides, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
         ],
         [
             { "istio-lab:recipe": "openshift", "istio-lab:platform": "kubernetes" },
@@ -398,6 +398,7 @@ describe("config", () => {
                 "routing",
                 "clientTls",
                 "tracing",
+                "waitTimeoutSeconds",
                 "attendees",
                 "attendeeOverrides",
                 "peerAuth",
