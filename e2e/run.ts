@@ -337,6 +337,9 @@ const CHANGES: Array<[string, Config]> = [
     ],
 ];
 
+/** The classroom scenario's size: 20, or ISTIO_LAB_E2E_CLASS (e.g. 100, to measure a large class through the engine). */
+const CLASS_SIZE = Number(process.env.ISTIO_LAB_E2E_CLASS ?? "20");
+
 const SCENARIOS: Scenario[] = [
     {
         name: "1 pulumi preview of every shipped stack that runs here: the plan's objects are lab render's (kind, namespace, name)",
@@ -535,7 +538,7 @@ const SCENARIOS: Scenario[] = [
         },
     },
     {
-        name: "5 OSSM 2 and OSSM 3 up and down: every pulumi.com/waitFor resolved by the provider's own await once the harness plays the operator",
+        name: "5 OSSM 2 and OSSM 3 up and down: every pulumi.com/waitFor resolved by the provider's own await once the harness plays the operator; one nobody plays fails within its timeout",
         run: async ({ cluster, ws, engine, crds }) => {
             cluster.kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds]);
             cluster.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
@@ -558,20 +561,31 @@ const SCENARIOS: Scenario[] = [
                     );
                 });
             }
+            // A wait that cannot resolve (nobody plays the operator) fails the update within its timeout.
+            const stuck = harnessConfig(engine, "openshift", { "istio-lab:waitTimeoutSeconds": "20" });
+            await withStack(ws, "openshift-stuck", stuck, () => {
+                const r = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "openshift-stuck"], { allowFailure: true });
+                const text = r.stdout + r.stderr;
+                if (r.status === 0 || r.ms > 90_000 || !/Subscription/.test(text) || !/time(d)? ?out/i.test(text)) {
+                    throw new Error(`an unresolvable wait: pulumi up exited ${r.status} after ${secs(r.ms)}:\n${text.slice(-1500)}`);
+                }
+                out.push(`an unresolvable wait (waitTimeoutSeconds 20) failed pulumi up after ${secs(r.ms)}`);
+                return Promise.resolve();
+            });
             return out.join("; ");
         },
     },
     {
-        name: "7 a classroom of 20 up (the instructor's own certificate: gateway.tls {credentialName}); one attendee's override is one update; destroy",
+        name: `7 a classroom of ${CLASS_SIZE} up (the instructor's own certificate: gateway.tls {credentialName}); one attendee's override is one update; destroy`,
         run: async ({ cluster, ws, engine, times }) => {
             const base = harnessConfig(engine, "dev", {
-                "istio-lab:attendees": "20",
+                "istio-lab:attendees": String(CLASS_SIZE),
                 "istio-lab:gateway":
                     '{"serviceType":"NodePort","domain":"lab.example.com","tls":{"credentialName":"wildcard-lab-example-com"}}',
             });
             return withStack(ws, "classroom", base, async () => {
                 const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "classroom"]);
-                times.push(["pulumi up, a class of 20", secs(up.ms)]);
+                times.push([`pulumi up, a class of ${CLASS_SIZE}`, secs(up.ms)]);
                 const { objects } = await rendered(base, "classroom");
                 assertLiveApplied(cluster, objects, labIdOf(ws, "classroom"));
                 const after = { ...base, "istio-lab:attendeeOverrides": '{"user7":{"canaryWeight":50}}' };
@@ -583,7 +597,7 @@ const SCENARIOS: Scenario[] = [
                 }
                 const one = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "classroom"]);
                 const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "classroom"]);
-                times.push(["pulumi destroy, a class of 20", secs(destroy.ms)]);
+                times.push([`pulumi destroy, a class of ${CLASS_SIZE}`, secs(destroy.ms)]);
                 assertGone(cluster, objects);
                 return `${objects.length} objects up in ${secs(up.ms)}; override ${secs(one.ms)}; destroyed in ${secs(destroy.ms)}`;
             });
