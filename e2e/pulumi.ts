@@ -121,15 +121,7 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
     };
 
     // Plugins go into this PULUMI_HOME, so no run warns about an ambient plugin.
-    pulumi([
-        "plugin",
-        "install",
-        "resource",
-        "kubernetes",
-        engine.kubernetesVersion,
-        "--file",
-        path.join(engine.binDir, "pulumi-resource-kubernetes"),
-    ]);
+    pulumi(["plugin", "install", "resource", "kubernetes", engine.kubernetesVersion, "--file", engine.kubernetesPlugin]);
     const standins = path.join(dir, "standins");
     mkdirSync(standins);
     for (const name of ["random", "tls"]) {
