@@ -165,7 +165,8 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
                 "apiVersion: v1",
                 "kind: Node",
                 `metadata: {name: fake-node-${i}, annotations: {kwok.x-k8s.io/node: fake}, labels: {type: kwok}}`,
-                "status: {allocatable: {cpu: '64', memory: 256Gi, pods: '500'}, capacity: {cpu: '64', memory: 256Gi, pods: '500'}}",
+                // Room for a class of 500 (9 pods and 300m of CPU requests per attendee).
+                "status: {allocatable: {cpu: '256', memory: 1Ti, pods: '5000'}, capacity: {cpu: '256', memory: 1Ti, pods: '5000'}}",
             ].join("\n"),
         ).join("\n---\n");
         kubectl(["apply", "-f", "-"], nodes);
