@@ -32,6 +32,7 @@ describe("GitHub workflows", () => {
             "actions/cache@v4",
             "npm ci",
             "npm run e2e:tools",
+            "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 || true",
             "npm run e2e",
         ]);
         expect(steps[3].with?.key).to.equal("e2e-tools-${{ runner.os }}-${{ hashFiles('e2e/tools/**/go.mod', 'e2e/tools/**/go.sum') }}");
