@@ -33,8 +33,9 @@ import {
     GATEWAY_TLS_ALLOWED,
     GatewayServiceType,
     GatewayTls,
-    certificateNames,
     checkGatewayTls,
+    gatewayHosts,
+    issuerWithoutHost,
 } from "./components/gateway";
 import { checkPort } from "./components/gateway";
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions, guestbookServices } from "./components/guestbook";
@@ -747,7 +748,7 @@ function listed(values: readonly string[]): string {
  * table): OSSM 2 reconciles SMCP v2.0 to v2.6; OSSM 3 runs the Istio its channel's operator ships;
  * Sail installs the supported Istio releases in its own list; helm installs supported upstream releases.
  */
-function checkFlavorVersion(cp: LabConfig["controlPlane"], ossm3Channel: string, istioVersionSet: boolean): void {
+function checkFlavorVersion(cp: LabConfig["controlPlane"], ossm3Channel: string): void {
     const where = `${NAMESPACE}:controlPlane`;
     switch (cp.flavor) {
         case "ossm2":
@@ -768,7 +769,8 @@ function checkFlavorVersion(cp: LabConfig["controlPlane"], ossm3Channel: string,
                     `a servicemeshoperator3 channel whose Istio the lab can run: ${OSSM3_RELEASES.flatMap((r) => r.channels).join(", ")}`,
                 );
             }
-            if (istioVersionSet && !release.istio.includes(cp.istioVersion)) {
+            // Unset, istioVersion is what the channel ships: checking it always costs nothing.
+            if (!release.istio.includes(cp.istioVersion)) {
                 reject(
                     `${where}.istioVersion`,
                     cp.istioVersion,
@@ -852,10 +854,10 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     checkPort(gateway.port, `${NAMESPACE}:gateway.port`);
     checkGatewayTls(gateway.tls, `${NAMESPACE}:gateway.tls`);
     if (
-        typeof gateway.tls === "object" &&
-        "issuer" in gateway.tls &&
-        certificateNames(gateway.domain && c.attendees !== undefined ? [`*.${gateway.domain}`] : gateway.hosts, gateway.routeHost).includes(
-            DEFAULT_TLS_HOST,
+        issuerWithoutHost(
+            gateway.tls,
+            gatewayHosts(gateway.hosts, c.attendees !== undefined ? gateway.domain : undefined),
+            gateway.routeHost,
         )
     ) {
         reject(
@@ -897,7 +899,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         }
     }
     checkControlPlaneValues(controlPlane.values, flavor, `${NAMESPACE}:controlPlane.values`);
-    checkFlavorVersion(controlPlane, ossm3Channel, cp.istioVersion !== undefined);
+    checkFlavorVersion(controlPlane, ossm3Channel);
     const retired = flavor === "helm" && stages.includes("controlPlane") ? retiredChartSource(controlPlane.chartRepo) : undefined;
     const retiredWarning = retired
         ? {

@@ -234,6 +234,20 @@ function generatedCertificate(
     return { caCertPem: ca.certPem, certPem: server.certPem, keyPem: serverKey.privateKeyPem };
 }
 
+/** The Gateway's hosts: a classroom with a domain shares one wildcard host, else the configured hosts. */
+export function gatewayHosts(hosts: readonly string[], classDomain: string | undefined): string[] {
+    return classDomain ? [`*.${classDomain}`] : [...hosts];
+}
+
+/** True when `tls` asks an issuer to certify, but the hosts give it only the placeholder name to sign. */
+export function issuerWithoutHost(
+    tls: GatewayTls,
+    hosts: readonly string[],
+    routeHost: string | undefined,
+): tls is { readonly issuer: CertIssuer } {
+    return typeof tls === "object" && "issuer" in tls && certificateNames(hosts, routeHost).includes(DEFAULT_TLS_HOST);
+}
+
 /** Checks the port; `where` names the argument or config key in messages. */
 export function checkPort(port: number, where: string): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {

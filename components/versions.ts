@@ -120,11 +120,6 @@ export function ossm3Release(channel: string): Ossm3Release | undefined {
     return OSSM3_RELEASES.find((r) => r.channels.includes(channel));
 }
 
-/** The Gateway API CRD release an Istio release expects, or undefined for one the table lacks. */
-export function gatewayApiFor(istioVersion: string): string | undefined {
-    return ISTIO_MINORS.find((m) => m.patches.includes(istioVersion))?.gatewayApi;
-}
-
 /** The newest supported upstream Istio (the helm flavour's default). */
 export const DEFAULT_ISTIO_VERSION = upstreamIstio()[0];
 /** The Sail operator release the sail flavour installs by default (the newest in the table). */

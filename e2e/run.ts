@@ -9,7 +9,9 @@ import { connect } from "net";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { WAIT_FOR } from "../components/lab";
 import { parseConfig } from "../config";
+import { LAB_ID_LABEL } from "../stacks/lab";
 import { ObjectChange, diffRenders } from "../tools/diff";
 import { runLab } from "../tools/engine";
 import { RenderedObject, metaOf, objectId, render } from "../tools/render";
@@ -59,17 +61,13 @@ function harnessConfig(engine: EngineTools, stack: string, extra: Config = {}): 
 }
 
 /** What `lab render` says the stack applies. */
-async function rendered(config: Config, stack: string): Promise<{ objects: RenderedObject[]; outputs: Record<string, unknown> }> {
-    const run = await runLab(config, { stack });
-    return { objects: render(run.resources), outputs: run.outputs };
+async function rendered(config: Config, stack: string): Promise<RenderedObject[]> {
+    return render((await runLab(config, { stack })).resources);
 }
 
 interface Step {
     readonly op: string;
-    readonly urn: string;
-    readonly type: string;
     readonly object: string;
-    readonly oldObject?: string;
 }
 
 /** `Kind namespace/name` of a Kubernetes resource's inputs (a Helm release by its name and namespace). */
@@ -87,26 +85,16 @@ function planSteps(previewJson: string): Step[] {
     const plan = JSON.parse(previewJson) as {
         steps?: Array<{
             op: string;
-            urn: string;
             newState?: { type: string; inputs?: Manifest };
             oldState?: { type: string; inputs?: Manifest };
         }>;
     };
-    return (plan.steps ?? [])
-        .filter((s) => {
-            const type = s.newState?.type ?? s.oldState?.type ?? "";
-            return type.startsWith("kubernetes:") && !type.startsWith("pulumi:providers") && s.op !== "read";
-        })
-        .map((s) => {
-            const type = (s.newState ?? s.oldState)!.type;
-            return {
-                op: s.op,
-                urn: s.urn,
-                type,
-                object: objectOfInputs(type, (s.newState ?? s.oldState)!.inputs),
-                oldObject: s.oldState ? objectOfInputs(type, s.oldState.inputs) : undefined,
-            };
-        });
+    return (plan.steps ?? []).flatMap((s) => {
+        const state = s.newState ?? s.oldState;
+        return state && state.type.startsWith("kubernetes:") && s.op !== "read"
+            ? [{ op: s.op, object: objectOfInputs(state.type, state.inputs) }]
+            : [];
+    });
 }
 
 /** The engine's steps in lab diff's words: `added X`, `changed X`, `changed X (replace)`, `removed X`. */
@@ -213,10 +201,10 @@ function assertLiveApplied(c: Cluster, objects: readonly RenderedObject[], labId
         .filter((o) => o.manifest.kind !== "Release")
         .map((o) => {
             const meta = metaOf(o);
-            if (meta.labels?.["istio-lab/lab-id"] === undefined) {
+            if (meta.labels?.[LAB_ID_LABEL] === undefined) {
                 return o;
             }
-            return { ...o, manifest: { ...o.manifest, metadata: { ...meta, labels: { ...meta.labels, "istio-lab/lab-id": labId } } } };
+            return { ...o, manifest: { ...o.manifest, metadata: { ...meta, labels: { ...meta.labels, [LAB_ID_LABEL]: labId } } } };
         });
     assertLive(c, withId);
 }
@@ -237,10 +225,8 @@ function assertGone(c: Cluster, objects: readonly RenderedObject[]): void {
     for (const ns of objects.filter((o) => o.manifest.kind === "Namespace")) {
         c.kubectl(["wait", "--for=delete", `namespace/${metaOf(ns).name}`, "--timeout=120s"], undefined, true);
     }
-    const left = live(
-        c,
-        objects.filter((o) => o.manifest.kind !== "Release"),
-    ).flatMap((m, i) => (m === null ? [] : [objectId(objects.filter((o) => o.manifest.kind !== "Release")[i])]));
+    const applied = objects.filter((o) => o.manifest.kind !== "Release");
+    const left = live(c, applied).flatMap((m, i) => (m === null ? [] : [objectId(applied[i])]));
     if (left.length > 0) {
         throw new Error(`left after pulumi destroy: ${left.join(", ")}`);
     }
@@ -265,7 +251,7 @@ function playOperators(c: Cluster, played: Set<string>): void {
     const items = (JSON.parse(r.stdout) as { items: Manifest[] }).items;
     for (const item of items) {
         const meta = item.metadata as { name: string; namespace?: string; annotations?: Record<string, string>; uid: string };
-        const wait = meta.annotations?.["pulumi.com/waitFor"];
+        const wait = meta.annotations?.[WAIT_FOR];
         if (wait === undefined || played.has(meta.uid)) {
             continue;
         }
@@ -365,7 +351,7 @@ const SCENARIOS: Scenario[] = [
                     .filter((s) => s.op === "create")
                     .map((s) => s.object)
                     .sort();
-                const want = (await rendered(config, `preview-${name}`)).objects.map(objectId).sort();
+                const want = (await rendered(config, `preview-${name}`)).map(objectId).sort();
                 if (json(planned) !== json(want)) {
                     const missing = want.filter((w) => !planned.includes(w));
                     const extra = planned.filter((p) => !want.includes(p));
@@ -384,7 +370,7 @@ const SCENARIOS: Scenario[] = [
             ws.stack("dev", config);
             const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
             times.push(["pulumi up, dev (29 resources, 3 Helm releases, TLS with the stand-ins)", secs(up.ms)]);
-            const { objects } = await rendered(config, "dev");
+            const objects = await rendered(config, "dev");
             assertLiveApplied(cluster, objects, labIdOf(ws, "dev"));
             for (const [kind, ns, name] of [
                 ["deployment", "istio-system", "istiod"],
@@ -437,7 +423,7 @@ const SCENARIOS: Scenario[] = [
             ws.configure("dev", after);
             const diff = ws.pulumi(["preview", "--diff", "--json", "--stack", "dev"]);
             const engineSaid = engineChanges(planSteps(diff.stdout));
-            const labSaid = labDiffChanges(diffRenders((await rendered(base, "dev")).objects, (await rendered(after, "dev")).objects));
+            const labSaid = labDiffChanges(diffRenders(await rendered(base, "dev"), await rendered(after, "dev")));
             const want = ["changed VirtualService guestbook/virtual-service-guestbook"];
             if (json(engineSaid) !== json(want) || json(labSaid) !== json(want)) {
                 throw new Error(`engine [${engineSaid.join("; ")}], lab diff [${labSaid.join("; ")}], want [${want.join("; ")}]`);
@@ -470,11 +456,11 @@ const SCENARIOS: Scenario[] = [
         name: "4 config changes: the engine's steps (update, replace, create, delete) are lab diff's prediction, both ways, then live as rendered",
         run: async ({ cluster, ws, engine }) => {
             const base = harnessConfig(engine, "dev");
-            const baseObjects = (await rendered(base, "dev")).objects;
+            const baseObjects = await rendered(base, "dev");
             const lines: string[] = [];
             for (const [what, set] of CHANGES.slice(1)) {
                 const after = { ...base, ...set };
-                const afterObjects = (await rendered(after, "dev")).objects;
+                const afterObjects = await rendered(after, "dev");
                 for (const [from, to, fromObjects, toObjects, label] of [
                     [base, after, baseObjects, afterObjects, what],
                     [after, base, afterObjects, baseObjects, `${what}, undone`],
@@ -530,7 +516,7 @@ const SCENARIOS: Scenario[] = [
     {
         name: "8 pulumi destroy of dev leaves none of the lab's objects (Istio's CRDs stay: helm.sh/resource-policy keep)",
         run: async ({ cluster, ws, engine, times }) => {
-            const { objects } = await rendered(harnessConfig(engine, "dev"), "dev");
+            const objects = await rendered(harnessConfig(engine, "dev"), "dev");
             const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "dev"]);
             times.push(["pulumi destroy, dev", secs(destroy.ms)]);
             assertGone(cluster, objects);
@@ -546,11 +532,11 @@ const SCENARIOS: Scenario[] = [
             const out: string[] = [];
             for (const name of ["openshift", "openshift3"]) {
                 const config = harnessConfig(engine, name, { "istio-lab:tracing": "true" });
-                const { objects } = await rendered(config, name);
+                const objects = await rendered(config, name);
                 await withStack(ws, name, config, async () => {
                     const { ms, played } = await upPlayingOperators(cluster, ws, name);
                     assertLiveApplied(cluster, objects, labIdOf(ws, name));
-                    const waits = objects.filter((o) => metaOf(o).annotations?.["pulumi.com/waitFor"] !== undefined).length;
+                    const waits = objects.filter((o) => metaOf(o).annotations?.[WAIT_FOR] !== undefined).length;
                     const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name]);
                     assertGone(
                         cluster,
@@ -586,7 +572,7 @@ const SCENARIOS: Scenario[] = [
             return withStack(ws, "classroom", base, async () => {
                 const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "classroom"]);
                 times.push([`pulumi up, a class of ${CLASS_SIZE}`, secs(up.ms)]);
-                const { objects } = await rendered(base, "classroom");
+                const objects = await rendered(base, "classroom");
                 assertLiveApplied(cluster, objects, labIdOf(ws, "classroom"));
                 const after = { ...base, "istio-lab:attendeeOverrides": '{"user7":{"canaryWeight":50}}' };
                 ws.configure("classroom", after);
@@ -616,10 +602,10 @@ const SCENARIOS: Scenario[] = [
                         }
                     ).metadata.labels ?? {};
                 const during = labels();
-                if (during["istio-lab/lab-id"] === undefined) {
+                if (during[LAB_ID_LABEL] === undefined) {
                     throw new Error(`default was not labelled by the lab: ${json(during)}`);
                 }
-                const { objects } = await rendered(config, "peer-auth");
+                const objects = await rendered(config, "peer-auth");
                 ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", "peer-auth"]);
                 assertGone(
                     cluster,
@@ -653,7 +639,7 @@ const SCENARIOS: Scenario[] = [
             const up = await withStack(ws, "floor", viaPulumi, () =>
                 Promise.resolve(ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "floor"])),
             );
-            const objects = (await rendered(viaKubectl, "floor")).objects;
+            const objects = await rendered(viaKubectl, "floor");
             const yaml = objects.map((o) => json(o.manifest)).join("\n---\n");
             const start = Date.now();
             cluster.kubectl(["apply", "--server-side", "--field-manager=istio-lab-e2e", "-f", "-"], yaml);

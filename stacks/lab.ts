@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
-import { Gateway, servesHttps } from "../components/gateway";
+import { Gateway, gatewayHosts, servesHttps } from "../components/gateway";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
 import { TIMEOUT_SECONDS, WAIT_FOR, istioApisFor } from "../components/lab";
@@ -159,7 +159,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   name: config.gateway.name,
                   selector: { ...config.gateway.selector },
                   port: config.gateway.port,
-                  hosts: domain ? [`*.${domain}`] : [...config.gateway.hosts],
+                  hosts: gatewayHosts(config.gateway.hosts, domain),
                   route: domain === undefined,
                   ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
                   ingressCreated: controlPlane?.ingressCreated,
