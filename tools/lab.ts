@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { diffRenders, formatDiff } from "./diff";
+import { promoteMain } from "./promoteStack";
 import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
@@ -37,6 +38,8 @@ commands:
   matrix     the predicted probe results (sleep -> httpbin, or ingress gateway -> guestbook)
   diff       what a config change adds, removes and changes (--against FILE: compare with that config)
   attendees  a classroom's attendees: namespace, URL and traffic split, one row each
+  promote    move the canary to 100% in steps through pulumi up, checking gates, rolling back on failure
+             (needs the Pulumi CLI and the stack; \`lab promote --help\` for its options)
 
 options:
   --stack NAME       read Pulumi.NAME.yaml (default: dev)
@@ -251,6 +254,11 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
 /** Runs the command line, prints the result and sets the exit status. */
 export async function main(argv: readonly string[]): Promise<void> {
     try {
+        // promote runs the real engine and reports as it goes, so it prints its own lines.
+        if (argv[0] === "promote") {
+            process.exitCode = await promoteMain(argv.slice(1));
+            return;
+        }
         const r = await lab(argv);
         process.stdout.write(r.stdout);
         process.stderr.write(r.stderr);
