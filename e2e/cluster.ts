@@ -16,6 +16,8 @@ export interface Cluster {
     readonly dir: string;
     /** The kubeconfig for it. */
     readonly kubeconfig: string;
+    /** The kubectl binary (for a command run outside the harness's process, with --kubeconfig). */
+    readonly kubectlBin: string;
     /** Runs kubectl against it; throws with its stderr unless `allowFailure`. */
     kubectl(args: readonly string[], input?: string, allowFailure?: boolean): { stdout: string; stderr: string; status: number };
     /** Ends every process; removes the directory unless `keep`. */
@@ -170,7 +172,7 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
             ].join("\n"),
         ).join("\n---\n");
         kubectl(["apply", "-f", "-"], nodes);
-        return { dir, kubeconfig, kubectl, stop };
+        return { dir, kubeconfig, kubectl, kubectlBin: tools.bin("kubectl"), stop };
     } catch (e) {
         stop(true);
         throw e;

@@ -18,6 +18,7 @@ import { RenderedObject, metaOf, objectId, render } from "../tools/render";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
 import { Cluster, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
+import { promoteScenario } from "./promote";
 import { Workspace, createWorkspace } from "./pulumi";
 import { EngineTools, ensureEngine, ensureTools } from "./toolchain";
 
@@ -218,6 +219,11 @@ async function withStack<T>(ws: Workspace, name: string, config: Config, fn: () 
         ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name], { allowFailure: true });
         ws.pulumi(["stack", "rm", "--yes", "--force", name], { allowFailure: true });
     }
+}
+
+/** Istio's CRDs, for a scenario that runs without the istiod chart's base (or alone, by ISTIO_LAB_E2E_ONLY). */
+function applyCrds(c: Cluster, crds: string): void {
+    c.kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds]);
 }
 
 /** Every object gone (a namespace's deletion finishes asynchronously: wait for it). */
@@ -526,7 +532,7 @@ const SCENARIOS: Scenario[] = [
     {
         name: "5 OSSM 2 and OSSM 3 up and down: every pulumi.com/waitFor resolved by the provider's own await once the harness plays the operator; one nobody plays fails within its timeout",
         run: async ({ cluster, ws, engine, crds }) => {
-            cluster.kubectl(["apply", "--server-side", "--force-conflicts", "-f", crds]);
+            applyCrds(cluster, crds);
             cluster.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
             cluster.kubectl(["create", "namespace", "openshift-operators"], undefined, true);
             const out: string[] = [];
@@ -650,6 +656,7 @@ const SCENARIOS: Scenario[] = [
             return `${objects.length} objects: pulumi up ${secs(up.ms)}, kubectl ${secs(floor)}`;
         },
     },
+    promoteScenario(harnessConfig, withStack, applyCrds),
 ];
 
 /**

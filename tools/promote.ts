@@ -146,7 +146,14 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
     try {
         parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
     } catch (e) {
-        throw new PromoteError((e as Error).message);
+        const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
+        throw new PromoteError(
+            unknown
+                ? `option ${unknown[1]} is not allowed; expected one of ${Object.keys(OPTIONS)
+                      .map((o) => `--${o}`)
+                      .join(", ")}`
+                : (e as Error).message.split(". ")[0],
+        );
     }
     const seen = new Set<string>();
     for (const t of parsed.tokens) {
@@ -190,7 +197,8 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
         schedule = { stepWeight, maxWeight };
     }
 
-    const minSuccessRate = v["min-success-rate"] === undefined ? DEFAULTS.minSuccessRate : percent("min-success-rate", v["min-success-rate"]);
+    const minSuccessRate =
+        v["min-success-rate"] === undefined ? DEFAULTS.minSuccessRate : percent("min-success-rate", v["min-success-rate"]);
     const gates: GateOptions = {
         prometheus:
             v["gate-prometheus"] === undefined
@@ -326,7 +334,11 @@ export function httpVerdict(statuses: readonly number[], minSuccessRate: number)
 }
 
 /** The Prometheus gate's verdict from its two answers. */
-export function prometheusVerdict(successRate: number | string, p99: number | string | undefined, g: NonNullable<GateOptions["prometheus"]>): GateResult {
+export function prometheusVerdict(
+    successRate: number | string,
+    p99: number | string | undefined,
+    g: NonNullable<GateOptions["prometheus"]>,
+): GateResult {
     const rateOk = typeof successRate === "number" && successRate >= g.minSuccessRate;
     const p99Ok = g.maxP99Ms === undefined || (typeof p99 === "number" && p99 <= g.maxP99Ms);
     const figures = [typeof successRate === "number" ? `success rate ${round(successRate)}%` : `success rate: ${successRate}`];
@@ -344,10 +356,29 @@ function round(n: number): string {
 
 /** What a promotion reports as it goes: one event per line with --json, else the text formatEvent makes. */
 export type PromoteEvent =
-    | { event: "plan"; stack: string; attendee?: string; version: string; from: number; steps: number[]; intervalMs: number; threshold: number; resumed?: number }
+    | {
+          event: "plan";
+          stack: string;
+          attendee?: string;
+          version: string;
+          from: number;
+          steps: number[];
+          intervalMs: number;
+          threshold: number;
+          resumed?: number;
+      }
     | { event: "applied"; step: number; of: number; weight: number; changes: Record<string, number>; ms: number; checkInMs: number }
-    | { event: "check"; weight: number; results: GateResult[]; passed: boolean; failedChecks: number; threshold: number; nextInMs: number | null }
+    | {
+          event: "check";
+          weight: number;
+          results: GateResult[];
+          passed: boolean;
+          failedChecks: number;
+          threshold: number;
+          nextInMs: number | null;
+      }
     | { event: "rollback"; from: number; to: number; reason: string }
+    | { event: "preview"; weight: number; stdout: string }
     | { event: "done"; result: "promoted" | "rolled back" | "interrupted" | "nothing to do"; weight: number };
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`);
@@ -363,16 +394,22 @@ export function formatEvent(e: PromoteEvent): string {
             );
         case "applied": {
             const changes = Object.entries(e.changes)
-                .filter(([op]) => op !== "same")
+                .filter(([op]) => op !== "same" && op !== "read")
                 .map(([op, n]) => `${n} ${op === "update" ? "updated" : op}`)
                 .join(", ");
             return `step ${e.step}/${e.of}: ${e.weight}% applied (${changes || "no change"}, ${seconds(e.ms)}); check in ${seconds(e.checkInMs)}`;
         }
         case "check": {
             const gates = e.results.map((r) => `${r.gate} ${r.figure} (${r.bound}) ${r.passed ? "pass" : "FAIL"}`).join("; ");
-            const next = e.passed ? (e.nextInMs === null ? "" : "; next step now") : `; failed checks ${e.failedChecks}/${e.threshold}${e.nextInMs === null ? "" : `, check again in ${seconds(e.nextInMs)}`}`;
+            const next = e.passed
+                ? e.nextInMs === null
+                    ? ""
+                    : "; next step now"
+                : `; failed checks ${e.failedChecks}/${e.threshold}${e.nextInMs === null ? "" : `, check again in ${seconds(e.nextInMs)}`}`;
             return `check at ${e.weight}%: ${gates}${next}`;
         }
+        case "preview":
+            return `pulumi preview of step 1 (${e.weight}%):\n${e.stdout.trimEnd()}`;
         case "rollback":
             return `rollback from ${e.from}% to ${e.to}%: ${e.reason}`;
         case "done":
@@ -463,7 +500,12 @@ export async function runPromotion(stack: PromotionStack, p: Promotion, io: Prom
                 break;
             }
             if (givingUp) {
-                return restore(`${failed} failed check${failed === 1 ? "" : "s"} (threshold ${p.threshold})`, p.start, weight, "rolled back");
+                return restore(
+                    `${failed} failed check${failed === 1 ? "" : "s"} (threshold ${p.threshold})`,
+                    p.start,
+                    weight,
+                    "rolled back",
+                );
             }
             if (io.interrupted()) {
                 return restore(`interrupted before ${weight}% passed a check`, checked, weight, "interrupted");

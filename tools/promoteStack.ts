@@ -81,7 +81,8 @@ function subjectOf(config: LabConfig, raw: Readonly<Record<string, string>>, o: 
         }
         throw e;
     }
-    const weightOf = (w: Record<string, number> | null | undefined) => w?.[version];
+    // The split leaves out a version at 0 (with two versions): present without it means 0.
+    const weightOf = (w: Record<string, number> | null | undefined) => (w ? (w[version] ?? 0) : undefined);
     if (o.attendee === undefined) {
         return {
             key: `${NAMESPACE}:canaryWeight`,
@@ -221,7 +222,10 @@ async function previewFirst(stack: Stack, s: Subject, weight: number, attendee: 
 }
 
 /** `lab promote`: returns the exit status. */
-export async function promoteMain(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function promoteMain(
+    argv: readonly string[],
+    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
     let o: PromoteOptions;
     let stack: Stack;
     let subject: Subject;
@@ -279,11 +283,21 @@ export async function promoteMain(argv: readonly string[], out: (line: string) =
 
     const emit = (e: PromoteEvent) => out(o.json ? JSON.stringify(e) : formatEvent(e));
     const steps = scheduleFrom(start, o.schedule);
-    emit({ event: "plan", stack: o.stack, attendee: o.attendee, version: subject.version, from: start, steps, intervalMs: o.intervalMs, threshold: o.threshold, resumed });
+    emit({
+        event: "plan",
+        stack: o.stack,
+        attendee: o.attendee,
+        version: subject.version,
+        from: start,
+        steps,
+        intervalMs: o.intervalMs,
+        threshold: o.threshold,
+        resumed,
+    });
     if (o.preview) {
         if (steps.length > 0) {
             const text = await previewFirst(stack, subject, steps[0], o.attendee);
-            out(o.json ? JSON.stringify({ event: "preview", weight: steps[0], stdout: text }) : text.trimEnd());
+            emit({ event: "preview", weight: steps[0], stdout: text });
         }
         return 0;
     }
@@ -293,7 +307,9 @@ export async function promoteMain(argv: readonly string[], out: (line: string) =
     let wake: (() => void) | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
         if (interrupted) {
-            process.stderr.write(`${signal} again: stopping now; the stack's config may hold an unchecked weight (run promote again to resume)\n`);
+            process.stderr.write(
+                `${signal} again: stopping now; the stack's config may hold an unchecked weight (run promote again to resume)\n`,
+            );
             process.exit(INTERRUPTED);
         }
         interrupted = true;
