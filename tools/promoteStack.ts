@@ -30,7 +30,7 @@ import {
 import { PROJECT_ROOT } from "./stackConfig";
 
 /** What a promotion of this stack changes: the key, and where the applied weight shows in the outputs. */
-interface Subject {
+export interface Subject {
     readonly key: string;
     readonly path: boolean;
     readonly version: string;
@@ -59,7 +59,7 @@ function withWeight(raw: Readonly<Record<string, string>>, attendee: string | un
 }
 
 /** What the promotion changes, or why this stack cannot take a weight (the config contract's message). */
-function subjectOf(config: LabConfig, raw: Readonly<Record<string, string>>, o: PromoteOptions): Subject {
+export function subjectOf(config: LabConfig, raw: Readonly<Record<string, string>>, o: PromoteOptions): Subject {
     if (!config.stages.includes("traffic")) {
         throw new PromoteError(
             `stack ${o.stack}: recipe ${JSON.stringify(config.recipe)} has no traffic stage (stages: ${config.stages.join(", ")}); a promotion moves the traffic stage's canaryWeight`,
@@ -70,6 +70,17 @@ function subjectOf(config: LabConfig, raw: Readonly<Record<string, string>>, o: 
     if (versions.length < 2) {
         throw new PromoteError(
             `stack ${o.stack}: ${NAMESPACE}:guestbook.versions has one version (${JSON.stringify(version)}); a canary needs a second version to send traffic to`,
+        );
+    }
+    const attendee = config.attendees?.find((a) => a.name === o.attendee);
+    if (o.attendee !== undefined && (!config.attendees || !attendee)) {
+        throw new PromoteError(
+            config.attendees
+                ? `--attendee ${JSON.stringify(o.attendee)} is not allowed; expected an attendee of stack ${o.stack} (${config.attendees
+                      .slice(0, 5)
+                      .map((a) => a.name)
+                      .join(", ")}${config.attendees.length > 5 ? ", ..." : ""})`
+                : `--attendee ${JSON.stringify(o.attendee)} is not allowed: stack ${o.stack} has no attendees (${NAMESPACE}:attendees is not set)`,
         );
     }
     // The program's own checks, at a weight between the ends: roundRobin and the like refuse it.
@@ -94,24 +105,13 @@ function subjectOf(config: LabConfig, raw: Readonly<Record<string, string>>, o: 
             labUrl: (out) => (typeof out.labUrl === "string" ? out.labUrl : undefined),
         };
     }
-    const attendee = config.attendees?.find((a) => a.name === o.attendee);
-    if (!config.attendees || !attendee) {
-        throw new PromoteError(
-            config.attendees
-                ? `--attendee ${JSON.stringify(o.attendee)} is not allowed; expected an attendee of stack ${o.stack} (${config.attendees
-                      .slice(0, 5)
-                      .map((a) => a.name)
-                      .join(", ")}${config.attendees.length > 5 ? ", ..." : ""})`
-                : `--attendee ${JSON.stringify(o.attendee)} is not allowed: stack ${o.stack} has no attendees (${NAMESPACE}:attendees is not set)`,
-        );
-    }
     const row = (out: Record<string, unknown>) => (out.attendees as Rows | null | undefined)?.find((r) => r.attendee === o.attendee);
     return {
         key: `${NAMESPACE}:attendeeOverrides.${o.attendee}.canaryWeight`,
         path: true,
         version,
-        target: { namespace: attendee.namespace, workload: `guestbook-${version}` },
-        configured: attendee.canaryWeight,
+        target: { namespace: attendee!.namespace, workload: `guestbook-${version}` },
+        configured: attendee!.canaryWeight,
         applied: (out) => weightOf(row(out)?.weights),
         labUrl: (out) => row(out)?.url,
     };

@@ -12,6 +12,8 @@ import {
     runPromotion,
 } from "../../tools/promote";
 import { scheduleFrom, vectorValue } from "../../tools/promote";
+import { subjectOf } from "../../tools/promoteStack";
+import { parseConfig } from "../../config";
 
 const parsed = (argv: string[]) => parsePromoteArgs(argv) as PromoteOptions;
 const refusal = (argv: string[]) => {
@@ -313,4 +315,92 @@ describe("lab promote: the promotion loop", () => {
         expect(h.applied).to.deep.equal([]);
         expect(h.events).to.deep.equal([{ event: "done", result: "nothing to do", weight: 100 }]);
     });
+});
+
+describe("lab promote: which stacks can take a weight", () => {
+    const options = (extra: string[] = []) => parsed(["--stack", "s", "--gate-command", "true", ...extra]);
+    const subject = (raw: Record<string, string>, extra: string[] = []) => subjectOf(parseConfig(raw), raw, options(extra));
+    const refusal = (raw: Record<string, string>, extra: string[] = []) => {
+        try {
+            subject(raw, extra);
+        } catch (e) {
+            return (e as Error).message;
+        }
+        return "accepted";
+    };
+    const dev = { "istio-lab:recipe": "kubernetes", "istio-lab:canaryWeight": "20" };
+
+    it("moves canaryWeight of the one lab; reads the applied weight from trafficSplit (a version at 0 is left out of it)", () => {
+        const s = subject(dev);
+        expect([s.key, s.path, s.version, s.target, s.configured]).to.deep.equal([
+            "istio-lab:canaryWeight",
+            false,
+            "v2",
+            { namespace: "guestbook", workload: "guestbook-v2" },
+            20,
+        ]);
+        expect(s.applied({ trafficSplit: { weights: { v1: 80, v2: 20 }, abTest: null } })).to.equal(20);
+        expect(s.applied({ trafficSplit: { weights: { v1: 100 }, abTest: null } })).to.equal(0);
+        expect(s.applied({})).to.equal(undefined);
+    });
+
+    it("moves one attendee's override; reads the attendee's row", () => {
+        const s = subject({ ...dev, "istio-lab:attendees": "3", "istio-lab:attendeeOverrides": '{"user2":{"canaryWeight":40}}' }, [
+            "--attendee",
+            "user2",
+        ]);
+        expect([s.key, s.path, s.target, s.configured]).to.deep.equal([
+            "istio-lab:attendeeOverrides.user2.canaryWeight",
+            true,
+            { namespace: "guestbook-user2", workload: "guestbook-v2" },
+            40,
+        ]);
+        const rows = [
+            { attendee: "user1", url: "u1", weights: { v1: 80, v2: 20 } },
+            { attendee: "user2", url: "u2", weights: { v1: 60, v2: 40 } },
+        ];
+        expect([s.applied({ attendees: rows }), s.labUrl({ attendees: rows })]).to.deep.equal([40, "u2"]);
+    });
+
+    const refusals: Array<[string, Record<string, string>, string[], string]> = [
+        [
+            "round robin, with the config contract's message",
+            { ...dev, "istio-lab:canaryWeight": "0", "istio-lab:routing": "roundRobin" },
+            [],
+            'stack s cannot take a canary weight: istio-lab:canaryWeight: 50 is not allowed; expected 0 with routing "roundRobin" (its one route names no subset; set routing to "weighted" for a canary)',
+        ],
+        [
+            "one version",
+            {
+                ...dev,
+                "istio-lab:canaryWeight": "0",
+                "istio-lab:guestbook": '{"versions":[{"name":"v1","image":"ibmcom/guestbook:v1","replicas":3,"version":"1.0"}]}',
+            },
+            [],
+            'stack s: istio-lab:guestbook.versions has one version ("v1"); a canary needs a second version to send traffic to',
+        ],
+        [
+            "a lab without the traffic stage",
+            { "istio-lab:recipe": "peer-auth" },
+            [],
+            'stack s: recipe "peer-auth" has no traffic stage (stages: controlPlane, mtlsLab, peerAuth); a promotion moves the traffic stage\'s canaryWeight',
+        ],
+        [
+            "an attendee of no class",
+            dev,
+            ["--attendee", "user1"],
+            '--attendee "user1" is not allowed: stack s has no attendees (istio-lab:attendees is not set)',
+        ],
+        [
+            "an attendee not in the class",
+            { ...dev, "istio-lab:attendees": "7" },
+            ["--attendee", "user9"],
+            '--attendee "user9" is not allowed; expected an attendee of stack s (user1, user2, user3, user4, user5, ...)',
+        ],
+    ];
+    for (const [what, raw, extra, message] of refusals) {
+        it(`refuses ${what}`, () => {
+            expect(refusal(raw, extra)).to.equal(message);
+        });
+    }
 });
