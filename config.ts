@@ -68,6 +68,7 @@ import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces, mtls
 import {
     GLOBAL_OPERATORS_NAMESPACE,
     InstallPlanApproval,
+    LAB_OPERATORS,
     OPERATOR_KEYS,
     OperatorKey,
     OperatorSpec,
@@ -699,6 +700,7 @@ function resolveAttendees(
     subsets: ReadonlyArray<{ name: string; version: string }>,
     classSettings: Omit<AttendeeConfig, "name" | "namespace">,
     stages: readonly Stage[],
+    controlPlaneNamespace: string,
 ): AttendeeConfig[] {
     const names = attendeeNames(given);
     const known = new Set(names);
@@ -712,6 +714,13 @@ function resolveAttendees(
         const namespace = `${guestbookNamespace}-${name}`;
         if (!isDns1123Label(namespace)) {
             reject(`${NAMESPACE}:attendees`, name, `a name short enough for its namespace ${show(namespace)} to be ${DNS1123_ALLOWED}`);
+        }
+        if (isReservedNamespace(namespace, controlPlaneNamespace)) {
+            reject(
+                `${NAMESPACE}:attendees`,
+                name,
+                `a name whose namespace (${NAMESPACE}:guestbook.namespace ${show(guestbookNamespace)} + "-" + the name = ${show(namespace)}) is ${reservedNamespaceAllowed(controlPlaneNamespace)}`,
+            );
         }
         const { abTest: ownAbTest, ...own } = overrides[name] ?? {};
         const at = (key: string) =>
@@ -956,6 +965,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
                   subsets,
                   { canaryWeight, abTest, routing, clientTls: c.clientTls, circuitBreaker },
                   stages,
+                  controlPlane.namespace,
               );
     if (c.attendeeOverrides !== undefined && c.attendees === undefined) {
         reject(
@@ -1062,9 +1072,27 @@ export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: str
     return out;
 }
 
+/**
+ * True when the lab would create and own `namespace`, named by `key`, although it is one the cluster's own
+ * (`default`, `kube-*`, `openshift-*`): `pulumi destroy` would delete it. An operator's documented
+ * namespace (`openshift-operators-redhat` for Elasticsearch) is the lab's to create; the guestbook's and
+ * the attendees' are checked where they are read; the mTLS lab patches a reserved namespace instead.
+ */
+function ownsReserved(namespace: string, key: string): boolean {
+    const field = key.slice(NAMESPACE.length + 1);
+    const operator = /^operators\.(\w+)\.namespace$/.exec(field)?.[1] as OperatorKey | undefined;
+    if (operator !== undefined) {
+        return namespace !== LAB_OPERATORS[operator].namespace && isReservedNamespace(namespace, "");
+    }
+    return field === "controlPlane.namespace" && isReservedNamespace(namespace, "");
+}
+
 function checkNamespaces(c: LabConfig): void {
     const owner = new Map<string, string>();
     for (const { namespace, key } of labNamespaces(c)) {
+        if (ownsReserved(namespace, key)) {
+            reject(key, namespace, `a namespace the lab can create and delete (not "default", "kube-*" or "openshift-*": pulumi destroy would delete it)`);
+        }
         const other = owner.get(namespace);
         if (other !== undefined) {
             reject(key, namespace, `a namespace no other stage creates (${other} is ${show(namespace)})`);
