@@ -76,6 +76,7 @@ import {
     resolveOperators,
 } from "./components/operators";
 import { LabService, PeerAuthPolicy, planPeerAuth } from "./components/peerAuth";
+import { redact, secretLeaves } from "./components/secrets";
 import {
     AbTest,
     CLIENT_TLS_MODES,
@@ -168,6 +169,8 @@ export interface LabConfig {
     };
     /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
     readonly ignored: ReadonlyArray<{ readonly key: string; readonly message: string }>;
+    /** The leaves of the values the stack marks secret: whatever carries one is secret in state, diffs and messages. */
+    readonly secrets: ReadonlyArray<string | number>;
     /** Settings that work today but are known to stop working (a retired chart location), warned about the same way. */
     readonly warnings: ReadonlyArray<{ readonly key: string; readonly message: string }>;
 }
@@ -611,13 +614,23 @@ function forbiddenKey(value: unknown, at: Array<string | number>): { path: Array
  * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} naming every shape problem
  * (one line each), or the first problem the values have together.
  */
-export function parseConfig(all: Readonly<Record<string, string>>): LabConfig {
+export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
     const raw = Object.create(null) as Record<string, unknown>;
     for (const [fullKey, value] of Object.entries(all)) {
         if (fullKey.startsWith(`${NAMESPACE}:`)) {
             raw[fullKey.slice(NAMESPACE.length + 1)] = parseValue(value);
         }
     }
+    const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(parseValue(all[k])));
+    try {
+        return { ...checkedConfig(raw), secrets };
+    } catch (e) {
+        throw e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e;
+    }
+}
+
+/** The raw values, shape-checked and resolved. */
+function checkedConfig(raw: Record<string, unknown>): LabConfig {
     const bad = forbiddenKey(raw, []);
     if (bad) {
         const where = bad.path.length > 0 ? keyOf(bad.path) : NAMESPACE;
@@ -994,6 +1007,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         operators,
         mtlsLab,
         ignored: ignoredSettings(raw, stages),
+        secrets: [],
         warnings: retiredWarning ? [retiredWarning] : [],
     };
     checkNamespaces(config);
@@ -1113,7 +1127,13 @@ export function labServices(c: LabConfig): LabService[] {
 
 /** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
 export function loadConfig(): LabConfig {
-    const config = parseConfig(pulumi.runtime.allConfig());
+    const all = pulumi.runtime.allConfig();
+    // The SDK knows which keys the stack marks secret (PULUMI_CONFIG_SECRET_KEYS); it does not type the call.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const config = parseConfig(
+        all,
+        Object.keys(all).filter((k) => runtime.isConfigSecret?.(k) === true),
+    );
     for (const { message } of [...config.ignored, ...config.warnings]) {
         void pulumi.log.warn(message);
     }

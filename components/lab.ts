@@ -83,11 +83,13 @@ export function show(value: unknown): string {
     if (value === undefined) {
         return "nothing";
     }
-    if (value instanceof WrittenNumber) {
-        return value.text;
-    }
-    return JSON.stringify(value);
+    const text = value instanceof WrittenNumber ? value.text : JSON.stringify(value);
+    // As written, but a screenful of one value hides the rest of the message.
+    return text.length > SHOWN_MAX ? `${text.slice(0, SHOWN_MAX - 20)}... (${text.length} characters)` : text;
 }
+
+/** The longest value a message shows whole. */
+export const SHOWN_MAX = 100;
 
 /**
  * A number as the user wrote it, kept when JSON would turn it into something else (`1e999` is

@@ -104,19 +104,27 @@ export function checkWeight(weight: number, where: string): void {
 
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
+/** The longest A/B regex the lab takes: a header rule, not a program (Envoy's RE2 also caps program size). */
+export const MAX_REGEX_LENGTH = 1024;
+
 /** Checks an A/B rule; `where` names the argument or config key in messages. */
 export function checkAbTest(ab: AbTest, where: string): void {
     if (!HEADER_NAME.test(ab.header)) {
         reject(`${where}.header`, ab.header, 'a lower-case HTTP header name, e.g. "user-agent"');
     }
+    if (ab.regex.length > MAX_REGEX_LENGTH) {
+        reject(`${where}.regex`, ab.regex, `an RE2 regular expression of at most ${MAX_REGEX_LENGTH} characters (this one has ${ab.regex.length})`);
+    }
     // Envoy matches headers with RE2: no lookaround or backreferences, but `(?i)` is fine.
     try {
         RE2JS.compile(ab.regex);
-    } catch {
+    } catch (e) {
         reject(
             `${where}.regex`,
             ab.regex,
-            'an RE2 regular expression (no lookaround or backreferences), e.g. ".*Firefox.*" or "(?i).*firefox.*"',
+            /invalid repeat count|too large/.test((e as Error).message)
+                ? "an RE2 regular expression RE2 can compile: this one is too large (a repetition count above 1000, or nested repetitions above 1000 in all)"
+                : 'an RE2 regular expression (no lookaround or backreferences), e.g. ".*Firefox.*" or "(?i).*firefox.*"',
         );
     }
 }

@@ -8,6 +8,7 @@ import { MtlsLab } from "../components/mtlsLab";
 import { TIMEOUT_SECONDS, WAIT_FOR, istioApisFor } from "../components/lab";
 import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
+import { keepSecrets, markSecrets } from "../components/secrets";
 import { TrafficPolicy, subsetsOf, trafficSplit } from "../components/traffic";
 import type { LabConfig } from "../config";
 import { labNamespaces, labServices } from "../config";
@@ -47,6 +48,15 @@ export interface AttendeeRow {
     readonly weights: Record<string, number> | null;
 }
 
+/** The outputs, with every value that carries a secret of the stack's config marked secret. */
+function secretOutputs(secrets: LabConfig["secrets"], outputs: LabOutputs): LabOutputs {
+    if (secrets.length === 0) {
+        return outputs;
+    }
+    const marked = Object.entries(outputs).map(([k, v]): [string, unknown] => [k, k === "recipe" ? v : markSecrets(v, secrets)]);
+    return Object.fromEntries(marked) as unknown as LabOutputs;
+}
+
 /** Puts `pulumi.com/timeoutSeconds` beside every `pulumi.com/waitFor` the stages write. */
 function limitWaits(seconds: number): void {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -67,6 +77,7 @@ export function buildLab(config: LabConfig): LabOutputs {
     if (config.waitTimeoutSeconds !== undefined) {
         limitWaits(config.waitTimeoutSeconds);
     }
+    keepSecrets(config.secrets);
     const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
     const platform = config.platform;
     const flavor = config.controlPlane.flavor;
@@ -233,7 +244,7 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
 
-    return {
+    return secretOutputs(config.secrets, {
         recipe: config.recipe,
         labUrl: gateway ? gateway.url : pulumi.output(null),
         trafficSplit: traffic
@@ -266,5 +277,5 @@ export function buildLab(config: LabConfig): LabOutputs {
                   ),
               )
             : pulumi.output(null),
-    };
+    });
 }

@@ -47,6 +47,8 @@ export interface RunOptions {
     readonly stack?: string;
     /** Live state of objects the program reads (`Resource.get`), keyed by `type::name`. @default none */
     readonly observed?: Readonly<Record<string, Record<string, unknown>>>;
+    /** Config keys the stack marks secret (`secure:` values), as the Pulumi CLI tells the program. @default none */
+    readonly secretKeys?: readonly string[];
 }
 
 /** Pulumi's marker for a secret value in serialized properties. */
@@ -173,7 +175,7 @@ export async function record(
 ): Promise<{ resources: LabResource[]; outputs: Record<string, unknown> }> {
     const inputsByKey = new Map<string, Record<string, unknown>>();
     await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey), PROJECT, options.stack ?? "dev", false);
-    pulumi.runtime.setAllConfig({ ...(options.config ?? {}) });
+    pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
 
     const captured: Captured[] = [];
     const outputs = await pulumi.runtime.runInPulumiStack(() => {
@@ -234,7 +236,7 @@ export async function record(
  * anything is registered.
  */
 export async function runLab(rawConfig: Readonly<Record<string, string>>, options: RunOptions = {}): Promise<LabRun> {
-    const config = parseConfig(rawConfig);
+    const config = parseConfig(rawConfig, options.secretKeys);
     const { resources, outputs } = await record(() => buildLab(config), { ...options, config: rawConfig });
     return { config, resources, outputs };
 }

@@ -187,7 +187,9 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const configured = configure(file, base, overrides);
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
-        const run = await runLab(configured, { stack });
+        // A secure value given with --set is still the stack's secret: rendered redacted, named in messages.
+        const secretKeys = [...new Set(base.secure.map((x) => x.key))];
+        const run = await runLab(configured, { stack, secretKeys });
         const objects = render(run.resources);
         switch (command) {
             case "render": {
@@ -237,7 +239,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 // Against another config file (the base branch's), or against this stack without the overrides.
                 const against = args.values.against;
                 const reference = against === undefined ? configure(file, base, {}) : configure(against, readConfigFile(against), {});
-                const before = render((await runLab(reference, { stack }).catch(inFile(against))).resources);
+                const before = render((await runLab(reference, { stack, secretKeys }).catch(inFile(against))).resources);
                 const changes = diffRenders(before, objects);
                 return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
             }

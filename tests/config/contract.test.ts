@@ -80,3 +80,62 @@ describe("config contract: the lab never owns a namespace it did not make", () =
         expect(peer.mtlsLab.plainNamespaces).to.deep.equal(["default"]);
     });
 });
+
+describe("config contract: a value the stack marks secret stays secret", () => {
+    const image = "registry.example.com/private/redis:3.2.9";
+    const containersOf = (inputs: Record<string, unknown>) =>
+        (inputs as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }).spec.template.spec.containers;
+
+    it("wraps what flows from a secret key (at any depth) in pulumi.secret: the recorded inputs show it redacted", async () => {
+        const raw = { "istio-lab:recipe": "kubernetes", "istio-lab:guestbook": JSON.stringify({ redisMasterImage: image }) };
+        const run = await runLab(raw, { secretKeys: ["istio-lab:guestbook"] });
+        const byName = (name: string) => run.resources.find((r) => r.name === name)!;
+        expect(containersOf(byName("guestbook-redis-master").inputs)[0].image).to.equal("<redacted>");
+        // Only what carries the secret: the other guestbook objects are as before.
+        expect(containersOf(byName("guestbook-redis-slave").inputs)[0].image).to.equal("ibmcom/guestbook-redis-slave:v2");
+        expect(run.config.secrets).to.deep.equal([image]);
+        const plain = await runLab(raw);
+        expect(containersOf(plain.resources.find((r) => r.name === "guestbook-redis-master")!.inputs)[0].image).to.equal(image);
+    });
+
+    it("reads which keys are secret from the runtime (loadConfig)", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const { loadConfig } = await import("../../config");
+        pulumi.runtime.setAllConfig({ "istio-lab:canaryWeight": "20", "istio-lab:gateway": '{"domain":"lab.example.com"}' }, [
+            "istio-lab:gateway",
+        ]);
+        expect(loadConfig().secrets).to.deep.equal(["lab.example.com"]);
+        pulumi.runtime.setAllConfig({});
+    });
+
+    const messages: Array<[string, Raw, string[], string]> = [
+        [
+            "a bad image in a secret structured key",
+            { "istio-lab:guestbook": '{"redisMasterImage":"Registry.Example.com/Private:Bad"}' },
+            ["istio-lab:guestbook"],
+            'istio-lab:guestbook.redisMasterImage: [secret] is not allowed; expected an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"',
+        ],
+        [
+            "a secret number out of range",
+            { "istio-lab:canaryWeight": "150" },
+            ["istio-lab:canaryWeight"],
+            "istio-lab:canaryWeight: [secret] is not allowed; expected an integer from 0 to 100",
+        ],
+        [
+            "a secret value echoed inside a longer message",
+            {
+                "istio-lab:guestbook": '{"namespace":"topsecret-team"}',
+                "istio-lab:attendees": '["a-very-long-attendee-name-that-makes-the-namespace-too-long"]',
+            },
+            ["istio-lab:guestbook"],
+            'istio-lab:attendees: "a-very-long-attendee-name-that-makes-the-namespace-too-long" is not allowed; expected a name short enough for its namespace "[secret]-a-very-long-attendee-name-that-makes-the-namespace-too-long" to be a DNS-1123 label (at most 63 characters: lower-case letters, digits and \'-\', starting and ending with a letter or digit)',
+        ],
+    ];
+    for (const [what, raw, secretKeys, message] of messages) {
+        it(`names the key, never the value: ${what}`, async () => {
+            expect(() => parseConfig(raw, secretKeys)).to.throw(message);
+            const error = await runLab(raw, { secretKeys }).catch((e: Error) => e);
+            expect((error as Error).message).to.equal(message);
+        });
+    }
+});

@@ -370,6 +370,21 @@ describe("lab command", () => {
             expect((await lab(["render", "--config", f, "--set", 'istio-lab:gateway={"routeHost":"gb.example.com"}'])).code).to.equal(0);
         });
 
+        it("keeps a secure: value given with --set secret: render shows it redacted, a message names its key only", async () => {
+            const f = file(
+                "secure-host.yaml",
+                "config:\n  istio-lab:recipe: openshift\n  istio-lab:gateway:\n    routeHost:\n      secure: AAABAKmhc3Rs3Q==\n",
+            );
+            const r = await lab(["render", "--config", f, "--set", 'istio-lab:gateway={"routeHost":"secret-host.example.com"}']);
+            expect(r.code).to.equal(0);
+            expect(r.stdout).not.to.contain("secret-host.example.com");
+            expect(r.stdout).to.contain("host: <redacted>");
+            const bad = await lab(["render", "--config", f, "--set", 'istio-lab:gateway={"routeHost":"Secret_Host"}']);
+            expect(bad).to.deep.equal(
+                fail(`istio-lab:gateway.routeHost: [secret] is not allowed; expected a DNS name (the OpenShift Route's host)`),
+            );
+        });
+
         it("says a bad value in the --against file is in that file", async () => {
             const f = file("base.yaml", "config:\n  istio-lab:canaryWeight: 150\n");
             expect(await lab(["diff", "--against", f])).to.deep.equal(
