@@ -105,7 +105,12 @@ function outDirectory(dir: string): void {
         throw new UsageError(`--out ${dir}: is a file; expected a directory (new or existing)`);
     }
     try {
-        mkdirSync(dir, { recursive: true });
+        // One level at a time: Node's recursive mkdir loops forever under /proc (mkdir says ENOENT, the parent exists).
+        const missing: string[] = [];
+        for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+            missing.unshift(d);
+        }
+        missing.forEach((d) => mkdirSync(d));
     } catch (e) {
         throw new UsageError(
             `--out ${dir}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory (new or existing)`,
@@ -143,6 +148,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         args = parseArgs({
             args: [...argv],
             allowPositionals: true,
+            tokens: true,
             options: {
                 stack: { type: "string" },
                 config: { type: "string" },
@@ -155,6 +161,23 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         });
     } catch (e) {
         return { stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n`, code: 2 };
+    }
+    // parseArgs keeps the last of a repeated option silently: say so instead (only --set repeats).
+    const given = args.tokens.flatMap((t) => (t.kind === "option" && t.name !== "set" ? [t.name] : []));
+    const twice = given.find((name, i) => given.indexOf(name) !== i);
+    if (twice !== undefined) {
+        return { stdout: "", stderr: `--${twice} is given twice; give it once\n`, code: 2 };
+    }
+    const empty = (["stack", "config", "out", "against"] as const).find((o) => args.values[o] === "");
+    if (empty !== undefined) {
+        return { stdout: "", stderr: `--${empty} is empty; give it a value\n`, code: 2 };
+    }
+    if (args.values.json && args.values.out !== undefined) {
+        return {
+            stdout: "",
+            stderr: "--json and --out are not allowed together; --out writes one YAML file per object, --json prints them all as JSON\n",
+            code: 2,
+        };
     }
     const [command, ...rest] = args.positionals;
     if (args.values.help || command === undefined) {
@@ -197,7 +220,13 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     outDirectory(args.values.out);
                     objects.forEach((o, i) => {
                         const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
-                        writeFileSync(path.join(args.values.out!, fileName), `${toYaml([o])}\n`);
+                        try {
+                            writeFileSync(path.join(args.values.out!, fileName), `${toYaml([o])}\n`);
+                        } catch (e) {
+                            throw new UsageError(
+                                `--out ${args.values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
+                            );
+                        }
                     });
                     return { stdout: `wrote ${objects.length} objects to ${args.values.out}\n`, stderr: "", code: 0 };
                 }

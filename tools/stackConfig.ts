@@ -1,7 +1,7 @@
 // Reads stack config files (`Pulumi.<stack>.yaml`) the way the Pulumi CLI hands them to a program:
 // every value a string, structured values as JSON. Refuses what the CLI would not read as meant: a
 // file that is not a stack config, keys of no namespace or an unknown one.
-import { readFileSync } from "fs";
+import { Stats, closeSync, openSync, readSync, statSync } from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 
@@ -67,14 +67,72 @@ function securePath(value: unknown, at: string): string | undefined {
     return undefined;
 }
 
+/** The largest stack config file read: a lab's is a few kilobytes; a class of 500 with overrides, well under this. */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
+const NOT_A_STACK_FILE = "not a stack config file";
+
+/** What a path is, when it is not a regular file. */
+function kindOf(st: Stats): string {
+    return st.isDirectory()
+        ? "a directory"
+        : st.isFIFO()
+          ? "a FIFO"
+          : st.isCharacterDevice() || st.isBlockDevice()
+            ? "a device"
+            : st.isSocket()
+              ? "a socket"
+              : "not a regular file";
+}
+
+/** A stack config file's text: a regular file of at most MAX_STACK_FILE_BYTES of UTF-8 text (never blocks on a FIFO). */
+function readText(file: string): string {
+    const st = statSync(file);
+    if (!st.isFile()) {
+        throw new ConfigFileError(`${NOT_A_STACK_FILE}: it is ${kindOf(st)}; expected a regular file such as Pulumi.dev.yaml`);
+    }
+    const fd = openSync(file, "r");
+    try {
+        const buffer = Buffer.alloc(MAX_STACK_FILE_BYTES + 1);
+        const length = readSync(fd, buffer, 0, buffer.length, 0);
+        if (length > MAX_STACK_FILE_BYTES) {
+            throw new ConfigFileError(`${NOT_A_STACK_FILE}: it is larger than ${MAX_STACK_FILE_BYTES} bytes (1 MiB); a stack config file is a few kilobytes`);
+        }
+        const bytes = buffer.subarray(0, length);
+        if (bytes.includes(0)) {
+            throw new ConfigFileError(`${NOT_A_STACK_FILE}: it holds binary data (NUL bytes); expected YAML text`);
+        }
+        try {
+            return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        } catch {
+            throw new ConfigFileError(`${NOT_A_STACK_FILE}: it is not UTF-8 text; expected YAML text`);
+        }
+    } finally {
+        closeSync(fd);
+    }
+}
+
+/** The YAML document, or "not a stack config file" with where the YAML is broken. */
+function parseYaml(text: string): unknown {
+    try {
+        return parse(text) as unknown;
+    } catch (e) {
+        const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+        const reason = String((e as Error).message).split("\n")[0].split(" at line")[0];
+        throw new ConfigFileError(
+            `${NOT_A_STACK_FILE}: its YAML does not parse${pos ? ` at line ${pos.line}, column ${pos.col}` : ""} (${reason.length > 80 ? `${reason.slice(0, 77)}...` : reason})`,
+        );
+    }
+}
+
 /** Reads a stack config file, refusing anything that is not one. */
 export function readStackFile(file: string): StackFile {
-    const doc = parse(readFileSync(file, "utf8")) as unknown;
+    const doc = parseYaml(readText(file));
     if (doc === null || doc === undefined) {
         return { config: {}, secure: [] };
     }
     if (typeof doc !== "object" || Array.isArray(doc)) {
-        throw new ConfigFileError(`the file is not a map; expected a stack config file with a top-level "config:" map`);
+        throw new ConfigFileError(`${NOT_A_STACK_FILE}: the file is not a map; expected a top-level "config:" map`);
     }
     for (const key of Object.keys(doc)) {
         if (!STACK_FILE_KEYS.includes(key)) {

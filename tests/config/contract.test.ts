@@ -139,3 +139,23 @@ describe("config contract: a value the stack marks secret stays secret", () => {
         });
     }
 });
+
+describe("config contract: every input ends in a clear line", () => {
+    refuses([
+        [
+            "a regex too large for RE2, fast",
+            { "istio-lab:abTest": '{"regex":"(a{1000}){1000}"}' },
+            'istio-lab:abTest.regex: "(a{1000}){1000}" is not allowed; expected an RE2 regular expression RE2 can compile: this one is too large (a repetition count above 1000, or nested repetitions above 1000 in all)',
+        ],
+        [
+            "a regex longer than a header rule needs, cut in the message",
+            { "istio-lab:abTest": JSON.stringify({ regex: "x".repeat(5000) }) },
+            `istio-lab:abTest.regex: "${"x".repeat(79)}... (5002 characters) is not allowed; expected an RE2 regular expression of at most 1024 characters (this one has 5000)`,
+        ],
+        [
+            "a long bad value, cut to a readable length",
+            { "istio-lab:guestbook": JSON.stringify({ namespace: "N".repeat(300) }) },
+            `istio-lab:guestbook.namespace: "${"N".repeat(79)}... (302 characters) is not allowed; expected a DNS-1123 label (at most 63 characters: lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+        ],
+    ]);
+});

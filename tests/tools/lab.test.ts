@@ -385,6 +385,61 @@ describe("lab command", () => {
             );
         });
 
+        it("reads only regular files of bounded size as config, and says what else it was given", async () => {
+            const binary = path.join(dir, "binary.yaml");
+            writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01]));
+            const latin1 = path.join(dir, "latin1.yaml");
+            writeFileSync(latin1, Buffer.from("config:\n  istio-lab:recipe: caf\xe9\n", "latin1"));
+            const huge = file("huge.yaml", `config:\n  istio-lab:canaryWeight: 20\n#${"x".repeat(1024 * 1024)}\n`);
+            const broken = file("broken.yaml", "config:\n  istio-lab:canaryWeight: [1, 2\n");
+            const cases: Array<[string[], string]> = [
+                [
+                    ["--config", "/dev/zero"],
+                    "cannot read /dev/zero: not a stack config file: it is a device; expected a regular file such as Pulumi.dev.yaml",
+                ],
+                [
+                    ["--config", dir],
+                    `cannot read ${dir}: not a stack config file: it is a directory; expected a regular file such as Pulumi.dev.yaml`,
+                ],
+                [
+                    ["--config", binary],
+                    `cannot read ${binary}: not a stack config file: it holds binary data (NUL bytes); expected YAML text`,
+                ],
+                [["--config", latin1], `cannot read ${latin1}: not a stack config file: it is not UTF-8 text; expected YAML text`],
+                [
+                    ["--config", huge],
+                    `cannot read ${huge}: not a stack config file: it is larger than 1048576 bytes (1 MiB); a stack config file is a few kilobytes`,
+                ],
+                [
+                    ["--config", broken],
+                    `cannot read ${broken}: not a stack config file: its YAML does not parse at line 3, column 1 (Flow sequence in block collection must be sufficiently indented and end with a ])`,
+                ],
+            ];
+            for (const [argv, message] of cases) {
+                expect(await lab(["render", ...argv])).to.deep.equal(fail(message));
+            }
+            expect(await lab(["diff", "--against", "/dev/zero"])).to.deep.equal(
+                fail("cannot read /dev/zero: not a stack config file: it is a device; expected a regular file such as Pulumi.dev.yaml"),
+            );
+        });
+
+        it("refuses an option given twice, an empty one, and --json with --out; --out where nothing can be made fails at once", async () => {
+            expect(await lab(["render", "--stack", "dev", "--stack", "kubernetes"])).to.deep.equal(
+                fail("--stack is given twice; give it once"),
+            );
+            expect(await lab(["render", "--out", ""])).to.deep.equal(fail("--out is empty; give it a value"));
+            expect(await lab(["render", "--json", "--out", path.join(dir, "o")])).to.deep.equal(
+                fail("--json and --out are not allowed together; --out writes one YAML file per object, --json prints them all as JSON"),
+            );
+            const t = Date.now();
+            expect(await lab(["render", "--out", "/proc/istio-lab/out"])).to.deep.equal(
+                fail("--out /proc/istio-lab/out: cannot be created (ENOENT); expected a directory (new or existing)"),
+            );
+            expect(Date.now() - t).to.be.below(5000);
+            // --set repeats by design.
+            expect((await lab(["render", "--set", "canaryWeight=50", "--set", "canaryWeight=60"])).code).to.equal(0);
+        });
+
         it("says a bad value in the --against file is in that file", async () => {
             const f = file("base.yaml", "config:\n  istio-lab:canaryWeight: 150\n");
             expect(await lab(["diff", "--against", f])).to.deep.equal(
