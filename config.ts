@@ -1105,7 +1105,11 @@ function checkNamespaces(c: LabConfig): void {
     const owner = new Map<string, string>();
     for (const { namespace, key } of labNamespaces(c)) {
         if (ownsReserved(namespace, key)) {
-            reject(key, namespace, `a namespace the lab can create and delete (not "default", "kube-*" or "openshift-*": pulumi destroy would delete it)`);
+            reject(
+                key,
+                namespace,
+                `a namespace the lab can create and delete (not "default", "kube-*" or "openshift-*": pulumi destroy would delete it)`,
+            );
         }
         const other = owner.get(namespace);
         if (other !== undefined) {

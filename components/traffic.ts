@@ -113,7 +113,11 @@ export function checkAbTest(ab: AbTest, where: string): void {
         reject(`${where}.header`, ab.header, 'a lower-case HTTP header name, e.g. "user-agent"');
     }
     if (ab.regex.length > MAX_REGEX_LENGTH) {
-        reject(`${where}.regex`, ab.regex, `an RE2 regular expression of at most ${MAX_REGEX_LENGTH} characters (this one has ${ab.regex.length})`);
+        reject(
+            `${where}.regex`,
+            ab.regex,
+            `an RE2 regular expression of at most ${MAX_REGEX_LENGTH} characters (this one has ${ab.regex.length})`,
+        );
     }
     // Envoy matches headers with RE2: no lookaround or backreferences, but `(?i)` is fine.
     try {

@@ -96,7 +96,9 @@ function readText(file: string): string {
         const buffer = Buffer.alloc(MAX_STACK_FILE_BYTES + 1);
         const length = readSync(fd, buffer, 0, buffer.length, 0);
         if (length > MAX_STACK_FILE_BYTES) {
-            throw new ConfigFileError(`${NOT_A_STACK_FILE}: it is larger than ${MAX_STACK_FILE_BYTES} bytes (1 MiB); a stack config file is a few kilobytes`);
+            throw new ConfigFileError(
+                `${NOT_A_STACK_FILE}: it is larger than ${MAX_STACK_FILE_BYTES} bytes (1 MiB); a stack config file is a few kilobytes`,
+            );
         }
         const bytes = buffer.subarray(0, length);
         if (bytes.includes(0)) {
@@ -118,7 +120,9 @@ function parseYaml(text: string): unknown {
         return parse(text) as unknown;
     } catch (e) {
         const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-        const reason = String((e as Error).message).split("\n")[0].split(" at line")[0];
+        const reason = String((e as Error).message)
+            .split("\n")[0]
+            .split(" at line")[0];
         throw new ConfigFileError(
             `${NOT_A_STACK_FILE}: its YAML does not parse${pos ? ` at line ${pos.line}, column ${pos.col}` : ""} (${reason.length > 80 ? `${reason.slice(0, 77)}...` : reason})`,
         );
