@@ -11,6 +11,7 @@ import {
     SAIL_CHART_REPO,
     SAIL_OPERATOR_NAMESPACE,
     checkControlPlaneValues,
+    checkValuesContract,
     retiredChartMessage,
     retiredChartSource,
 } from "./components/controlPlane";
@@ -30,6 +31,7 @@ import {
 import {
     DEFAULT_TLS_HOST,
     GATEWAY_SERVICE_TYPES,
+    certificateNames,
     GATEWAY_TLS_ALLOWED,
     GatewayServiceType,
     GatewayTls,
@@ -362,6 +364,11 @@ const obj = <S extends z.ZodRawShape>(shape: S) =>
     z.object(shape, allowed(`an object with keys ${Object.keys(shape).join(", ")}`)).strict();
 const list = <T extends z.ZodTypeAny>(item: T, what: string) => z.array(item, allowed(what));
 
+/** A string with something in it besides spaces. */
+const nonBlank = (what: string) => z.string(allowed(what)).refine((v) => v.trim() !== "", `${what} (not blank)`);
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const isDnsSubdomain = (v: string) => v.length <= 253 && DNS_SUBDOMAIN.test(v);
+const CATALOG_SOURCE_ALLOWED = 'a CatalogSource name such as "redhat-operators" (a DNS-1123 subdomain, not blank)';
 const mode = oneOf(MTLS_MODES);
 const image = text().refine(isImageReference, IMAGE_ALLOWED);
 const host = text(HOST_ALLOWED).refine(isGatewayHost, HOST_ALLOWED);
@@ -451,7 +458,10 @@ const schema = {
         ),
         port: int(1, 65535),
         hosts: list(host, 'a list of hosts, e.g. ["*"]').min(1, 'a list of at least one host, e.g. ["*"]'),
-        routeHost: text("a DNS name").refine((h) => h !== "*" && isGatewayHost(h), "a DNS name (the OpenShift Route's host)"),
+        routeHost: text("a DNS name").refine(
+            (h) => !h.includes("*") && isGatewayHost(h),
+            "a DNS name without a wildcard (the OpenShift Route's host; a wildcard Route needs a wildcard policy the lab does not set)",
+        ),
         tls: z.union([bool, z.record(z.unknown())], allowed(GATEWAY_TLS_ALLOWED)),
         serviceType: oneOf(GATEWAY_SERVICE_TYPES),
         domain: text("a DNS domain").refine((d) => !d.startsWith("*") && isGatewayHost(d), 'a DNS domain such as "lab.example.com"'),
@@ -477,9 +487,14 @@ const schema = {
     }).partial(),
     operators: obj({
         installPlanApproval: oneOf(["Automatic", "Manual"] as const),
-        source: text(),
+        source: z.string(allowed(CATALOG_SOURCE_ALLOWED)).refine(isDnsSubdomain, CATALOG_SOURCE_ALLOWED),
         sourceNamespace: dnsLabel,
-        ...Object.fromEntries(OPERATOR_KEYS.map((k) => [k, obj({ package: text(), channel: text(), namespace: dnsLabel }).partial()])),
+        ...Object.fromEntries(
+            OPERATOR_KEYS.map((k) => [
+                k,
+                obj({ package: nonBlank("an OLM package name"), channel: nonBlank("an OLM channel name"), namespace: dnsLabel }).partial(),
+            ]),
+        ),
     }).partial(),
     mtlsLab: obj({
         sidecarNamespaces: list(dnsLabel, "a list of namespace names"),
@@ -832,6 +847,53 @@ function checkFlavorVersion(cp: LabConfig["controlPlane"], ossm3Channel: string)
     }
 }
 
+/** The longest a DNS name may be, and an X.509 common name (RFC 5280's ub-common-name). */
+const DNS_NAME_MAX = 253;
+const COMMON_NAME_MAX = 64;
+
+/**
+ * A classroom's hosts: `gateway.domain` is a DNS domain (an IP address has no subdomains), short enough
+ * that every `<attendee>.<domain>` is a DNS name; and the certificate's common name (its first name) fits X.509.
+ */
+function checkClassHosts(gateway: LabConfig["gateway"], attendees: RawConfig["attendees"]): void {
+    const domain = gateway.domain;
+    if (domain !== undefined && (/^[0-9.]+$/.test(domain) || domain.includes(":"))) {
+        reject(
+            `${NAMESPACE}:gateway.domain`,
+            domain,
+            'a DNS domain such as "lab.example.com", not an IP address (each attendee gets the host <attendee>.<domain>)',
+        );
+    }
+    if (domain !== undefined && attendees !== undefined) {
+        const names = typeof attendees === "number" ? [`user${attendees}`] : attendees;
+        const longest = `${names.reduce((a, b) => (b.length > a.length ? b : a))}.${domain}`;
+        if (longest.length > DNS_NAME_MAX) {
+            reject(
+                `${NAMESPACE}:gateway.domain`,
+                domain,
+                `a domain short enough for every attendee's host (${NAMESPACE}:attendees): ${show(longest)} has ${longest.length} characters, a DNS name at most ${DNS_NAME_MAX}`,
+            );
+        }
+    }
+    if (gateway.tls === false || (typeof gateway.tls === "object" && "credentialName" in gateway.tls)) {
+        return;
+    }
+    const first = certificateNames(gatewayHosts(gateway.hosts, attendees !== undefined ? domain : undefined), gateway.routeHost)[0];
+    if (first.length > COMMON_NAME_MAX) {
+        const key =
+            attendees !== undefined && domain !== undefined
+                ? "gateway.domain"
+                : gateway.hosts.includes(first)
+                  ? `gateway.hosts[${gateway.hosts.indexOf(first)}]`
+                  : "gateway.routeHost";
+        reject(
+            `${NAMESPACE}:${key}`,
+            key === "gateway.domain" ? domain : first,
+            `a name whose certificate common name (${show(first)}, ${first.length} characters) fits X.509's ${COMMON_NAME_MAX}; or gateway.tls {credentialName} with a certificate of your own`,
+        );
+    }
+}
+
 function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfig {
     const recipeName = c.recipe ?? c.platform ?? "kubernetes";
     const recipe = RECIPES[recipeName];
@@ -896,6 +958,8 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         );
     }
 
+    checkClassHosts(gateway, c.attendees);
+
     const cp = c.controlPlane ?? {};
     const flavor = cp.flavor ?? FLAVORS[platform][0];
     if (!FLAVORS[platform].includes(flavor)) {
@@ -921,6 +985,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         }
     }
     checkControlPlaneValues(controlPlane.values, flavor, `${NAMESPACE}:controlPlane.values`);
+    checkValuesContract(controlPlane.values, flavor, controlPlane.namespace, c.tracing ?? false, `${NAMESPACE}:controlPlane.values`);
     checkFlavorVersion(controlPlane, ossm3Channel);
     const retired = flavor === "helm" && stages.includes("controlPlane") ? retiredChartSource(controlPlane.chartRepo) : undefined;
     const retiredWarning = retired
@@ -1006,7 +1071,17 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         controlPlane,
         operators,
         mtlsLab,
-        ignored: ignoredSettings(raw, stages),
+        ignored: [
+            ...ignoredSettings(raw, stages),
+            ...(gateway.domain !== undefined && c.attendees === undefined && stages.includes("gateway")
+                ? [
+                      {
+                          key: `${NAMESPACE}:gateway.domain`,
+                          message: `${NAMESPACE}:gateway.domain has no effect: this lab has no attendees (it gives each attendee a host); set ${NAMESPACE}:attendees or remove the setting`,
+                      },
+                  ]
+                : []),
+        ],
         secrets: [],
         warnings: retiredWarning ? [retiredWarning] : [],
     };

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { GatewayServiceType } from "./gateway";
-import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, waitFor } from "./lab";
+import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, show, waitFor } from "./lab";
 import { namespaceName } from "./namespace";
 import { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "./versions";
 
@@ -141,6 +141,60 @@ export function checkControlPlaneValues(values: unknown, flavor: Flavor, where: 
             if (!SMCP_SPEC_FIELDS.includes(key)) {
                 reject(`${where}.${key}`, values[key], `a ServiceMeshControlPlane spec field: one of ${SMCP_SPEC_FIELDS.join(", ")}`);
             }
+        }
+    }
+}
+
+/** The value at a dotted path of nested objects, if any. */
+function at(values: Readonly<Record<string, unknown>>, path: string): unknown {
+    return path.split(".").reduce<unknown>((v, k) => (isPlainObject(v) ? v[k] : undefined), values);
+}
+
+/**
+ * Refuses `controlPlane.values` that would undo what the lab relies on, naming the key path: the mesh's
+ * root namespace and istiod's namespace are the control plane's (peer authentication's mesh policy lives
+ * there), the lab's namespaces join with `istio-injection=enabled` (the default revision only); on OSSM 2
+ * the SMCP's version is `controlPlane.version` (so it is checked), tracing needs the operators
+ * `istio-lab:tracing` installs, and the ingress gateway carries the lab's Gateway and Route.
+ */
+export function checkValuesContract(
+    values: Readonly<Record<string, unknown>>,
+    flavor: Flavor,
+    namespace: string,
+    tracing: boolean,
+    where: string,
+): void {
+    const refuse = (path: string, allowed: string) => reject(`${where}.${path}`, at(values, path), allowed);
+    const sameNamespace = (path: string) => {
+        const v = at(values, path);
+        if (v !== undefined && v !== namespace) {
+            refuse(path, `${show(namespace)}, the control plane's namespace, or nothing (set istio-lab:controlPlane.namespace to move it)`);
+        }
+    };
+    if (flavor !== "ossm2") {
+        sameNamespace("meshConfig.rootNamespace");
+        sameNamespace("global.istioNamespace");
+        const revision = at(values, "revision");
+        if (revision !== undefined && revision !== "" && revision !== "default") {
+            refuse("revision", 'nothing or "default": the lab\'s namespaces join with istio-injection=enabled, which only the default revision answers');
+        }
+        return;
+    }
+    if (at(values, "version") !== undefined) {
+        refuse("version", "nothing: set istio-lab:controlPlane.version instead (it is checked against the versions OSSM 2.6 reconciles)");
+    }
+    sameNamespace("meshConfig.rootNamespace");
+    sameNamespace("techPreview.meshConfig.rootNamespace");
+    const tracingType = at(values, "tracing.type");
+    if (!tracing && tracingType !== undefined && tracingType !== "None") {
+        refuse("tracing.type", '"None", or set istio-lab:tracing to true (it installs the Elasticsearch and Jaeger operators the SMCP\'s tracing needs)');
+    }
+    if (!tracing && at(values, "addons.jaeger") !== undefined) {
+        refuse("addons.jaeger", "nothing, or set istio-lab:tracing to true (it installs the Jaeger operator the add-on needs)");
+    }
+    for (const path of ["gateways.enabled", "gateways.ingress.enabled"]) {
+        if (at(values, path) === false) {
+            refuse(path, "true or nothing: the lab's Gateway and Route go through the ingress gateway");
         }
     }
 }

@@ -274,7 +274,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:gateway": '{"routeHost":"*"}' },
-            'istio-lab:gateway.routeHost: "*" is not allowed; expected a DNS name (the OpenShift Route\'s host)',
+            'istio-lab:gateway.routeHost: "*" is not allowed; expected a DNS name without a wildcard (the OpenShift Route\'s host; a wildcard Route needs a wildcard policy the lab does not set)',
         ],
     ];
     for (const [raw, message] of refused) {

@@ -159,3 +159,127 @@ describe("config contract: every input ends in a clear line", () => {
         ],
     ]);
 });
+
+describe("config contract: controlPlane.values cannot undo what the lab relies on", () => {
+    const ossm2 = { "istio-lab:recipe": "openshift", "istio-lab:controlPlane": "" };
+    const with2 = (values: unknown) => ({ ...ossm2, "istio-lab:controlPlane": JSON.stringify({ flavor: "ossm2", values }) });
+    const withHelm = (values: unknown, flavor = "helm") => ({ "istio-lab:controlPlane": JSON.stringify({ flavor, values }) });
+    const withOssm3 = (values: unknown) => ({
+        "istio-lab:recipe": "openshift",
+        "istio-lab:controlPlane": JSON.stringify({ flavor: "ossm3", values }),
+    });
+    const ROOT = '"istio-system", the control plane\'s namespace, or nothing (set istio-lab:controlPlane.namespace to move it)';
+    refuses([
+        [
+            "istiod's Helm values moving the mesh's root namespace",
+            withHelm({ meshConfig: { rootNamespace: "mesh-root" } }),
+            `istio-lab:controlPlane.values.meshConfig.rootNamespace: "mesh-root" is not allowed; expected ${ROOT}`,
+        ],
+        [
+            "istiod's Helm values naming another istiod namespace",
+            withHelm({ global: { istioNamespace: "istio-other" } }),
+            `istio-lab:controlPlane.values.global.istioNamespace: "istio-other" is not allowed; expected ${ROOT}`,
+        ],
+        [
+            "a revision the injection label does not answer",
+            withHelm({ revision: "canary" }),
+            'istio-lab:controlPlane.values.revision: "canary" is not allowed; expected nothing or "default": the lab\'s namespaces join with istio-injection=enabled, which only the default revision answers',
+        ],
+        [
+            "the Sail Istio resource's values, checked the same way",
+            withHelm({ meshConfig: { rootNamespace: "elsewhere" } }, "sail"),
+            `istio-lab:controlPlane.values.meshConfig.rootNamespace: "elsewhere" is not allowed; expected ${ROOT}`,
+        ],
+        [
+            "the OSSM 3 Istio resource's values, checked the same way",
+            withOssm3({ global: { istioNamespace: "elsewhere" } }),
+            `istio-lab:controlPlane.values.global.istioNamespace: "elsewhere" is not allowed; expected ${ROOT}`,
+        ],
+        [
+            "an SMCP version that would bypass the version check",
+            with2({ version: "v2.9" }),
+            'istio-lab:controlPlane.values.version: "v2.9" is not allowed; expected nothing: set istio-lab:controlPlane.version instead (it is checked against the versions OSSM 2.6 reconciles)',
+        ],
+        [
+            "SMCP tracing the operators do not install",
+            with2({ tracing: { type: "Jaeger" } }),
+            'istio-lab:controlPlane.values.tracing.type: "Jaeger" is not allowed; expected "None", or set istio-lab:tracing to true (it installs the Elasticsearch and Jaeger operators the SMCP\'s tracing needs)',
+        ],
+        [
+            "the SMCP's Jaeger add-on without its operator",
+            with2({ addons: { jaeger: { install: {} } } }),
+            'istio-lab:controlPlane.values.addons.jaeger: {"install":{}} is not allowed; expected nothing, or set istio-lab:tracing to true (it installs the Jaeger operator the add-on needs)',
+        ],
+        [
+            "the SMCP without its ingress gateway",
+            with2({ gateways: { ingress: { enabled: false } } }),
+            "istio-lab:controlPlane.values.gateways.ingress.enabled: false is not allowed; expected true or nothing: the lab's Gateway and Route go through the ingress gateway",
+        ],
+    ]);
+
+    it("takes values that leave those alone, and tracing with its operators", () => {
+        expect(
+            parseConfig(withHelm({ meshConfig: { rootNamespace: "istio-system", accessLogFile: "/dev/stdout" } })).controlPlane.values,
+        ).to.deep.equal({
+            meshConfig: { rootNamespace: "istio-system", accessLogFile: "/dev/stdout" },
+        });
+        expect(parseConfig({ ...with2({ tracing: { type: "Jaeger" } }), "istio-lab:tracing": "true" }).tracing).to.equal(true);
+    });
+});
+
+describe("config contract: classroom hosts, Routes and catalogs", () => {
+    const long = `${"a".repeat(60)}.${"b".repeat(60)}.${"c".repeat(60)}.example.com`;
+    refuses([
+        [
+            "an IP address as the class's domain",
+            { "istio-lab:attendees": "3", "istio-lab:gateway": '{"domain":"192.168.1.10"}' },
+            'istio-lab:gateway.domain: "192.168.1.10" is not allowed; expected a DNS domain such as "lab.example.com", not an IP address (each attendee gets the host <attendee>.<domain>)',
+        ],
+        [
+            "a domain that makes an attendee's host longer than a DNS name",
+            {
+                "istio-lab:attendees": '["a-rather-long-attendee-name-for-this-class-of-one-thousand"]',
+                "istio-lab:gateway": JSON.stringify({ domain: `${long}.${"d".repeat(10)}` }),
+            },
+            `istio-lab:gateway.domain: "${`${long}.${"d".repeat(10)}`.slice(0, 79)}... (207 characters) is not allowed; expected a domain short enough for every attendee's host (istio-lab:attendees): "a-rather-long-attendee-name-for-this-class-of-one-thousand.${long.slice(0, 20)}... (266 characters) has 264 characters, a DNS name at most 253`,
+        ],
+        [
+            "a certificate common name longer than X.509 allows",
+            { "istio-lab:attendees": "3", "istio-lab:gateway": JSON.stringify({ domain: `${"x".repeat(63)}.example.com` }) },
+            `istio-lab:gateway.domain: "${"x".repeat(63)}.example.com" is not allowed; expected a name whose certificate common name ("*.${"x".repeat(63)}.example.com", 77 characters) fits X.509's 64; or gateway.tls {credentialName} with a certificate of your own`,
+        ],
+        [
+            "an OpenShift Route host with a wildcard",
+            { "istio-lab:recipe": "openshift", "istio-lab:gateway": '{"routeHost":"*.apps.example.com"}' },
+            'istio-lab:gateway.routeHost: "*.apps.example.com" is not allowed; expected a DNS name without a wildcard (the OpenShift Route\'s host; a wildcard Route needs a wildcard policy the lab does not set)',
+        ],
+        [
+            "a blank CatalogSource name",
+            { "istio-lab:recipe": "openshift", "istio-lab:operators": '{"source":"  "}' },
+            'istio-lab:operators.source: "  " is not allowed; expected a CatalogSource name such as "redhat-operators" (a DNS-1123 subdomain, not blank)',
+        ],
+        [
+            "a blank operator channel",
+            { "istio-lab:recipe": "openshift", "istio-lab:operators": '{"kiali":{"channel":" "}}' },
+            'istio-lab:operators.kiali.channel: " " is not allowed; expected an OLM channel name (not blank)',
+        ],
+    ]);
+
+    it("reports a domain without attendees like a setting for an absent stage", () => {
+        expect(parseConfig({ "istio-lab:gateway": '{"domain":"lab.example.com"}' }).ignored).to.deep.equal([
+            {
+                key: "istio-lab:gateway.domain",
+                message:
+                    "istio-lab:gateway.domain has no effect: this lab has no attendees (it gives each attendee a host); set istio-lab:attendees or remove the setting",
+            },
+        ]);
+    });
+
+    it("takes a certificate of the user's own for a long domain", () => {
+        const c = parseConfig({
+            "istio-lab:attendees": "3",
+            "istio-lab:gateway": JSON.stringify({ domain: `${"x".repeat(63)}.example.com`, tls: { credentialName: "wildcard" } }),
+        });
+        expect(c.gateway.domain).to.equal(`${"x".repeat(63)}.example.com`);
+    });
+});

@@ -381,7 +381,9 @@ describe("lab command", () => {
             expect(r.stdout).to.contain("host: <redacted>");
             const bad = await lab(["render", "--config", f, "--set", 'istio-lab:gateway={"routeHost":"Secret_Host"}']);
             expect(bad).to.deep.equal(
-                fail(`istio-lab:gateway.routeHost: [secret] is not allowed; expected a DNS name (the OpenShift Route's host)`),
+                fail(
+                    `istio-lab:gateway.routeHost: [secret] is not allowed; expected a DNS name without a wildcard (the OpenShift Route's host; a wildcard Route needs a wildcard policy the lab does not set)`,
+                ),
             );
         });
 
