@@ -176,7 +176,10 @@ export function checkValuesContract(
         sameNamespace("global.istioNamespace");
         const revision = at(values, "revision");
         if (revision !== undefined && revision !== "" && revision !== "default") {
-            refuse("revision", 'nothing or "default": the lab\'s namespaces join with istio-injection=enabled, which only the default revision answers');
+            refuse(
+                "revision",
+                'nothing or "default": the lab\'s namespaces join with istio-injection=enabled, which only the default revision answers',
+            );
         }
         return;
     }
@@ -187,7 +190,10 @@ export function checkValuesContract(
     sameNamespace("techPreview.meshConfig.rootNamespace");
     const tracingType = at(values, "tracing.type");
     if (!tracing && tracingType !== undefined && tracingType !== "None") {
-        refuse("tracing.type", '"None", or set istio-lab:tracing to true (it installs the Elasticsearch and Jaeger operators the SMCP\'s tracing needs)');
+        refuse(
+            "tracing.type",
+            '"None", or set istio-lab:tracing to true (it installs the Elasticsearch and Jaeger operators the SMCP\'s tracing needs)',
+        );
     }
     if (!tracing && at(values, "addons.jaeger") !== undefined) {
         refuse("addons.jaeger", "nothing, or set istio-lab:tracing to true (it installs the Jaeger operator the add-on needs)");
