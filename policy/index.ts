@@ -1,16 +1,7 @@
 // The istio-lab policy pack: `pulumi preview --policy-pack policy`. Each policy's enforcement level
 // can be set per stack with `--policy-pack-config` (see policy/config.production.json).
 import { PolicyPack, StackValidationPolicy } from "@pulumi/policy";
-import {
-    PolicyInput,
-    PolicySettings,
-    Violation,
-    awaitedCustomResources,
-    imagesArePinned,
-    mtlsIsStrictEnough,
-    noBypassLoadBalancer,
-    routesAreWhole,
-} from "./rules";
+import { POLICIES, PolicyInput, PolicySettings, Violation } from "./rules";
 
 function stackPolicy(
     name: string,
@@ -36,21 +27,5 @@ function stackPolicy(
 }
 
 new PolicyPack("istio-lab", {
-    policies: [
-        stackPolicy(
-            "routes-are-whole",
-            "VirtualService weights are integers summing to 100 and every subset exists.",
-            "mandatory",
-            routesAreWhole,
-        ),
-        stackPolicy("mtls-strict-enough", "No mesh-wide DISABLE; production stacks STRICT everywhere.", "mandatory", mtlsIsStrictEnough),
-        stackPolicy("images-pinned", "Images carry a version tag or digest; containers request resources.", "advisory", imagesArePinned),
-        stackPolicy("no-bypass-load-balancer", "No LoadBalancer Service behind the lab's Gateway.", "mandatory", noBypassLoadBalancer),
-        stackPolicy(
-            "awaited-custom-resources",
-            "Subscriptions, control planes (ServiceMeshControlPlane, Istio, IstioCNI) and ServiceMeshMembers carry pulumi.com/waitFor.",
-            "mandatory",
-            awaitedCustomResources,
-        ),
-    ],
+    policies: POLICIES.map((p) => stackPolicy(p.name, p.description, p.enforcementLevel, p.check)),
 });

@@ -178,3 +178,46 @@ export function awaitedCustomResources(resources: readonly PolicyInput[]): Viola
         .filter((r) => awaited.includes(kind(r) ?? "") && !meta(r).annotations?.["pulumi.com/waitFor"])
         .map((r) => ({ name: r.name, message: `${kind(r)} has no pulumi.com/waitFor annotation; later stages would not wait for it` }));
 }
+
+/** One of the pack's policies: what the pack registers and what `lab validate` runs offline. */
+export interface LabPolicy {
+    readonly name: string;
+    readonly description: string;
+    readonly enforcementLevel: "advisory" | "mandatory";
+    readonly check: (resources: readonly PolicyInput[], settings: PolicySettings) => Violation[];
+}
+
+/** The pack's policies, with their default enforcement levels. */
+export const POLICIES: readonly LabPolicy[] = [
+    {
+        name: "routes-are-whole",
+        description: "VirtualService weights are integers summing to 100 and every subset exists.",
+        enforcementLevel: "mandatory",
+        check: routesAreWhole,
+    },
+    {
+        name: "mtls-strict-enough",
+        description: "No mesh-wide DISABLE; production stacks STRICT everywhere.",
+        enforcementLevel: "mandatory",
+        check: mtlsIsStrictEnough,
+    },
+    {
+        name: "images-pinned",
+        description: "Images carry a version tag or digest; containers request resources.",
+        enforcementLevel: "advisory",
+        check: imagesArePinned,
+    },
+    {
+        name: "no-bypass-load-balancer",
+        description: "No LoadBalancer Service behind the lab's Gateway.",
+        enforcementLevel: "mandatory",
+        check: noBypassLoadBalancer,
+    },
+    {
+        name: "awaited-custom-resources",
+        description:
+            "Subscriptions, control planes (ServiceMeshControlPlane, Istio, IstioCNI) and ServiceMeshMembers carry pulumi.com/waitFor.",
+        enforcementLevel: "mandatory",
+        check: awaitedCustomResources,
+    },
+];

@@ -13,7 +13,7 @@ import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
 import { schemaProblems } from "./schemas";
-import { clusterNotes, configProblems, formatProblems, meshProblems, orderingProblems } from "./validate";
+import { clusterNotes, configProblems, formatProblems, meshProblems, orderingProblems, policyProblems } from "./validate";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
@@ -239,6 +239,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     ...schemaProblems(objects),
                     ...meshProblems(objects),
                     ...orderingProblems(run.resources, objects),
+                    ...policyProblems(run.resources, run.config),
                 ];
                 const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
                 const notes = clusterNotes(run.config)

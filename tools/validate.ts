@@ -1,7 +1,7 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
 import { LabConfig, NAMESPACE, labNamespaces } from "../config";
-import { routeFindings } from "../policy/rules";
+import { POLICIES, routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
 import { workloadsOf } from "./matrix";
 import { RenderedObject, metaOf as meta, selects as matches, specOf, applyOrder, objectId } from "./render";
@@ -26,7 +26,8 @@ function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: strin
     const controlPlane = objects.some(
         (o) =>
             o.manifest.kind === "ServiceMeshControlPlane" ||
-            (o.manifest.kind === "Release" && (o.manifest as { chart?: string }).chart === "gateway"),
+            // The chart by name from a repository, or by path from an OCI registry or a local directory.
+            (o.manifest.kind === "Release" && /(^|\/)gateway$/.test((o.manifest as { chart?: string }).chart ?? "")),
     );
     return controlPlane ? [...pods, { namespace: "*", labels: { istio: "ingressgateway", app: "istio-ingressgateway" } }] : pods;
 }
@@ -198,6 +199,29 @@ export function orderingProblems(resources: readonly LabResource[], objects: rea
  * stage the lab lacks, a policy in a namespace the lab does not create, peer authentication without
  * a control plane to define it.
  */
+/**
+ * What the project's own policy pack would block at `pulumi preview`: its mandatory policies, run over the
+ * same resources with the pack's default settings (a stack's `--policy-pack-config` may raise more). The
+ * route policy is left out: meshProblems reports the same findings with istioctl's codes.
+ */
+export function policyProblems(resources: readonly LabResource[], config: LabConfig): Problem[] {
+    const inputs = resources.filter((r) => r.custom && !r.read).map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+    const byName = new Map(resources.map((r) => [r.name, r]));
+    return POLICIES.filter((p) => p.enforcementLevel === "mandatory" && p.name !== "routes-are-whole").flatMap((p) =>
+        p.check(inputs, { rootNamespace: config.controlPlane.namespace }).map((v) => {
+            const r = byName.get(v.name);
+            const m = (r?.inputs.metadata ?? {}) as { name?: string; namespace?: string };
+            const kind = (r?.inputs.kind as string | undefined) ?? r?.type.split(":").pop() ?? "";
+            return {
+                object: `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name ?? v.name}`,
+                field: "-",
+                code: `policy:${p.name}`,
+                reason: `${v.message} (the policy pack blocks this at pulumi preview)`,
+            };
+        }),
+    );
+}
+
 export function configProblems(config: LabConfig): Problem[] {
     const problems: Problem[] = [...config.ignored, ...config.warnings].map(({ key, message }) => ({
         object: "config",

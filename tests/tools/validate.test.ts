@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { lab } from "../../tools/lab";
 import { LabResource } from "../../tools/engine";
 import { RenderedObject, render } from "../../tools/render";
@@ -30,6 +33,47 @@ describe("lab validate", () => {
                 reason: 'Referenced selector not found: "istio=other"',
             },
         ]);
+    });
+
+    it("reports what the policy pack's mandatory policies would block at pulumi preview", async () => {
+        const disable = await lab(["validate", "--set", 'istio-lab:peerAuth=[{"mode":"DISABLE","scope":"mesh"}]', "--json"]);
+        const lb = await lab(["validate", "--set", 'istio-lab:guestbook={"serviceType":"LoadBalancer"}', "--json"]);
+        expect([disable.code, JSON.parse(disable.stdout), lb.code, JSON.parse(lb.stdout)]).to.deep.equal([
+            1,
+            [
+                {
+                    object: "PeerAuthentication istio-system/default",
+                    field: "-",
+                    code: "policy:mtls-strict-enough",
+                    reason: "mesh-wide peer authentication must not DISABLE mutual TLS (the policy pack blocks this at pulumi preview)",
+                },
+            ],
+            1,
+            [
+                {
+                    object: "Service guestbook/guestbook",
+                    field: "-",
+                    code: "policy:no-bypass-load-balancer",
+                    reason: 'Service of type LoadBalancer in "guestbook" bypasses the gateway; use ClusterIP (the policy pack blocks this at pulumi preview)',
+                },
+            ],
+        ]);
+    });
+
+    it("finds the ingress gateway's chart from an OCI registry and from a local directory (no false IST0101)", async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "istio-lab-charts-"));
+        for (const chart of ["base", "istiod", "gateway"]) {
+            mkdirSync(path.join(dir, chart));
+            writeFileSync(path.join(dir, chart, "Chart.yaml"), `name: ${chart}\n`);
+        }
+        for (const repo of ["oci://ghcr.io/istio/release/charts", dir]) {
+            expect(await lab(["validate", "--set", `istio-lab:controlPlane=${JSON.stringify({ chartRepo: repo })}`])).to.deep.equal({
+                stdout: "no problems\n",
+                stderr: "",
+                code: 0,
+            });
+        }
+        rmSync(dir, { recursive: true });
     });
 
     it("reports missing subsets and gateways, weights that do not sum to 100, unnamed ports and port policies without a selector", () => {
