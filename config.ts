@@ -557,6 +557,14 @@ const FORBIDDEN_KEYS: readonly string[] = ["__proto__", "constructor", "prototyp
 
 const WRITTEN = "\u0000written-number:";
 
+/**
+ * A value as the user wrote it, for what a config string cannot carry (YAML's `.inf`, `.nan`,
+ * `!!binary`): the config reads it as a {@link WrittenNumber}, which no check accepts and messages show as written.
+ */
+export function asWritten(text: string): string {
+    return WRITTEN + text;
+}
+
 /** Marks number tokens outside strings that JSON would not keep as written (`1e999` is Infinity). */
 function markUnwritableNumbers(json: string): string {
     let out = "";
@@ -591,6 +599,9 @@ function markUnwritableNumbers(json: string): string {
  * come out as {@link WrittenNumber}.
  */
 function parseValue(value: string): unknown {
+    if (value.startsWith(WRITTEN)) {
+        return new WrittenNumber(value.slice(WRITTEN.length));
+    }
     try {
         return JSON.parse(markUnwritableNumbers(value), (_key, v: unknown) => {
             if (typeof v === "string" && v.startsWith(WRITTEN)) {
@@ -720,6 +731,31 @@ export function attendeeNames(attendees: number | readonly string[]): string[] {
     return [...attendees];
 }
 
+/**
+ * An attendee's own `routing: roundRobin` against the class's canary weight or A/B rule: the override is
+ * what the attendee set, so the message names it (not the class's key, which is fine for everyone else).
+ */
+function checkAttendeeRouting(name: string, own: Record<string, unknown>, ownAbTest: boolean, settings: AttendeeConfig): void {
+    if (own.routing !== "roundRobin") {
+        return;
+    }
+    const override = `${NAMESPACE}:attendeeOverrides.${name}`;
+    if (settings.canaryWeight !== 0 && !("canaryWeight" in own)) {
+        reject(
+            `${override}.routing`,
+            "roundRobin",
+            `"weighted" while the class's ${NAMESPACE}:canaryWeight is ${settings.canaryWeight} (round robin takes no weight); or also set ${override}.canaryWeight to 0`,
+        );
+    }
+    if (settings.abTest && !ownAbTest) {
+        reject(
+            `${override}.routing`,
+            "roundRobin",
+            `"weighted" while the class's ${NAMESPACE}:abTest is set (round robin takes no A/B rule); or drop the class's abTest`,
+        );
+    }
+}
+
 /** Each attendee's traffic settings: the class's, with the attendee's overrides on top, each checked where it is set. */
 function resolveAttendees(
     given: number | readonly string[],
@@ -764,6 +800,7 @@ function resolveAttendees(
             checkCircuitBreaker(settings.circuitBreaker, subsets, at("circuitBreaker"));
         }
         if (stages.includes("traffic")) {
+            checkAttendeeRouting(name, own, ownAbTest !== undefined, settings);
             checkRouting(settings.routing, subsets, settings.canaryWeight, settings.abTest, at);
         }
         return settings;
@@ -1129,8 +1166,8 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
 }
 
 /** The namespaces the lab's stages create, with the key that names each. */
-export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string }> {
-    const out: Array<{ namespace: string; key: string }> = [];
+export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string; by?: string }> {
+    const out: Array<{ namespace: string; key: string; by?: string }> = [];
     if (c.stages.includes("operators")) {
         for (const op of resolveOperators(c.operators.overrides, operatorsFor(c.controlPlane.flavor, c.tracing))) {
             if (op.namespace !== GLOBAL_OPERATORS_NAMESPACE && !out.some((o) => o.namespace === op.namespace)) {
@@ -1141,10 +1178,18 @@ export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: str
     if (c.stages.includes("controlPlane")) {
         out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
         if (c.controlPlane.flavor === "ossm3" || c.controlPlane.flavor === "sail") {
-            out.push({ namespace: ISTIO_CNI_NAMESPACE, key: `${NAMESPACE}:controlPlane.flavor` });
+            out.push({
+                namespace: ISTIO_CNI_NAMESPACE,
+                key: `${NAMESPACE}:controlPlane.flavor`,
+                by: `the ${show(c.controlPlane.flavor)} flavour (${NAMESPACE}:controlPlane.flavor) creates it for IstioCNI`,
+            });
         }
         if (c.controlPlane.flavor === "sail") {
-            out.push({ namespace: SAIL_OPERATOR_NAMESPACE, key: `${NAMESPACE}:controlPlane.flavor` });
+            out.push({
+                namespace: SAIL_OPERATOR_NAMESPACE,
+                key: `${NAMESPACE}:controlPlane.flavor`,
+                by: `the "sail" flavour (${NAMESPACE}:controlPlane.flavor) creates it for the Sail operator`,
+            });
         }
     }
     if (c.stages.includes("guestbook")) {
@@ -1178,7 +1223,7 @@ function ownsReserved(namespace: string, key: string): boolean {
 
 function checkNamespaces(c: LabConfig): void {
     const owner = new Map<string, string>();
-    for (const { namespace, key } of labNamespaces(c)) {
+    for (const { namespace, key, by } of labNamespaces(c)) {
         if (ownsReserved(namespace, key)) {
             reject(
                 key,
@@ -1188,9 +1233,9 @@ function checkNamespaces(c: LabConfig): void {
         }
         const other = owner.get(namespace);
         if (other !== undefined) {
-            reject(key, namespace, `a namespace no other stage creates (${other} is ${show(namespace)})`);
+            reject(key, namespace, `a namespace no other stage creates (${other})`);
         }
-        owner.set(namespace, key);
+        owner.set(namespace, by ?? `${key} is ${show(namespace)}`);
     }
 }
 

@@ -3,7 +3,8 @@
 // file that is not a stack config, keys of no namespace or an unknown one.
 import { Stats, closeSync, openSync, readSync, statSync } from "fs";
 import * as path from "path";
-import { parse } from "yaml";
+import { parseDocument, visit } from "yaml";
+import { asWritten } from "../config";
 
 /** The project root (where `Pulumi.yaml` is), from the compiled `bin/tools` or the sources. */
 export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}bin${path.sep}`) ? "../.." : "..");
@@ -117,7 +118,20 @@ function readText(file: string): string {
 /** The YAML document, or "not a stack config file" with where the YAML is broken. */
 function parseYaml(text: string): unknown {
     try {
-        return parse(text) as unknown;
+        const doc = parseDocument(text);
+        if (doc.errors.length > 0) {
+            throw doc.errors[0];
+        }
+        // What a config string cannot carry (.inf, .nan, !!binary) stays as written, for messages to show.
+        visit(doc, {
+            Scalar(_key, node) {
+                if ((typeof node.value === "number" && !Number.isFinite(node.value)) || node.value instanceof Uint8Array) {
+                    const source = (node.source ?? String(node.value)).trim();
+                    node.value = asWritten(node.tag === "tag:yaml.org,2002:binary" ? `!!binary ${source}` : source);
+                }
+            },
+        });
+        return doc.toJS() as unknown;
     } catch (e) {
         const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
         const reason = String((e as Error).message)

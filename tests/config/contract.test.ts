@@ -283,3 +283,36 @@ describe("config contract: classroom hosts, Routes and catalogs", () => {
         expect(c.gateway.domain).to.equal(`${"x".repeat(63)}.example.com`);
     });
 });
+
+describe("config contract: a message names the key the user set", () => {
+    refuses([
+        [
+            "an attendee's round robin against the class's canary weight: the attendee's override is named",
+            {
+                "istio-lab:canaryWeight": "50",
+                "istio-lab:attendees": "3",
+                "istio-lab:attendeeOverrides": '{"user2":{"routing":"roundRobin"}}',
+            },
+            'istio-lab:attendeeOverrides.user2.routing: "roundRobin" is not allowed; expected "weighted" while the class\'s istio-lab:canaryWeight is 50 (round robin takes no weight); or also set istio-lab:attendeeOverrides.user2.canaryWeight to 0',
+        ],
+        [
+            "an attendee's round robin against the class's A/B rule",
+            { "istio-lab:abTest": "{}", "istio-lab:attendees": "3", "istio-lab:attendeeOverrides": '{"user2":{"routing":"roundRobin"}}' },
+            'istio-lab:attendeeOverrides.user2.routing: "roundRobin" is not allowed; expected "weighted" while the class\'s istio-lab:abTest is set (round robin takes no A/B rule); or drop the class\'s abTest',
+        ],
+        [
+            "the flavour's namespace, said as the flavour's, not as the flavour",
+            { "istio-lab:guestbook": '{"namespace":"istio-cni"}', "istio-lab:controlPlane": '{"flavor":"sail"}' },
+            'istio-lab:guestbook.namespace: "istio-cni" is not allowed; expected a namespace no other stage creates (the "sail" flavour (istio-lab:controlPlane.flavor) creates it for IstioCNI)',
+        ],
+    ]);
+
+    it("an attendee's own weight with its own round robin is the attendee's key", () => {
+        expect(() =>
+            parseConfig({
+                "istio-lab:attendees": "3",
+                "istio-lab:attendeeOverrides": '{"user2":{"routing":"roundRobin","canaryWeight":30}}',
+            }),
+        ).to.throw('istio-lab:attendeeOverrides.user2.canaryWeight: 30 is not allowed; expected 0 with routing "roundRobin"');
+    });
+});

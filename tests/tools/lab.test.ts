@@ -449,6 +449,26 @@ describe("lab command", () => {
             );
         });
 
+        it("shows YAML's .inf, .nan and !!binary as written", async () => {
+            const cases: Array<[string, string]> = [
+                [
+                    "config:\n  istio-lab:canaryWeight: .inf\n",
+                    "istio-lab:canaryWeight: .inf is not allowed; expected an integer from 0 to 100",
+                ],
+                [
+                    "config:\n  istio-lab:guestbook:\n    redisSlaveReplicas: .NaN\n",
+                    "istio-lab:guestbook.redisSlaveReplicas: .NaN is not allowed; expected an integer from 0 to 2147483647",
+                ],
+                [
+                    "config:\n  istio-lab:recipe: !!binary aGVsbG8=\n",
+                    "istio-lab:recipe: !!binary aGVsbG8= is not allowed; expected one of kubernetes, openshift, peer-auth",
+                ],
+            ];
+            for (const [text, message] of cases) {
+                expect(await lab(["render", "--config", file("written.yaml", text)])).to.deep.equal(fail(message));
+            }
+        });
+
         it("reports 1e999 as written, once", async () => {
             expect(await lab(["render", "--set", "canaryWeight=1e999"])).to.deep.equal(
                 fail("istio-lab:canaryWeight: 1e999 is not allowed; expected an integer from 0 to 100"),
