@@ -341,8 +341,13 @@ export interface PeerAuthArgs {
     readonly services?: readonly LabService[];
     /** Istio API versions the control plane serves. @default v1 */
     readonly apis?: IstioApis;
-    /** Resources that must be ready first (the control plane, the namespaces). @default [] */
+    /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+    /**
+     * Per namespace, what creates it: a policy (and its DestinationRule) waits for its own namespace's only,
+     * so a class of 500 namespace policies costs 500 waits, not 500 x 500; a mesh-wide one waits for all. @default {}
+     */
+    readonly requiresIn?: Readonly<Record<string, pulumi.Resource[]>>;
 }
 
 /** What a policy in force looks like in the stack outputs. */
@@ -373,7 +378,12 @@ export class PeerAuth extends pulumi.ComponentResource {
     constructor(name: string, args: PeerAuthArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-lab:security:PeerAuth", name, {}, opts);
         const planned = planPeerAuth(args.policies, args.rootNamespace ?? "istio-system", args.services ?? [], "PeerAuth args.policies");
-        const requires = args.requires ?? [];
+        const requiresIn = args.requiresIn ?? {};
+        const everyNamespace = Object.values(requiresIn).flat();
+        const after = (namespace: string, mesh: boolean) => [
+            ...(args.requires ?? []),
+            ...(mesh ? everyNamespace : (requiresIn[namespace] ?? [])),
+        ];
 
         const apis = args.apis ?? ISTIO_APIS_V1;
         for (const p of planned) {
@@ -383,7 +393,7 @@ export class PeerAuth extends pulumi.ComponentResource {
                 "PeerAuthentication",
                 { name: p.name, namespace: p.namespace, labels: LAB_LABELS },
                 peerAuthenticationSpec(p),
-                { parent: this, dependsOn: requires },
+                { parent: this, dependsOn: after(p.namespace, p.scope === "mesh") },
             );
             const dr = p.destinationRule;
             if (dr) {
@@ -393,7 +403,7 @@ export class PeerAuth extends pulumi.ComponentResource {
                     "DestinationRule",
                     { name: dr.name, namespace: dr.namespace, labels: LAB_LABELS },
                     destinationRuleSpec(dr),
-                    { parent: this, dependsOn: requires },
+                    { parent: this, dependsOn: after(dr.namespace, p.scope === "mesh") },
                 );
             }
         }

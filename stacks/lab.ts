@@ -48,6 +48,25 @@ export interface AttendeeRow {
     readonly weights: Record<string, number> | null;
 }
 
+/** What creates each namespace the lab's policies may live in. */
+function namespaceCreators(
+    config: LabConfig,
+    guestbook: pulumi.Resource | undefined,
+    attendees: readonly pulumi.Resource[],
+    mtlsLab: MtlsLab | undefined,
+): Record<string, pulumi.Resource[]> {
+    const out: Record<string, pulumi.Resource[]> = {};
+    const add = (namespace: string, r: pulumi.Resource) => (out[namespace] = [...(out[namespace] ?? []), r]);
+    if (guestbook) {
+        add(config.guestbook.namespace, guestbook);
+    }
+    config.attendees?.forEach((a, i) => attendees[i] && add(a.namespace, attendees[i]));
+    if (mtlsLab) {
+        [...config.mtlsLab.sidecarNamespaces, ...config.mtlsLab.plainNamespaces].forEach((ns, i) => add(ns, mtlsLab.namespaces[i]));
+    }
+    return out;
+}
+
 /** The outputs, with every value that carries a secret of the stack's config marked secret. */
 function secretOutputs(secrets: LabConfig["secrets"], outputs: LabOutputs): LabOutputs {
     if (secrets.length === 0) {
@@ -239,8 +258,9 @@ export function buildLab(config: LabConfig): LabOutputs {
               rootNamespace,
               services: labServices(config),
               apis,
-              // Policies go in after the namespaces they live in.
-              requires: [...meshReady, ...(guestbook ? [guestbook] : []), ...attendees, ...(mtlsLab?.namespaces ?? [])],
+              // Policies go in after the namespaces they live in: each after its own, a mesh-wide one after all.
+              requires: meshReady,
+              requiresIn: namespaceCreators(config, guestbook, attendees, mtlsLab),
           })
         : undefined;
 

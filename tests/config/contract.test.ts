@@ -316,3 +316,23 @@ describe("config contract: a message names the key the user set", () => {
         ).to.throw('istio-lab:attendeeOverrides.user2.canaryWeight: 30 is not allowed; expected 0 with routing "roundRobin"');
     });
 });
+
+describe("config contract: a policy waits only on what it needs", () => {
+    it("a namespace policy of a class waits for its attendee's namespace only; the mesh-wide one for every namespace", async () => {
+        const policies = [
+            { mode: "STRICT", scope: "mesh" },
+            ...[1, 2, 3].map((i) => ({ mode: "PERMISSIVE", scope: "namespace", namespace: `guestbook-user${i}` })),
+        ];
+        const run = await runLab({ "istio-lab:attendees": "3", "istio-lab:peerAuth": JSON.stringify(policies) });
+        const attendeesOf = (name: string) =>
+            run.resources
+                .find((r) => r.name === name)!
+                .dependsOn.filter((d) => d.startsWith("istio-lab:classroom:Attendee::"))
+                .map((d) => d.split("::")[1]);
+        expect([
+            attendeesOf("peer-auth-istio-system-default"),
+            attendeesOf("peer-auth-guestbook-user2-namespace-wide-policy"),
+            attendeesOf("peer-auth-guestbook-user3-namespace-wide-policy"),
+        ]).to.deep.equal([["attendee-user1", "attendee-user2", "attendee-user3"], ["attendee-user2"], ["attendee-user3"]]);
+    });
+});
