@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { readFileSync } from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, loadConfig, parseConfig } from "../config";
-import { LAB_GUESTBOOK_VERSIONS } from "../components/guestbook";
-import { runLab } from "../tools/engine";
-import { pulumiYamlConfigDocs, readmeConfigTable } from "../tools/docs";
-import { PROJECT_ROOT } from "../tools/stackConfig";
+import { CONFIG_KEYS, loadConfig, parseConfig } from "../../config";
+import { LAB_GUESTBOOK_VERSIONS } from "../../components/guestbook";
+import { runLab } from "../../tools/engine";
+import { pulumiYamlConfigDocs, readmeConfigTable } from "../../tools/docs";
+import { PROJECT_ROOT } from "../../tools/stackConfig";
 
 describe("config", () => {
     it("defaults to the plain-Kubernetes guestbook lab", () => {

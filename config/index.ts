@@ -1,0 +1,178 @@
+// The one module that reads `istio-lab:` configuration. It turns the raw strings Pulumi hands the program
+// into one typed, defaulted and checked LabConfig, and throws a LabInputError naming the key, the value
+// and what is allowed before any resource is registered. Each area keeps its shape, defaults and checks
+// in a file of its own: stages.ts (recipe, platform, stages), guestbook.ts, gateway.ts, controlPlane.ts
+// (and the operators), traffic.ts, classroom.ts, security.ts (peer authentication, the mTLS lab),
+// namespaces.ts (the rules every created namespace follows); input.ts reads the raw strings.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { Platform, LabInputError } from "../components/lab";
+import { PeerAuthPolicy } from "../components/peerAuth";
+import { redact, secretLeaves } from "../components/secrets";
+import { subsetsOf } from "../components/traffic";
+import { AttendeeConfig, checkClassHosts, classroomSchema, resolveClassroom } from "./classroom";
+import {
+    ControlPlaneConfig,
+    OperatorsConfig,
+    controlPlaneSchema,
+    ossm3ChannelOf,
+    resolveControlPlane,
+    resolveOperators,
+} from "./controlPlane";
+import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway";
+import { GuestbookConfig, guestbookSchema, resolveGuestbook } from "./guestbook";
+import { parseValue, readInput } from "./input";
+import { checkNamespaces } from "./namespaces";
+import { Stage } from "./recipes";
+import { NAMESPACE } from "./schema";
+import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
+import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
+import { TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
+
+export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
+export { asWritten } from "./input";
+export { CONFIG_KEYS, ConfigKeyDoc } from "./keys";
+export { labNamespaces, labServices } from "./namespaces";
+export { RECIPES, Recipe, STAGES, Stage } from "./recipes";
+export { NAMESPACE } from "./schema";
+
+/** The whole config, checked and with every default applied. */
+export interface LabConfig extends TrafficSettings {
+    /** Which lab: a recipe from `config/recipes.ts`. */
+    readonly recipe: string;
+    /** Which platform. */
+    readonly platform: Platform;
+    /** The stages this lab has, in build order. */
+    readonly stages: readonly Stage[];
+    /** Install the tracing operators (OSSM 2: Elasticsearch and Jaeger, traced by the SMCP; OSSM 3: Tempo and OpenTelemetry). */
+    readonly tracing: boolean;
+    /** Peer authentication policies. */
+    readonly peerAuth: readonly PeerAuthPolicy[];
+    /** How long the provider waits for each awaited object (`pulumi.com/timeoutSeconds`); absent, the provider's own limit. */
+    readonly waitTimeoutSeconds?: number;
+    /** A classroom: one guestbook lab per attendee, each with its traffic settings; absent, the one lab as before. */
+    readonly attendees?: readonly AttendeeConfig[];
+    /** Guestbook stage settings. */
+    readonly guestbook: GuestbookConfig;
+    /** Gateway stage settings. */
+    readonly gateway: GatewayConfig;
+    /** Control plane stage settings. */
+    readonly controlPlane: ControlPlaneConfig;
+    /** Operator stage settings. */
+    readonly operators: OperatorsConfig;
+    /** Peer authentication lab workloads' settings. */
+    readonly mtlsLab: MtlsLabConfig;
+    /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
+    readonly ignored: readonly Notice[];
+    /** The leaves of the values the stack marks secret: whatever carries one is secret in state, diffs and messages. */
+    readonly secrets: ReadonlyArray<string | number>;
+    /** Settings that work today but are known to stop working (a retired chart location), warned about the same way. */
+    readonly warnings: readonly Notice[];
+}
+
+/** Every key's shape, in the order messages list the keys. */
+const configSchema = z
+    .object({
+        recipe: stagesSchema.recipe,
+        platform: stagesSchema.platform,
+        stages: stagesSchema.stages,
+        canaryWeight: trafficSchema.canaryWeight,
+        routing: trafficSchema.routing,
+        clientTls: trafficSchema.clientTls,
+        tracing: controlPlaneSchema.tracing,
+        waitTimeoutSeconds: stagesSchema.waitTimeoutSeconds,
+        abTest: trafficSchema.abTest,
+        circuitBreaker: trafficSchema.circuitBreaker,
+        attendees: classroomSchema.attendees,
+        attendeeOverrides: classroomSchema.attendeeOverrides,
+        peerAuth: securitySchema.peerAuth,
+        guestbook: guestbookSchema.guestbook,
+        gateway: gatewaySchema.gateway,
+        controlPlane: controlPlaneSchema.controlPlane,
+        operators: controlPlaneSchema.operators,
+        mtlsLab: securitySchema.mtlsLab,
+    })
+    .partial()
+    .strict();
+type RawConfig = z.infer<typeof configSchema>;
+
+/**
+ * Turns raw config (`{"istio-lab:canaryWeight": "20", ...}`, as `pulumi.runtime.allConfig()` and
+ * `Pulumi.<stack>.yaml` give it) into a checked {@link LabConfig}. Keys of other namespaces
+ * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} naming every shape problem
+ * (one line each), or the first problem the values have together; a value of a key in `secretKeys`
+ * is never shown, only its key.
+ */
+export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
+    const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(parseValue(all[k])));
+    try {
+        const { values, raw } = readInput(all, configSchema);
+        return { ...resolve(values, raw), secrets };
+    } catch (e) {
+        throw e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e;
+    }
+}
+
+/** The areas, in the order their checks speak: what the lab is, its app, its way in, its mesh, its traffic, its class, its security. */
+function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfig {
+    const { recipe, platform, stages } = resolveStages(c);
+    const guestbook = resolveGuestbook(c.guestbook, c.controlPlane?.namespace ?? "istio-system");
+    const gateway = resolveGateway(c.gateway, platform, c.attendees !== undefined);
+    checkClassHosts(gateway, c.attendees);
+    const tracing = c.tracing ?? false;
+    const { controlPlane, warnings } = resolveControlPlane(c.controlPlane, platform, stages, tracing, ossm3ChannelOf(c.operators));
+    const operators = resolveOperators(c.operators);
+    const mtlsLab = resolveMtlsLab(c.mtlsLab);
+    const subsets = subsetsOf(guestbook.versions);
+    const traffic = resolveTraffic(c, subsets, stages);
+    const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
+
+    const config: LabConfig = {
+        recipe,
+        platform,
+        stages,
+        ...traffic,
+        tracing,
+        waitTimeoutSeconds: c.waitTimeoutSeconds,
+        peerAuth: resolvePeerAuth(c.peerAuth),
+        attendees,
+        guestbook,
+        gateway,
+        controlPlane,
+        operators,
+        mtlsLab,
+        ignored: [...ignoredSettings(raw, stages), ...unusedDomain(gateway, c.attendees !== undefined, stages)],
+        secrets: [],
+        warnings,
+    };
+    checkNamespaces(config);
+    checkSecurity(config);
+    return config;
+}
+
+/** A class's domain set where there is no class: it does nothing, and is reported like a setting for an absent stage. */
+function unusedDomain(gateway: GatewayConfig, classroom: boolean, stages: readonly Stage[]): Notice[] {
+    return gateway.domain !== undefined && !classroom && stages.includes("gateway")
+        ? [
+              {
+                  key: `${NAMESPACE}:gateway.domain`,
+                  message: `${NAMESPACE}:gateway.domain has no effect: this lab has no attendees (it gives each attendee a host); set ${NAMESPACE}:attendees or remove the setting`,
+              },
+          ]
+        : [];
+}
+
+/** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
+export function loadConfig(): LabConfig {
+    const all = pulumi.runtime.allConfig();
+    // The SDK knows which keys the stack marks secret (PULUMI_CONFIG_SECRET_KEYS); it does not type the call.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+    const config = parseConfig(
+        all,
+        Object.keys(all).filter((k) => runtime.isConfigSecret?.(k) === true),
+    );
+    for (const { message } of [...config.ignored, ...config.warnings]) {
+        void pulumi.log.warn(message);
+    }
+    return config;
+}

@@ -1,0 +1,95 @@
+// The namespaces a lab creates, each named by the key that names it: none twice, none the cluster's own;
+// and the Services in them (which the peer authentication policies are checked against).
+import { ISTIO_CNI_NAMESPACE, SAIL_OPERATOR_NAMESPACE } from "../components/controlPlane";
+import { guestbookServices } from "../components/guestbook";
+import { isReservedNamespace, reject, show } from "../components/lab";
+import { mtlsLabServices } from "../components/mtlsLab";
+import { GLOBAL_OPERATORS_NAMESPACE, LAB_OPERATORS, OperatorKey, operatorsFor, resolveOperators } from "../components/operators";
+import { LabService } from "../components/peerAuth";
+import type { LabConfig } from "./index";
+import { NAMESPACE } from "./schema";
+
+export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string; by?: string }> {
+    const out: Array<{ namespace: string; key: string; by?: string }> = [];
+    if (c.stages.includes("operators")) {
+        for (const op of resolveOperators(c.operators.overrides, operatorsFor(c.controlPlane.flavor, c.tracing))) {
+            if (op.namespace !== GLOBAL_OPERATORS_NAMESPACE && !out.some((o) => o.namespace === op.namespace)) {
+                out.push({ namespace: op.namespace, key: `${NAMESPACE}:operators.${op.key}.namespace` });
+            }
+        }
+    }
+    if (c.stages.includes("controlPlane")) {
+        out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
+        if (c.controlPlane.flavor === "ossm3" || c.controlPlane.flavor === "sail") {
+            out.push({
+                namespace: ISTIO_CNI_NAMESPACE,
+                key: `${NAMESPACE}:controlPlane.flavor`,
+                by: `the ${show(c.controlPlane.flavor)} flavour (${NAMESPACE}:controlPlane.flavor) creates it for IstioCNI`,
+            });
+        }
+        if (c.controlPlane.flavor === "sail") {
+            out.push({
+                namespace: SAIL_OPERATOR_NAMESPACE,
+                key: `${NAMESPACE}:controlPlane.flavor`,
+                by: `the "sail" flavour (${NAMESPACE}:controlPlane.flavor) creates it for the Sail operator`,
+            });
+        }
+    }
+    if (c.stages.includes("guestbook")) {
+        if (c.attendees) {
+            c.attendees.forEach((a) => out.push({ namespace: a.namespace, key: `${NAMESPACE}:attendees` }));
+        } else {
+            out.push({ namespace: c.guestbook.namespace, key: `${NAMESPACE}:guestbook.namespace` });
+        }
+    }
+    if (c.stages.includes("mtlsLab")) {
+        c.mtlsLab.sidecarNamespaces.forEach((ns, i) => out.push({ namespace: ns, key: `${NAMESPACE}:mtlsLab.sidecarNamespaces[${i}]` }));
+        c.mtlsLab.plainNamespaces.forEach((ns, i) => out.push({ namespace: ns, key: `${NAMESPACE}:mtlsLab.plainNamespaces[${i}]` }));
+    }
+    return out;
+}
+
+/**
+ * True when the lab would create and own `namespace`, named by `key`, although it is one the cluster's own
+ * (`default`, `kube-*`, `openshift-*`): `pulumi destroy` would delete it. An operator's documented
+ * namespace (`openshift-operators-redhat` for Elasticsearch) is the lab's to create; the guestbook's and
+ * the attendees' are checked where they are read; the mTLS lab patches a reserved namespace instead.
+ */
+function ownsReserved(namespace: string, key: string): boolean {
+    const field = key.slice(NAMESPACE.length + 1);
+    const operator = /^operators\.(\w+)\.namespace$/.exec(field)?.[1] as OperatorKey | undefined;
+    if (operator !== undefined) {
+        return namespace !== LAB_OPERATORS[operator].namespace && isReservedNamespace(namespace, "");
+    }
+    return field === "controlPlane.namespace" && isReservedNamespace(namespace, "");
+}
+
+export function checkNamespaces(c: LabConfig): void {
+    const owner = new Map<string, string>();
+    for (const { namespace, key, by } of labNamespaces(c)) {
+        if (ownsReserved(namespace, key)) {
+            reject(
+                key,
+                namespace,
+                `a namespace the lab can create and delete (not "default", "kube-*" or "openshift-*": pulumi destroy would delete it)`,
+            );
+        }
+        const other = owner.get(namespace);
+        if (other !== undefined) {
+            reject(key, namespace, `a namespace no other stage creates (${other})`);
+        }
+        owner.set(namespace, by ?? `${key} is ${show(namespace)}`);
+    }
+}
+
+/** The Services the lab's selected stages create. */
+export function labServices(c: LabConfig): LabService[] {
+    return [
+        ...(c.stages.includes("guestbook")
+            ? (c.attendees?.map((a) => a.namespace) ?? [c.guestbook.namespace]).flatMap((ns) => guestbookServices(ns))
+            : []),
+        ...(c.stages.includes("mtlsLab") ? mtlsLabServices([...c.mtlsLab.sidecarNamespaces, ...c.mtlsLab.plainNamespaces]) : []),
+    ];
+}
+
+/** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */

@@ -1,0 +1,79 @@
+// The security labs: the peer authentication policies (mesh, namespace, workload and port scope) and the
+// mTLS lab's `httpbin`/`sleep` namespaces.
+import { z } from "zod";
+import { PEER_AUTH_SCOPES } from "../components/lab";
+import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces } from "../components/mtlsLab";
+import { PeerAuthPolicy, planPeerAuth } from "../components/peerAuth";
+import type { LabConfig } from "./index";
+import { labServices } from "./namespaces";
+import { NAMESPACE, allowed, bool, dnsLabel, host, image, labels, list, mode, obj, oneOf } from "./schema";
+
+/** The shape of `peerAuth` and `mtlsLab`. */
+export const securitySchema = {
+    peerAuth: list(
+        obj({
+            mode,
+            scope: oneOf(PEER_AUTH_SCOPES),
+            namespace: dnsLabel.optional(),
+            selector: labels.optional(),
+            portLevelMtls: z
+                .record(obj({ mode }), allowed('container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}'))
+                .optional(),
+            destinationRule: z
+                .union(
+                    [bool, obj({ name: dnsLabel, namespace: dnsLabel, host }).partial()],
+                    allowed("true, false or {name, namespace, host}"),
+                )
+                .optional(),
+            name: dnsLabel.optional(),
+        }),
+        "a list of policies {mode, scope, namespace?, selector?, portLevelMtls?, destinationRule?, name?}",
+    ),
+    mtlsLab: obj({
+        sidecarNamespaces: list(dnsLabel, "a list of namespace names"),
+        plainNamespaces: list(dnsLabel, "a list of namespace names"),
+        httpbinImage: image,
+        sleepImage: image,
+    }).partial(),
+};
+
+/** Peer authentication lab workloads' settings. */
+export interface MtlsLabConfig {
+    readonly sidecarNamespaces: readonly string[];
+    readonly plainNamespaces: readonly string[];
+    readonly httpbinImage: string;
+    readonly sleepImage: string;
+}
+
+/** The policies, the lab's mesh-wide STRICT when none are given. */
+export function resolvePeerAuth(given: z.infer<typeof securitySchema.peerAuth> | undefined): PeerAuthPolicy[] {
+    return (given as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }];
+}
+
+/** The mTLS lab's namespaces and images with the lab's defaults. */
+export function resolveMtlsLab(ml: z.infer<typeof securitySchema.mtlsLab> = {}): MtlsLabConfig {
+    const mtlsLab: MtlsLabConfig = {
+        sidecarNamespaces: ml.sidecarNamespaces ?? LAB_SIDECAR_NAMESPACES,
+        plainNamespaces: ml.plainNamespaces ?? LAB_PLAIN_NAMESPACES,
+        httpbinImage: ml.httpbinImage ?? "docker.io/kennethreitz/httpbin",
+        sleepImage: ml.sleepImage ?? "curlimages/curl",
+    };
+    checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, null);
+    return mtlsLab;
+}
+
+/** The checks that need the whole lab: the mTLS lab's namespaces against the control plane's, every policy against the lab's Services. */
+export function checkSecurity(config: LabConfig): void {
+    if (config.stages.includes("mtlsLab")) {
+        // After the namespace checks, whose message names the stage that creates it; this catches a lab without that stage.
+        checkMtlsNamespaces(
+            config.mtlsLab.sidecarNamespaces,
+            config.mtlsLab.plainNamespaces,
+            `${NAMESPACE}:mtlsLab`,
+            config.controlPlane.namespace,
+        );
+    }
+    if (config.stages.includes("peerAuth")) {
+        planPeerAuth(config.peerAuth, config.controlPlane.namespace, labServices(config), `${NAMESPACE}:peerAuth`);
+    }
+}
