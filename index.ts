@@ -20,3 +20,5 @@ export const labId = lab.labId;
 export const caCert = lab.caCert;
 /** A classroom's attendees: namespace, URL and split, one row each (`npm run --silent lab -- attendees` prints them). */
 export const attendees = lab.attendees;
+/** With `attendeeAccess` on Kubernetes, each attendee's ServiceAccount token (a secret): `npm run --silent lab -- attendees --kubeconfig DIR` writes their kubeconfigs. */
+export const attendeeTokens = lab.attendeeTokens;

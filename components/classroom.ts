@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AccessMode, AttendeeAccess, Budget } from "./access";
 import { ingressRoute } from "./gateway";
 import { Guestbook, GuestbookVersion } from "./guestbook";
 import { Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
@@ -70,7 +71,28 @@ export interface AttendeeArgs {
     readonly apis?: IstioApis;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+    /**
+     * The attendee's own access (a Role in their namespace, bound to their ServiceAccount or OpenShift user),
+     * budget and isolation; the objects they change are then theirs (created once, left as they set them). @default none
+     */
+    readonly access?: { readonly mode: AccessMode; readonly budget?: Budget; readonly ingressNamespace: string };
 }
+
+/**
+ * Leaves what an attendee with access changes as they set it: the routing objects' spec and the guestbook
+ * Deployments' replicas are created once, then ignored by the class's `pulumi up`.
+ */
+const attendeeOwned: pulumi.ResourceTransformation = (args) => {
+    const kind = args.type.split(":").pop();
+    const labels = (args.props.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+    const ignore =
+        kind === "VirtualService" || kind === "DestinationRule"
+            ? ["spec"]
+            : kind === "Deployment" && labels?.app === "guestbook"
+              ? ["spec.replicas"]
+              : [];
+    return ignore.length > 0 ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ignore }) } : undefined;
+};
 
 /**
  * One attendee's lab in a classroom: their own guestbook in their own namespace, their own
@@ -85,6 +107,10 @@ export class Attendee extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** The share of traffic each version gets, or null without routing. */
     public readonly split: pulumi.Output<Record<string, number> | null>;
+    /** The attendee's ServiceAccount token (a secret), or null (no access, or OpenShift's own users). */
+    public readonly token: pulumi.Output<string | null>;
+    /** Who the attendee's Role is bound to, or null without access. */
+    public readonly subject: string | null;
 
     constructor(name: string, args: AttendeeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-lab:classroom:Attendee", name, {}, opts);
@@ -92,6 +118,7 @@ export class Attendee extends pulumi.ComponentResource {
             reject("Attendee args.attendee", args.attendee, DNS1123_ALLOWED);
         }
         const requires = args.requires ?? [];
+        const owned = args.access ? { transformations: [attendeeOwned] } : {};
         const guestbook = new Guestbook(
             `${name}-guestbook`,
             {
@@ -105,7 +132,7 @@ export class Attendee extends pulumi.ComponentResource {
                 membership: args.membership,
                 requires,
             },
-            { parent: this },
+            { parent: this, ...owned },
         );
         const pathPrefix = args.host === undefined ? `/${args.attendee}/` : undefined;
         let split: pulumi.Output<Record<string, number> | null> = pulumi.output(null);
@@ -123,7 +150,7 @@ export class Attendee extends pulumi.ComponentResource {
                     apis: args.apis,
                     requires: [...requires, guestbook, ...(args.gatewayObject ? [args.gatewayObject] : [])],
                 },
-                { parent: this },
+                { parent: this, ...owned },
             );
             split = traffic.split;
         }
@@ -134,13 +161,31 @@ export class Attendee extends pulumi.ComponentResource {
                 { parent: this, dependsOn: requires },
             );
         }
+        const access = args.access
+            ? new AttendeeAccess(
+                  `${name}-access`,
+                  {
+                      platform: args.platform,
+                      attendee: args.attendee,
+                      namespace: args.namespace,
+                      mode: args.access.mode,
+                      budget: args.access.budget,
+                      ingressNamespace: args.access.ingressNamespace,
+                      apis: args.apis,
+                      requires: [...requires, guestbook],
+                  },
+                  { parent: this },
+              )
+            : undefined;
+        this.token = access ? access.token : pulumi.output(null);
+        this.subject = access?.subject ?? null;
         this.namespace = guestbook.namespace;
         this.url =
             args.host !== undefined
                 ? pulumi.output(`${args.tls ? "https" : "http"}://${args.host}/`)
                 : pulumi.output(args.classUrl).apply((url) => withPath(url, pathPrefix!));
         this.split = split;
-        this.registerOutputs({ namespace: this.namespace, url: this.url, split: this.split });
+        this.registerOutputs({ namespace: this.namespace, url: this.url, split: this.split, token: this.token });
     }
 }
 

@@ -1,12 +1,14 @@
 // A classroom: one guestbook lab per attendee, each in `<guestbook.namespace>-<attendee>`, with the class's
 // traffic settings and the attendee's own overrides on top; and the hosts a class's domain gives them.
 import { z } from "zod";
+import { AccessMode, Budget, checkBudget, checkUserPattern, labNeeds } from "../components/access";
 import { certificateNames, gatewayHosts } from "../components/gateway";
-import { DNS1123_ALLOWED, isDns1123Label, isReservedNamespace, reject, reservedNamespaceAllowed, show } from "../components/lab";
+import { DNS1123_ALLOWED, Platform, isDns1123Label, isReservedNamespace, reject, reservedNamespaceAllowed, show } from "../components/lab";
 import { Subset, checkAbTest, checkCircuitBreaker, checkRouting } from "../components/traffic";
 import type { GatewayConfig } from "./gateway";
 import type { Stage } from "./recipes";
-import { NAMESPACE, allowed, dnsLabel, int, list, obj } from "./schema";
+import type { GuestbookConfig } from "./guestbook";
+import { NAMESPACE, allowed, bool, dnsLabel, int, list, obj, quantity, text } from "./schema";
 import { TrafficSettings, abTestSchema, circuitBreakerSchema, trafficSchema, withAbDefaults } from "./traffic";
 
 /** The settings an attendee may override: the traffic stage's. */
@@ -36,7 +38,65 @@ export const classroomSchema = {
         }).partial(),
         allowed('per-attendee settings, e.g. {"user7": {"canaryWeight": 50}}'),
     ),
+    attendeeAccess: z.union(
+        [bool, obj({ userPattern: text() }).partial()],
+        allowed('true, false or {userPattern} (OpenShift), e.g. {"userPattern": "<attendee>"}'),
+    ),
+    attendeeBudget: obj({ cpu: quantity, memory: quantity, pods: int(1, 100000) }).partial(),
 };
+
+/** Each attendee's own lane: how they reach the API server, and their namespace's budget. */
+export interface AccessConfig {
+    readonly mode: AccessMode;
+    readonly budget?: Budget;
+}
+
+/**
+ * `attendeeAccess` and `attendeeBudget`: off by default; a class's own (refused without attendees, and a
+ * budget without access); on Kubernetes a ServiceAccount per attendee, on OpenShift the cluster's users by
+ * pattern; a budget at least what each attendee's lab requests.
+ */
+export function resolveAccess(
+    c: { attendees?: unknown; attendeeAccess?: z.infer<typeof classroomSchema.attendeeAccess>; attendeeBudget?: Budget },
+    platform: Platform,
+    guestbook: GuestbookConfig,
+): AccessConfig | undefined {
+    const access = c.attendeeAccess ?? false;
+    if (access !== false && c.attendees === undefined) {
+        reject(`${NAMESPACE}:attendeeAccess`, access, `false or nothing without ${NAMESPACE}:attendees (access is each attendee's own)`);
+    }
+    if (c.attendeeBudget !== undefined && access === false) {
+        reject(
+            `${NAMESPACE}:attendeeBudget`,
+            c.attendeeBudget,
+            `nothing without ${NAMESPACE}:attendeeAccess (a budget is part of an attendee's own lane; set attendeeAccess to true)`,
+        );
+    }
+    if (access === false) {
+        return undefined;
+    }
+    const pattern = typeof access === "object" ? access.userPattern : undefined;
+    if (pattern !== undefined && platform !== "openshift") {
+        reject(
+            `${NAMESPACE}:attendeeAccess.userPattern`,
+            pattern,
+            "nothing on Kubernetes (each attendee gets a ServiceAccount token there; the pattern names OpenShift users)",
+        );
+    }
+    if (pattern !== undefined) {
+        checkUserPattern(pattern, `${NAMESPACE}:attendeeAccess.userPattern`);
+    }
+    const mode: AccessMode = platform === "openshift" ? { kind: "user", userPattern: pattern ?? "<attendee>" } : { kind: "serviceAccount" };
+    if (c.attendeeBudget !== undefined) {
+        const needs = labNeeds([
+            { name: "redis-master", replicas: 1 },
+            { name: "redis-slave", replicas: guestbook.redisSlaveReplicas },
+            ...guestbook.versions.map((v) => ({ name: `guestbook-${v.name}`, replicas: v.replicas, requests: v.requests })),
+        ]);
+        checkBudget(c.attendeeBudget, needs, `${NAMESPACE}:attendeeBudget`);
+    }
+    return { mode, budget: c.attendeeBudget };
+}
 
 /** The traffic settings one attendee's lab has: the class's, with the attendee's overrides on top. */
 export interface AttendeeConfig extends TrafficSettings {

@@ -10,7 +10,7 @@ import { Platform, LabInputError } from "../components/lab";
 import { PeerAuthPolicy } from "../components/peerAuth";
 import { redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
-import { AttendeeConfig, checkClassHosts, classroomSchema, resolveClassroom } from "./classroom";
+import { AccessConfig, AttendeeConfig, checkClassHosts, classroomSchema, resolveAccess, resolveClassroom } from "./classroom";
 import {
     ControlPlaneConfig,
     OperatorsConfig,
@@ -52,6 +52,8 @@ export interface LabConfig extends TrafficSettings {
     readonly waitTimeoutSeconds?: number;
     /** A classroom: one guestbook lab per attendee, each with its traffic settings; absent, the one lab as before. */
     readonly attendees?: readonly AttendeeConfig[];
+    /** Each attendee's own access, budget and isolation; absent, attendees get a URL only. */
+    readonly access?: AccessConfig;
     /** Guestbook stage settings. */
     readonly guestbook: GuestbookConfig;
     /** Gateway stage settings. */
@@ -85,6 +87,8 @@ const configSchema = z
         circuitBreaker: trafficSchema.circuitBreaker,
         attendees: classroomSchema.attendees,
         attendeeOverrides: classroomSchema.attendeeOverrides,
+        attendeeAccess: classroomSchema.attendeeAccess,
+        attendeeBudget: classroomSchema.attendeeBudget,
         peerAuth: securitySchema.peerAuth,
         guestbook: guestbookSchema.guestbook,
         gateway: gatewaySchema.gateway,
@@ -126,6 +130,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const subsets = subsetsOf(guestbook.versions);
     const traffic = resolveTraffic(c, subsets, stages);
     const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
+    const access = resolveAccess(c, platform, guestbook);
 
     const config: LabConfig = {
         recipe,
@@ -136,6 +141,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         waitTimeoutSeconds: c.waitTimeoutSeconds,
         peerAuth: resolvePeerAuth(c.peerAuth),
         attendees,
+        access,
         guestbook,
         gateway,
         controlPlane,

@@ -100,6 +100,20 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
             '`{<attendee>: {canaryWeight, abTest, routing, clientTls, circuitBreaker}}`: one attendee\'s own traffic settings, e.g. `pulumi config set --path "istio-lab:attendeeOverrides.user7.canaryWeight" 50`.',
     },
     {
+        key: "attendeeAccess",
+        type: "object",
+        default: "`false`",
+        description:
+            "A classroom's attendees get their own access to their namespace only (see Running a workshop): `true` gives each a ServiceAccount with a token on Kubernetes (`lab attendees --kubeconfig DIR` writes their kubeconfigs) and binds the cluster's user `<attendee>` on OpenShift; `{userPattern}` names the OpenShift users, e.g. `lab-<attendee>`. With access, each namespace also gets an AuthorizationPolicy and a NetworkPolicy admitting only the ingress gateway and its own workloads, and the attendee owns their VirtualService, DestinationRule and replicas.",
+    },
+    {
+        key: "attendeeBudget",
+        type: "object",
+        default: "none (no quota)",
+        description:
+            "With `attendeeAccess`, each attendee namespace's budget `{cpu, memory, pods}` (requests; what is absent is not limited): a ResourceQuota, and a LimitRange giving containers without requests 50m and 64Mi; one smaller than the lab requests (9 pods, 1500m, 1836Mi with the lab's versions and sidecars) is refused with the numbers.",
+    },
+    {
         key: "peerAuth",
         type: "array",
         default: '`[{"mode": "STRICT", "scope": "mesh"}]`',

@@ -76,6 +76,8 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
     tracing: "operators",
     attendees: "guestbook",
     attendeeOverrides: "traffic",
+    attendeeAccess: "guestbook",
+    attendeeBudget: "guestbook",
     peerAuth: "peerAuth",
     guestbook: "guestbook",
     gateway: "gateway",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ATTENDEE_OWNS } from "../components/access";
 import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
 import { Gateway, gatewayHosts, servesHttps } from "../components/gateway";
@@ -34,6 +35,8 @@ export interface LabOutputs {
     readonly caCert: pulumi.Output<string | null>;
     /** A classroom's attendees, one row each (null for a single lab). */
     readonly attendees: pulumi.Output<AttendeeRow[] | null>;
+    /** With `attendeeAccess` on Kubernetes, each attendee's token (secret); else null. */
+    readonly attendeeTokens: pulumi.Output<AttendeeToken[] | null>;
 }
 
 /** One attendee of a classroom, as the stack output and `lab attendees` show them. */
@@ -46,6 +49,15 @@ export interface AttendeeRow {
     readonly url: string;
     /** The share of their traffic each version gets (null without the traffic stage). */
     readonly weights: Record<string, number> | null;
+    /** With `attendeeAccess`: who their Role is bound to, and what they own (the class's `pulumi up` leaves it as they set it). */
+    readonly access?: { readonly subject: string; readonly owns: readonly string[] };
+}
+
+/** With `attendeeAccess` on Kubernetes: an attendee's ServiceAccount token, a Pulumi secret, for `lab attendees --kubeconfig`. */
+export interface AttendeeToken {
+    readonly attendee: string;
+    readonly namespace: string;
+    readonly token: string;
 }
 
 /** What creates each namespace the lab's policies may live in. */
@@ -249,6 +261,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                 namespaceLabels,
                 apis,
                 requires: meshReady,
+                access: config.access ? { ...config.access, ingressNamespace: rootNamespace } : undefined,
             }),
     );
 
@@ -293,9 +306,24 @@ export function buildLab(config: LabConfig): LabOutputs {
                           namespace,
                           url,
                           weights,
+                          ...(a.subject !== null ? { access: { subject: a.subject, owns: ATTENDEE_OWNS } } : {}),
                       })),
                   ),
               )
             : pulumi.output(null),
+        attendeeTokens:
+            classroom && config.access?.mode.kind === "serviceAccount"
+                ? pulumi.secret(
+                      pulumi.all(
+                          attendees.map((a, i) =>
+                              pulumi.all([a.namespace, a.token]).apply(([namespace, token]) => ({
+                                  attendee: classroom[i].name,
+                                  namespace,
+                                  token: token ?? "",
+                              })),
+                          ),
+                      ),
+                  )
+                : pulumi.output(null),
     });
 }
