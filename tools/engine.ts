@@ -29,6 +29,8 @@ export interface LabResource {
     readonly dependsOn: readonly string[];
     /** The types it was once registered under (`aliases` with a `type`), which Pulumi treats as the same resource. */
     readonly aliasTypes: readonly string[];
+    /** Properties `pulumi up` leaves as they are after creation (`ignoreChanges`). */
+    readonly ignoreChanges: readonly string[];
 }
 
 /** What one run of the program produced. */
@@ -222,6 +224,7 @@ export async function record(
             read: c.opts.id !== undefined,
             inputs: inputsByKey.get(key) ?? {},
             dependsOn: [...deps].sort(),
+            ignoreChanges: [...(c.opts.ignoreChanges ?? [])],
             aliasTypes: (c.opts.aliases ?? []).flatMap((a) =>
                 typeof a === "object" && a !== null && "type" in a && typeof a.type === "string" ? [a.type] : [],
             ),

@@ -133,6 +133,7 @@ describe("lab validate", () => {
                 read: false,
                 dependsOn: [],
                 aliasTypes: [],
+                ignoreChanges: [],
                 inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" },
             },
             {
@@ -143,6 +144,7 @@ describe("lab validate", () => {
                 read: false,
                 dependsOn: [],
                 aliasTypes: [],
+                ignoreChanges: [],
                 inputs: { kind: "Gateway", metadata: { name: "gw", namespace: "guestbook" }, spec: {} },
             },
         ];
@@ -167,6 +169,7 @@ describe("lab validate", () => {
             read: false,
             dependsOn: deps,
             aliasTypes: [],
+            ignoreChanges: [],
             inputs,
         });
         const gatewayPods = { metadata: { annotations: { "inject.istio.io/templates": "gateway" } } };
@@ -280,6 +283,7 @@ describe("lab validate", () => {
             read: false,
             dependsOn: [],
             aliasTypes: [],
+            ignoreChanges: [],
             inputs: {
                 apiVersion: "v1",
                 kind: "Secret",
