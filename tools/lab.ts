@@ -7,6 +7,7 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { diffRenders, formatDiff } from "./diff";
+import { kubeconfigsMain } from "./kubeconfigs";
 import { promoteMain } from "./promoteStack";
 import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
@@ -38,6 +39,7 @@ commands:
   matrix     the predicted probe results (sleep -> httpbin, or ingress gateway -> guestbook)
   diff       what a config change adds, removes and changes (--against FILE: compare with that config)
   attendees  a classroom's attendees: namespace, URL and traffic split, one row each
+             (--kubeconfig DIR: after pulumi up with attendeeAccess, one kubeconfig per attendee; needs the Pulumi CLI)
   promote    move the canary to 100% in steps through pulumi up, checking gates, rolling back on failure
              (needs the Pulumi CLI and the stack; \`lab promote --help\` for its options)
 
@@ -126,9 +128,16 @@ export function formatAttendees(rows: readonly AttendeeRow[]): string {
             : Object.entries(w)
                   .map(([version, weight]) => `${version} ${weight}`)
                   .join(", ");
-    const table = [["ATTENDEE", "NAMESPACE", "URL", "WEIGHTS"], ...rows.map((r) => [r.attendee, r.namespace, r.url, weights(r.weights)])];
+    const access = rows.find((r) => r.access !== undefined)?.access;
+    const table = [
+        ["ATTENDEE", "NAMESPACE", "URL", "WEIGHTS", ...(access ? ["ACCESS"] : [])],
+        ...rows.map((r) => [r.attendee, r.namespace, r.url, weights(r.weights), ...(access ? [r.access?.subject ?? "-"] : [])]),
+    ];
     const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+    const text = table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+    return access
+        ? `${text}\n\neach attendee owns (the class's pulumi up leaves them as the attendee sets them): ${access.owns.join(", ")}; everything else in their namespace is the instructor's`
+        : text;
 }
 
 /** For a run of another file's config: its bad values are reported as being in that file. */
@@ -289,6 +298,11 @@ export async function main(argv: readonly string[]): Promise<void> {
         // promote runs the real engine and reports as it goes, so it prints its own lines.
         if (argv[0] === "promote") {
             process.exitCode = await promoteMain(argv.slice(1));
+            return;
+        }
+        // attendees --kubeconfig reads the deployed stack's outputs (its tokens) through the Pulumi CLI.
+        if (argv[0] === "attendees" && argv.some((a) => a === "--kubeconfig" || a.startsWith("--kubeconfig="))) {
+            process.exitCode = await kubeconfigsMain(argv.slice(1));
             return;
         }
         const r = await lab(argv);

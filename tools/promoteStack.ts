@@ -72,6 +72,11 @@ export function subjectOf(config: LabConfig, raw: Readonly<Record<string, string
             `stack ${o.stack}: ${NAMESPACE}:guestbook.versions has one version (${JSON.stringify(version)}); a canary needs a second version to send traffic to`,
         );
     }
+    if (o.attendee !== undefined && config.access !== undefined) {
+        throw new PromoteError(
+            `--attendee ${JSON.stringify(o.attendee)} is not allowed: stack ${o.stack} gives attendees their own access (${NAMESPACE}:attendeeAccess), so ${o.attendee} owns their VirtualService and the class's pulumi up leaves it as they set it; turn attendeeAccess off to promote from the class`,
+        );
+    }
     const attendee = config.attendees?.find((a) => a.name === o.attendee);
     if (o.attendee !== undefined && (!config.attendees || !attendee)) {
         throw new PromoteError(

@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { ATTENDEE_RULES, labNeeds, quantityValue } from "../../components/access";
 import { parseConfig } from "../../config";
 import { LabResource, runLab } from "../../tools/engine";
+import { attendeeKubeconfig, currentCluster } from "../../tools/kubeconfigs";
+import { lab } from "../../tools/lab";
+import { parse } from "yaml";
 
 const byName = (resources: readonly LabResource[], name: string) => resources.find((r) => r.name === name)!;
 const base = { "istio-lab:attendees": '["ann","bob"]', "istio-lab:attendeeAccess": "true" };
@@ -178,4 +181,49 @@ describe("attendee access, budgets and isolation", () => {
             expect(() => parseConfig(raw)).to.throw(message);
         });
     }
+});
+
+describe("lab attendees --kubeconfig: the files it writes", () => {
+    it("takes the server and CA of the current context, and writes the attendee's token and namespace", () => {
+        const text = [
+            "apiVersion: v1",
+            "clusters:",
+            "- name: lab",
+            "  cluster: {server: 'https://127.0.0.1:6443', certificate-authority-data: Q0EK}",
+            "- name: other",
+            "  cluster: {server: 'https://10.0.0.1'}",
+            "contexts:",
+            "- name: admin",
+            "  context: {cluster: lab, user: admin}",
+            "current-context: admin",
+        ].join("\n");
+        const endpoint = currentCluster(text, "kubeconfig");
+        expect(endpoint).to.deep.equal({ server: "https://127.0.0.1:6443", caData: "Q0EK" });
+        expect(
+            parse(attendeeKubeconfig({ attendee: "ann", namespace: "guestbook-ann", token: "t0k3n" }, endpoint, "istio-lab-class")),
+        ).to.deep.equal({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "istio-lab-class", cluster: { server: "https://127.0.0.1:6443", "certificate-authority-data": "Q0EK" } }],
+            users: [{ name: "ann", user: { token: "t0k3n" } }],
+            contexts: [{ name: "ann@istio-lab-class", context: { cluster: "istio-lab-class", user: "ann", namespace: "guestbook-ann" } }],
+            "current-context": "ann@istio-lab-class",
+        });
+        expect(() => currentCluster("current-context: none\n", "kc")).to.throw(
+            "kc: its current context names no cluster with a server; give --server URL",
+        );
+    });
+
+    it("lab attendees shows who each attendee is and what they own", async () => {
+        const r = await lab(["attendees", "--set", 'attendees=["ann"]', "--set", "attendeeAccess=true"]);
+        expect(r.stdout).to.equal(
+            [
+                "ATTENDEE  NAMESPACE      URL                                           WEIGHTS       ACCESS",
+                "ann       guestbook-ann  https://<pending load balancer address>/ann/  v1 80, v2 20  ServiceAccount guestbook-ann/attendee",
+                "",
+                "each attendee owns (the class's pulumi up leaves them as the attendee sets them): VirtualService virtual-service-guestbook, DestinationRule destination-rule-guestbook, the guestbook Deployments' replicas; everything else in their namespace is the instructor's",
+                "",
+            ].join("\n"),
+        );
+    });
 });

@@ -397,6 +397,12 @@ describe("lab promote: which stacks can take a weight", () => {
             ["--attendee", "user9"],
             '--attendee "user9" is not allowed; expected an attendee of stack s (user1, user2, user3, user4, user5, ...)',
         ],
+        [
+            "an attendee who owns their route (attendeeAccess)",
+            { ...dev, "istio-lab:attendees": "3", "istio-lab:attendeeAccess": "true" },
+            ["--attendee", "user2"],
+            '--attendee "user2" is not allowed: stack s gives attendees their own access (istio-lab:attendeeAccess), so user2 owns their VirtualService and the class\'s pulumi up leaves it as they set it; turn attendeeAccess off to promote from the class',
+        ],
     ];
     for (const [what, raw, extra, message] of refusals) {
         it(`refuses ${what}`, () => {
