@@ -143,7 +143,7 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
         }
         run("kube-controller-manager", [
             `--kubeconfig=${kubeconfig}`,
-            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller,endpoints-controller,endpointslice-controller",
+            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller,endpoints-controller,endpointslice-controller",
             `--service-account-private-key-file=${saKey}`,
             "--use-service-account-credentials=false",
             "--leader-elect=false",

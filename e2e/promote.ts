@@ -14,6 +14,12 @@ import type { EngineTools } from "./toolchain";
 
 type Config = Record<string, string>;
 
+/** No control plane in a lab of guestbook, gateway and traffic: the gateway stage reads the ingress Service the control plane would have made. */
+export function standInIngress(cluster: Cluster): void {
+    cluster.kubectl(["create", "namespace", "istio-system"], undefined, true);
+    cluster.kubectl(["apply", "-f", "-"], json(INGRESS_SERVICE));
+}
+
 /** The ingress gateway's Service, as the istio-ingressgateway chart would make it (a node port here). */
 const INGRESS_SERVICE = {
     apiVersion: "v1",
@@ -125,7 +131,7 @@ function promote(
 }
 
 /** The live weights of a namespace's guestbook VirtualService's first route, by subset (`v1` 50, `v2` 50). */
-function liveWeights(c: Cluster, namespace: string): string {
+export function liveWeights(c: Cluster, namespace: string): string {
     const vs = JSON.parse(
         c.kubectl(["get", "virtualservices.v1.networking.istio.io", "virtual-service-guestbook", "-n", namespace, "-o", "json"]).stdout,
     ) as { spec: { http: Array<{ route: Array<{ destination: { subset: string }; weight?: number }> }> } };
@@ -154,9 +160,7 @@ export function promoteScenario(
         name: "11 lab promote through the Automation API: a healthy gate promotes 0 to 100 one update a step; a failing gate rolls back after the threshold; SIGTERM between steps leaves a checked weight and a rerun resumes; --attendee moves one attendee",
         run: async ({ cluster, ws, engine, times, crds }) => {
             crdsOf(cluster, crds);
-            // No control plane in this lab: the gateway stage reads the ingress Service the control plane would have made.
-            cluster.kubectl(["create", "namespace", "istio-system"], undefined, true);
-            cluster.kubectl(["apply", "-f", "-"], json(INGRESS_SERVICE));
+            standInIngress(cluster);
             const stages = '["guestbook","gateway","traffic"]';
             const gateway = '{"tls":false,"serviceType":"NodePort"}';
             const config = harnessConfig(engine, "dev", {

@@ -18,6 +18,7 @@ import { RenderedObject, metaOf, objectId, render } from "../tools/render";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
 import { Cluster, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
+import { accessScenario } from "./access";
 import { promoteScenario } from "./promote";
 import { Workspace, createWorkspace } from "./pulumi";
 import { EngineTools, ensureEngine, ensureTools } from "./toolchain";
@@ -676,6 +677,7 @@ const SCENARIOS: Scenario[] = [
         },
     },
     promoteScenario(harnessConfig, withStack, applyCrds),
+    accessScenario(harnessConfig, withStack, applyCrds),
 ];
 
 /**
