@@ -95,16 +95,23 @@ export function accessScenario(
                         throw new Error(`ann may not ${what}, but: exit ${r.status}: ${r.text}`);
                     }
                 };
-                allowed("set her canary to 50/50", [
-                    "patch",
-                    "virtualservices.networking.istio.io",
-                    "virtual-service-guestbook",
-                    "-n",
-                    "guestbook-ann",
-                    "--type=json",
-                    "-p",
-                    '[{"op":"replace","path":"/spec/http/0/route/0/weight","value":50},{"op":"replace","path":"/spec/http/0/route/1/weight","value":50}]',
-                ]);
+                // Her canary to 50/50, as she would edit it: read, change the weighted route, replace.
+                const vs = JSON.parse(
+                    as(["get", "virtualservices.networking.istio.io", "virtual-service-guestbook", "-n", "guestbook-ann", "-o", "json"])
+                        .text,
+                ) as {
+                    spec: { http: Array<{ route?: Array<{ weight?: number }> }> };
+                };
+                for (const h of vs.spec.http.filter((x) => (x.route ?? []).length === 2)) {
+                    h.route!.forEach((r) => (r.weight = 50));
+                }
+                const replaced = spawnSync(cluster.kubectlBin, ["--kubeconfig", ann, "replace", "-f", "-"], {
+                    input: JSON.stringify(vs),
+                    encoding: "utf8",
+                });
+                if (replaced.status !== 0) {
+                    throw new Error(`ann may set her canary to 50/50, but: ${replaced.stderr}`);
+                }
                 allowed("scale her v1 to 2", ["scale", "deployment", "guestbook-v1", "--replicas=2", "-n", "guestbook-ann"]);
                 refused("read bob's Secrets", ["get", "secrets", "-n", "guestbook-bob"]);
                 refused("edit bob's route", [

@@ -16,6 +16,8 @@ export interface ClusterEndpoint {
     readonly server: string;
     /** The CA's PEM, base64 (as `certificate-authority-data`), if the server's certificate needs one. */
     readonly caData?: string;
+    /** The instructor's own kubeconfig skips TLS verification (a throwaway cluster): the attendees' do too. */
+    readonly insecure?: boolean;
 }
 
 class KubeconfigError extends Error {}
@@ -27,7 +29,12 @@ export function currentCluster(text: string, file: string): ClusterEndpoint {
         contexts?: Array<{ name: string; context?: { cluster?: string } }>;
         clusters?: Array<{
             name: string;
-            cluster?: { server?: string; "certificate-authority-data"?: string; "certificate-authority"?: string };
+            cluster?: {
+                server?: string;
+                "certificate-authority-data"?: string;
+                "certificate-authority"?: string;
+                "insecure-skip-tls-verify"?: boolean;
+            };
         }>;
     };
     const context = doc.contexts?.find((c) => c.name === doc["current-context"]);
@@ -39,7 +46,7 @@ export function currentCluster(text: string, file: string): ClusterEndpoint {
     const caData =
         cluster["certificate-authority-data"] ??
         (caFile ? readFileSync(path.resolve(path.dirname(file), caFile)).toString("base64") : undefined);
-    return { server: cluster.server, caData };
+    return { server: cluster.server, caData, ...(cluster["insecure-skip-tls-verify"] === true ? { insecure: true } : {}) };
 }
 
 /** One attendee's kubeconfig: their token, their namespace as the context's default. */
@@ -50,7 +57,11 @@ export function attendeeKubeconfig(t: AttendeeToken, endpoint: ClusterEndpoint, 
         clusters: [
             {
                 name: clusterName,
-                cluster: { server: endpoint.server, ...(endpoint.caData ? { "certificate-authority-data": endpoint.caData } : {}) },
+                cluster: {
+                    server: endpoint.server,
+                    ...(endpoint.caData ? { "certificate-authority-data": endpoint.caData } : {}),
+                    ...(endpoint.insecure ? { "insecure-skip-tls-verify": true } : {}),
+                },
             },
         ],
         users: [{ name: t.attendee, user: { token: t.token } }],
