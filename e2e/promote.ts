@@ -310,7 +310,17 @@ export function promoteScenario(
                     ) {
                         fail(`resumed: plan ${json(plan)}, live ${liveWeights(cluster, "promote")}`, again);
                     }
-                    out.push(`interrupted at 100 unchecked: back at 50; rerun from 50 promoted`);
+                    // A crash after the config was set and before its up: the config is ahead of what is applied.
+                    ws.pulumi(["config", "set", "istio-lab:canaryWeight", "60", "--stack", "promote"]);
+                    const crashed = await promote(ws, engine, ["--stack", "promote", "--steps", "100", "--gate-command", "true"]);
+                    const configured = ws.pulumi(["config", "get", "istio-lab:canaryWeight", "--stack", "promote"]).stdout.trim();
+                    const first = crashed.events[0] as Extract<PromoteEvent, { event: "plan" }>;
+                    if (crashed.code !== 0 || first.from !== 100 || first.resumed !== 60 || configured !== "100") {
+                        fail(`config ahead of the applied weight: plan ${json(first)}, config after ${configured}`, crashed);
+                    }
+                    out.push(
+                        `interrupted at 100 unchecked: back at 50; rerun from 50 promoted; a config left at 60 by a crash is set back to the applied 100`,
+                    );
                 } finally {
                     await slow.close();
                 }

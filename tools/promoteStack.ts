@@ -299,6 +299,11 @@ export async function promoteMain(
         threshold: o.threshold,
         resumed,
     });
+    if (steps.length === 0 && resumed !== undefined && !o.preview) {
+        // Already at 100 live, the config says otherwise (a crash after it was set): put the config back, so
+        // that a later pulumi up changes nothing.
+        await stack.setConfig(subject.key, { value: String(start) }, subject.path);
+    }
     if (o.preview) {
         if (steps.length > 0) {
             const text = await previewFirst(stack, subject, steps[0], o.attendee);
