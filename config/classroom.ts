@@ -17,14 +17,14 @@ export const ATTENDEE_SETTINGS = ["canaryWeight", "abTest", "routing", "clientTl
 /** The largest class: beyond it a workshop wants a second cluster. */
 export const MAX_ATTENDEES = 500;
 
-const ATTENDEES_ALLOWED = `a count from 1 to ${MAX_ATTENDEES} (attendees user1 to userN) or a list of distinct names (DNS-1123 labels)`;
+const ATTENDEES_ALLOWED = `a count from 1 to ${MAX_ATTENDEES} (attendees user1 to userN) or a list of 1 to ${MAX_ATTENDEES} distinct names (DNS-1123 labels)`;
 
 /** The shape of `attendees` and `attendeeOverrides`. */
 export const classroomSchema = {
     attendees: z.union(
         [
             z.number(allowed(ATTENDEES_ALLOWED)).int(ATTENDEES_ALLOWED).min(1, ATTENDEES_ALLOWED).max(MAX_ATTENDEES, ATTENDEES_ALLOWED),
-            list(dnsLabel, ATTENDEES_ALLOWED).min(1, ATTENDEES_ALLOWED),
+            list(dnsLabel, ATTENDEES_ALLOWED).min(1, ATTENDEES_ALLOWED).max(MAX_ATTENDEES, ATTENDEES_ALLOWED),
         ],
         allowed(ATTENDEES_ALLOWED),
     ),

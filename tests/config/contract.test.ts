@@ -336,3 +336,13 @@ describe("config contract: a policy waits only on what it needs", () => {
         ]).to.deep.equal([["attendee-user1", "attendee-user2", "attendee-user3"], ["attendee-user2"], ["attendee-user3"]]);
     });
 });
+
+describe("config contract: limits in a message agree", () => {
+    refuses([
+        [
+            "a list of attendees longer than a count may be",
+            { "istio-lab:attendees": JSON.stringify(Array.from({ length: 501 }, (_, i) => `a${i}`)) },
+            `istio-lab:attendees: ["a0","a1","a2","a3","a4","a5","a6","a7","a8","a9","a10","a11","a12","a13","a14"... (3398 characters) is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of 1 to 500 distinct names (DNS-1123 labels)`,
+        ],
+    ]);
+});

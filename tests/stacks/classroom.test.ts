@@ -258,11 +258,11 @@ describe("classroom", () => {
         const refused: Array<[Record<string, string>, string]> = [
             [
                 { "istio-lab:attendees": "0" },
-                "istio-lab:attendees: 0 is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of distinct names (DNS-1123 labels)",
+                "istio-lab:attendees: 0 is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of 1 to 500 distinct names (DNS-1123 labels)",
             ],
             [
                 { "istio-lab:attendees": "501" },
-                "istio-lab:attendees: 501 is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of distinct names (DNS-1123 labels)",
+                "istio-lab:attendees: 501 is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of 1 to 500 distinct names (DNS-1123 labels)",
             ],
             [
                 { "istio-lab:attendees": '["ann","bob","ann"]' },
