@@ -90,7 +90,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         type: "object",
         default: "none (one lab)",
         description:
-            "A classroom: a count from 1 to 500 (attendees `user1` to `userN`) or a list of distinct names. Each attendee gets the guestbook, its routing and their own host or path in namespace `<guestbook.namespace>-<attendee>`; operators, control plane, ingress gateway and the class's Gateway are shared. Absent, the one lab as before.",
+            "A classroom: a count from 1 to 500 (attendees `user1` to `userN`) or a list of up to 500 distinct names. Each attendee gets the guestbook, its routing and their own host or path in namespace `<guestbook.namespace>-<attendee>`; operators, control plane, ingress gateway and the class's Gateway are shared. Absent, the one lab as before.",
     },
     {
         key: "attendeeOverrides",
