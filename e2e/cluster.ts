@@ -149,8 +149,10 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
-            // kwok posts node status about every 55 s; the default grace (50 s) would flap the fake node NotReady.
-            "--node-monitor-grace-period=10m",
+            // The stages kwok runs here post the fake node's status once (node-initialize), with no heartbeat: past
+            // the grace the node lifecycle controller marks the node and every pod on it NotReady, and a Deployment
+            // created just then never becomes available (seen 10 minutes into a 13-minute run). Longer than any run.
+            "--node-monitor-grace-period=3h",
         ]);
         run("kube-scheduler", [`--kubeconfig=${kubeconfig}`, "--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port=0"]);
         run("kwok", [
