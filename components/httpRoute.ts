@@ -110,3 +110,49 @@ export function httpRouteSplit(spec: Record<string, unknown>, subsets: readonly 
     }
     return split;
 }
+
+/** The annotation Istio reads for the Service type of a Gateway it deploys. */
+export const SERVICE_TYPE_ANNOTATION = "networking.istio.io/service-type";
+
+/** What a Gateway API Gateway of the lab listens for. */
+export interface LabGatewayArgs {
+    /** Concrete hostnames (`"*"` for any). */
+    readonly hosts: readonly string[];
+    /** The `kubernetes.io/tls` Secret in the Gateway's namespace to terminate HTTPS with, or none (plain HTTP). */
+    readonly certificateSecret?: string;
+}
+
+/**
+ * The Gateway API `Gateway` spec Istio deploys itself (`gatewayClassName: istio`): per hostname an HTTP
+ * listener on 80 and, with a certificate, an HTTPS listener on 443 terminating TLS; routes from every
+ * namespace may attach (a classroom's attendees route from their own).
+ */
+export function gatewaySpec(a: LabGatewayArgs): Record<string, unknown> {
+    const hosts = a.hosts.includes("*") || a.hosts.length === 0 ? [undefined] : [...a.hosts];
+    const allowedRoutes = { namespaces: { from: "All" } };
+    const suffix = (i: number) => (hosts.length > 1 ? `-${i}` : "");
+    const listeners = hosts.flatMap((hostname, i) => [
+        { name: `http${suffix(i)}`, port: 80, protocol: "HTTP", ...(hostname ? { hostname } : {}), allowedRoutes },
+        ...(a.certificateSecret
+            ? [
+                  {
+                      name: `https${suffix(i)}`,
+                      port: 443,
+                      protocol: "HTTPS",
+                      ...(hostname ? { hostname } : {}),
+                      tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: a.certificateSecret }] },
+                      allowedRoutes,
+                  },
+              ]
+            : []),
+    ]);
+    return { gatewayClassName: "istio", listeners };
+}
+
+/** With HTTPS on, the HTTP listeners redirect to it (the lab's `httpsRedirect`): an HTTPRoute on each HTTP listener. */
+export function httpsRedirectSpec(gateway: ParentRef, listeners: readonly string[]): Record<string, unknown> {
+    return {
+        parentRefs: listeners.map((sectionName) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", ...gateway, sectionName })),
+        rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+    };
+}

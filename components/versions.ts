@@ -13,6 +13,8 @@ export interface IstioMinor {
     readonly patches: readonly string[];
     /** The Gateway API CRD release this minor's istiod is built against (`v1.6`). */
     readonly gatewayApi: string;
+    /** The Gateway API release whose `standard-install.yaml` the lab installs for it (`v1.6.3`). */
+    readonly gatewayApiRelease: string;
     /** Where the facts come from. */
     readonly source: string;
 }
@@ -28,12 +30,14 @@ export const ISTIO_MINORS: readonly IstioMinor[] = [
         minor: "1.31",
         patches: ["1.31.0", "1.31.1", "1.31.2", "1.31.3"],
         gatewayApi: "v1.6",
+        gatewayApiRelease: "v1.6.3",
         source: "1.31.0 released 2026-08-31 at istio/istio commit eed52eb (GitHub releases); 1.31.3 added by Sail operator 1.31.2 (release notes, 2026-11-02); patches are numbered without gaps; istio.io/istio go.mod at 1.31.0 requires sigs.k8s.io/gateway-api v1.6.0",
     },
     {
         minor: "1.30",
         patches: ["1.30.0", "1.30.1", "1.30.2", "1.30.3", "1.30.4", "1.30.5", "1.30.6", "1.30.7"],
         gatewayApi: "v1.5",
+        gatewayApiRelease: "v1.5.1",
         source: "istio.io 1.30.x release announcements (1.30.0 2026-05-18 to 1.30.5); 1.30.7 added by Sail operator 1.31.2 (release notes, 2026-11-02); Istio 1.30 needs Gateway API v1.5 (upgrade notes)",
     },
 ];
@@ -100,6 +104,20 @@ export const SMCP_VERSIONS: readonly string[] = ["v2.0", "v2.1", "v2.2", "v2.3",
 export const SMCP_SOURCE = "Red Hat OSSM 2.6 documentation: 2.6.11 is the last 2.x, and reconciles SMCP v2.0 to v2.6";
 
 /** Every supported upstream Istio release, newest first. */
+/**
+ * The Gateway API release to install for an Istio version (the newest patch of the minor its istiod is
+ * built against: `sigs.k8s.io/gateway-api` v1.6.3 and v1.5.1, served by the Go module proxy on
+ * 2026-11-29), or undefined for a minor the table does not have.
+ */
+export function gatewayApiReleaseFor(istioVersion: string): string | undefined {
+    return ISTIO_MINORS.find((m) => istioVersion.startsWith(`${m.minor}.`))?.gatewayApiRelease;
+}
+
+/** Where a Gateway API release's standard CRDs are published. */
+export function gatewayApiCrdUrl(release: string): string {
+    return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${release}/standard-install.yaml`;
+}
+
 export function upstreamIstio(): string[] {
     return ISTIO_MINORS.flatMap((m) => [...m.patches].reverse());
 }

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { httpRouteSpec, httpRouteSplit, versionServices } from "../../components/httpRoute";
+import { gatewaySpec, httpRouteSpec, httpRouteSplit, httpsRedirectSpec, versionServices } from "../../components/httpRoute";
+import { gatewayApiCrdUrl, gatewayApiReleaseFor } from "../../components/versions";
 import { LAB_AB_TEST } from "../../components/traffic";
 
 const subsets = [
@@ -97,5 +98,56 @@ describe("HTTPRoute (trafficApi: gatewayApi)", () => {
             ],
         };
         expect(httpRouteSplit(spec, subsets)).to.deep.equal({ v1: 75, v2: 25 });
+    });
+});
+
+describe("Gateway API Gateway (trafficApi: gatewayApi)", () => {
+    it("any host, with TLS: an HTTP and an HTTPS listener, routes from every namespace", () => {
+        expect(gatewaySpec({ hosts: ["*"], certificateSecret: "guestbook-gateway-credential" })).to.deep.equal({
+            gatewayClassName: "istio",
+            listeners: [
+                { name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } },
+                {
+                    name: "https",
+                    port: 443,
+                    protocol: "HTTPS",
+                    tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "guestbook-gateway-credential" }] },
+                    allowedRoutes: { namespaces: { from: "All" } },
+                },
+            ],
+        });
+    });
+
+    it("one listener per hostname (a Gateway API listener takes one), plain HTTP without a certificate", () => {
+        expect(gatewaySpec({ hosts: ["a.example.com", "*.lab.example.com"] }).listeners).to.deep.equal([
+            { name: "http-0", port: 80, protocol: "HTTP", hostname: "a.example.com", allowedRoutes: { namespaces: { from: "All" } } },
+            { name: "http-1", port: 80, protocol: "HTTP", hostname: "*.lab.example.com", allowedRoutes: { namespaces: { from: "All" } } },
+        ]);
+    });
+
+    it("HTTP redirects to HTTPS with a route on the HTTP listeners", () => {
+        expect(httpsRedirectSpec({ name: "guestbook-gateway", namespace: "istio-system" }, ["http"])).to.deep.equal({
+            parentRefs: [
+                {
+                    group: "gateway.networking.k8s.io",
+                    kind: "Gateway",
+                    name: "guestbook-gateway",
+                    namespace: "istio-system",
+                    sectionName: "http",
+                },
+            ],
+            rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+        });
+    });
+
+    it("installs the Gateway API release the Istio version expects", () => {
+        expect([gatewayApiReleaseFor("1.31.3"), gatewayApiReleaseFor("1.30.0"), gatewayApiReleaseFor("1.29.6")]).to.deep.equal([
+            "v1.6.3",
+            "v1.5.1",
+            undefined,
+        ]);
+        expect(gatewayApiCrdUrl("v1.6.3")).to.equal(
+            "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.3/standard-install.yaml",
+        );
     });
 });
