@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccessMode, AttendeeAccess, Budget } from "./access";
 import { ingressRoute } from "./gateway";
+import { ParentRef } from "./httpRoute";
 import { Guestbook, GuestbookVersion } from "./guestbook";
 import { Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
 import { AbTest, CircuitBreaker, GuestbookClientTls, Routing, TrafficPolicy, subsetsOf } from "./traffic";
@@ -76,6 +77,8 @@ export interface AttendeeArgs {
      * budget and isolation; the objects they change are then theirs (created once, left as they set them). @default none
      */
     readonly access?: { readonly mode: AccessMode; readonly budget?: Budget; readonly ingressNamespace: string };
+    /** Gateway API: the class Gateway's listeners the attendee's HTTPRoute attaches to (instead of a VirtualService). @default none */
+    readonly gatewayApiParents?: readonly ParentRef[];
 }
 
 /**
@@ -130,6 +133,7 @@ export class Attendee extends pulumi.ComponentResource {
                 controlPlaneNamespace: args.controlPlaneNamespace,
                 namespaceLabels: args.namespaceLabels,
                 membership: args.membership,
+                versionServices: args.gatewayApiParents !== undefined,
                 requires,
             },
             { parent: this, ...owned },
@@ -148,6 +152,7 @@ export class Attendee extends pulumi.ComponentResource {
                     hosts: [args.host ?? "*"],
                     pathPrefix,
                     apis: args.apis,
+                    gatewayApiParents: args.gatewayApiParents,
                     requires: [...requires, guestbook, ...(args.gatewayObject ? [args.gatewayObject] : [])],
                 },
                 { parent: this, ...owned },

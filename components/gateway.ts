@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { ParentRef, SERVICE_TYPE_ANNOTATION, gatewaySpec, httpsRedirectSpec } from "./httpRoute";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import {
@@ -121,6 +122,11 @@ export interface GatewayArgs {
     readonly route?: boolean;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+    /**
+     * `gatewayApi`: a Kubernetes Gateway API `Gateway` (class `istio`, in the ingress namespace, which Istio
+     * deploys itself as `<name>-istio`) instead of an Istio `Gateway` on the chart's ingress gateway. @default "istio"
+     */
+    readonly api?: "istio" | "gatewayApi";
 }
 
 /**
@@ -270,6 +276,8 @@ export class Gateway extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** The lab CA's certificate (PEM), for `curl --cacert`; null without TLS. */
     public readonly caCertificate: pulumi.Output<string | null>;
+    /** Gateway API: where the lab's HTTPRoutes attach (the HTTPS listeners with TLS, else the HTTP ones); empty for the Istio API. */
+    public readonly routeParents: ParentRef[];
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("istio-lab:gateway:Gateway", name, {}, opts);
@@ -337,28 +345,74 @@ export class Gateway extends pulumi.ComponentResource {
             );
         }
 
-        this.gateway = istioObject(
-            `${name}-gateway`,
-            (args.apis ?? ISTIO_APIS_V1).networking,
-            "Gateway",
-            {
-                name: this.gatewayName,
-                namespace: args.namespace,
-                labels: LAB_LABELS,
-                // The Route below is ours; OSSM must not add one of its own.
-                annotations: args.platform === "openshift" ? { "maistra.io/manageRoute": "false" } : undefined,
-            },
-            {
-                selector: args.selector ?? { istio: "ingressgateway" },
-                servers: useTls
-                    ? [
-                          { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
-                          { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
-                      ]
-                    : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
-            },
-            { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
-        );
+        let ingressName = ingressService;
+        if (args.api === "gatewayApi") {
+            // Istio deploys the Gateway itself, as `<name>-istio`, in the Gateway's namespace, where the Secret is.
+            const spec = gatewaySpec({ hosts, httpPort: port, certificateSecret: useTls ? credentialName : undefined });
+            this.gateway = new k8s.apiextensions.CustomResource(
+                `${name}-gateway`,
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "Gateway",
+                    metadata: {
+                        name: this.gatewayName,
+                        namespace: ingressNamespace,
+                        labels: LAB_LABELS,
+                        annotations: {
+                            ...waitFor("condition=Programmed"),
+                            ...(args.platform === "kubernetes" ? { [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? "LoadBalancer" } : {}),
+                        },
+                    },
+                    spec,
+                },
+                { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
+            );
+            const listeners = (spec.listeners as Array<{ name: string; protocol: string }>).filter(
+                (l) => l.protocol === (useTls ? "HTTPS" : "HTTP"),
+            );
+            const parent = { name: this.gatewayName, namespace: ingressNamespace };
+            this.routeParents = listeners.map((l) => ({ ...parent, sectionName: l.name }));
+            if (useTls) {
+                const http = (spec.listeners as Array<{ name: string; protocol: string }>)
+                    .filter((l) => l.protocol === "HTTP")
+                    .map((l) => l.name);
+                new k8s.apiextensions.CustomResource(
+                    `${name}-https-redirect`,
+                    {
+                        apiVersion: "gateway.networking.k8s.io/v1",
+                        kind: "HTTPRoute",
+                        metadata: { name: `${this.gatewayName}-https-redirect`, namespace: ingressNamespace, labels: LAB_LABELS },
+                        spec: httpsRedirectSpec(parent, http),
+                    },
+                    { parent: this, dependsOn: [this.gateway] },
+                );
+            }
+            ingressName = `${this.gatewayName}-istio`;
+        } else {
+            this.routeParents = [];
+            this.gateway = istioObject(
+                `${name}-gateway`,
+                (args.apis ?? ISTIO_APIS_V1).networking,
+                "Gateway",
+                {
+                    name: this.gatewayName,
+                    namespace: args.namespace,
+                    labels: LAB_LABELS,
+                    // The Route below is ours; OSSM must not add one of its own.
+                    annotations: args.platform === "openshift" ? { "maistra.io/manageRoute": "false" } : undefined,
+                },
+                {
+                    selector: args.selector ?? { istio: "ingressgateway" },
+                    servers: useTls
+                        ? [
+                              { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+                              { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
+                          ]
+                        : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
+                },
+                { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
+            );
+        }
 
         const scheme = useTls ? "https" : "http";
         if (args.platform === "openshift" && args.route === false) {
@@ -366,7 +420,7 @@ export class Gateway extends pulumi.ComponentResource {
         } else if (args.platform === "openshift") {
             const route = ingressRoute(
                 `${name}-route`,
-                { name: "guestbook", host: args.routeHost, ingressNamespace, ingressService, tls: useTls },
+                { name: "guestbook", host: args.routeHost, ingressNamespace, ingressService: ingressName, tls: useTls },
                 { parent: this, dependsOn: [...requires, this.gateway] },
             );
             this.url = outputField<{ host?: string } | undefined>(route, "spec").apply((spec) =>
@@ -375,17 +429,20 @@ export class Gateway extends pulumi.ComponentResource {
         } else {
             const svc = k8s.core.v1.Service.get(
                 `${name}-ingress`,
-                pulumi.interpolate`${args.ingressCreated ?? ingressNamespace}/${ingressService}`,
+                // Gateway API: the Service exists once Istio has programmed the Gateway.
+                args.api === "gatewayApi"
+                    ? pulumi.interpolate`${this.gateway.metadata.namespace}/${ingressName}`
+                    : pulumi.interpolate`${args.ingressCreated ?? ingressNamespace}/${ingressService}`,
                 {
                     parent: this,
-                    dependsOn: requires,
+                    dependsOn: args.api === "gatewayApi" ? [...requires, this.gateway] : requires,
                 },
             );
             const serviceType = args.serviceType ?? "LoadBalancer";
             const servicePort = useTls ? 443 : port;
             this.url = pulumi
                 .all([svc.status, svc.spec, pulumi.output(ingressNamespace)])
-                .apply(([status, spec, ns]) => ingressUrl(serviceType, scheme, servicePort, ingressService, ns, status, spec));
+                .apply(([status, spec, ns]) => ingressUrl(serviceType, scheme, servicePort, ingressName, ns, status, spec));
         }
         this.registerOutputs({ url: this.url, caCertificate: this.caCertificate });
     }

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { versionServices } from "./httpRoute";
+import { subsetsOf } from "./traffic";
 import {
     DNS1123_ALLOWED,
     INT32_MAX,
@@ -71,6 +73,8 @@ export interface GuestbookArgs {
     readonly membership?: "memberRoll" | "serviceMeshMember";
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+    /** Gateway API routing: one Service per version (`guestbook-v2`, selecting its `version` label) for weighted backendRefs. @default false */
+    readonly versionServices?: boolean;
 }
 
 /** Checks a list of versions; `where` names the argument or config key in messages. */
@@ -213,6 +217,15 @@ export class Guestbook extends pulumi.ComponentResource {
                 ports: [{ name: "http", containerPort: GUESTBOOK_PORT }],
                 resources: v.requests ? { requests: { ...v.requests } } : undefined,
             });
+        }
+        if (args.versionServices) {
+            for (const v of versionServices(subsetsOf(versions))) {
+                service(`${v.name}-service`, v.name, v.selector, {
+                    type: "ClusterIP",
+                    selector: v.selector,
+                    ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
+                });
+            }
         }
         const front = service(
             "guestbook-service",

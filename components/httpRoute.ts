@@ -2,6 +2,7 @@
 // canary is weighted `backendRefs` to one Service per version, whose A/B rule is a header match of type
 // `RegularExpression` (RE2, as Envoy matches), and whose round robin is one backend to the `guestbook`
 // Service. Pure builders; the components that register them come with the rest of the switch.
+import type * as pulumi from "@pulumi/pulumi";
 import { AbTest, Routing, Subset } from "./traffic";
 
 /** The guestbook's port on its Services. */
@@ -20,7 +21,8 @@ export function versionServices(subsets: readonly Subset[]): Array<{ name: strin
 /** A Gateway (and listener) an HTTPRoute attaches to. */
 export interface ParentRef {
     readonly name: string;
-    readonly namespace: string;
+    /** Its namespace (an output where the namespace's creation must come first). */
+    readonly namespace: pulumi.Input<string>;
     readonly sectionName?: string;
 }
 
@@ -120,6 +122,8 @@ export interface LabGatewayArgs {
     readonly hosts: readonly string[];
     /** The `kubernetes.io/tls` Secret in the Gateway's namespace to terminate HTTPS with, or none (plain HTTP). */
     readonly certificateSecret?: string;
+    /** The HTTP listeners' port. @default 80 */
+    readonly httpPort?: number;
 }
 
 /**
@@ -132,7 +136,7 @@ export function gatewaySpec(a: LabGatewayArgs): Record<string, unknown> {
     const allowedRoutes = { namespaces: { from: "All" } };
     const suffix = (i: number) => (hosts.length > 1 ? `-${i}` : "");
     const listeners = hosts.flatMap((hostname, i) => [
-        { name: `http${suffix(i)}`, port: 80, protocol: "HTTP", ...(hostname ? { hostname } : {}), allowedRoutes },
+        { name: `http${suffix(i)}`, port: a.httpPort ?? 80, protocol: "HTTP", ...(hostname ? { hostname } : {}), allowedRoutes },
         ...(a.certificateSecret
             ? [
                   {

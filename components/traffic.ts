@@ -1,5 +1,7 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
+import { ParentRef, httpRouteSpec } from "./httpRoute";
 import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
@@ -93,6 +95,11 @@ export interface TrafficPolicyArgs {
     readonly apis?: IstioApis;
     /** Resources that must exist first (the control plane, the Gateway). @default [] */
     readonly requires?: pulumi.Resource[];
+    /**
+     * Gateway API: route with an HTTPRoute attached to these listeners (weighted backendRefs to one Service
+     * per version, which the guestbook then has) instead of a VirtualService. @default none (a VirtualService)
+     */
+    readonly gatewayApiParents?: readonly ParentRef[];
 }
 
 /** Checks the canary weight; `where` names the argument or config key in messages. */
@@ -348,22 +355,45 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: requires },
         );
-        istioObject(
-            `${name}-virtual-service`,
-            apis.networking,
-            "VirtualService",
-            { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
-            {
-                hosts: args.hosts ?? ["*"],
-                gateways: [args.gateway ?? "guestbook-gateway"],
-                http: underPrefix(
-                    routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
-                    args.pathPrefix,
-                ),
-            },
-            // Routes go in after their gateway and destination rule, or they point at nothing.
-            { parent: this, dependsOn: [...requires, destinationRule] },
-        );
+        if (args.gatewayApiParents) {
+            // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic
+            // (the circuit breaker and client TLS have no Gateway API form).
+            new k8s.apiextensions.CustomResource(
+                `${name}-http-route`,
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "HTTPRoute",
+                    metadata: { name: host, namespace: args.namespace, labels: LAB_LABELS },
+                    spec: httpRouteSpec({
+                        parents: args.gatewayApiParents,
+                        hosts: args.hosts ?? ["*"],
+                        subsets: args.subsets,
+                        canaryWeight: weight,
+                        routing,
+                        abTest: args.abTest,
+                        pathPrefix: args.pathPrefix,
+                    }),
+                },
+                { parent: this, dependsOn: [...requires, destinationRule] },
+            );
+        } else {
+            istioObject(
+                `${name}-virtual-service`,
+                apis.networking,
+                "VirtualService",
+                { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
+                {
+                    hosts: args.hosts ?? ["*"],
+                    gateways: [args.gateway ?? "guestbook-gateway"],
+                    http: underPrefix(
+                        routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
+                        args.pathPrefix,
+                    ),
+                },
+                // Routes go in after their gateway and destination rule, or they point at nothing.
+                { parent: this, dependsOn: [...requires, destinationRule] },
+            );
+        }
 
         this.split = pulumi.output(trafficSplit(args.subsets, weight, routing, args.replicas ?? []));
         this.abTest = pulumi.output(args.abTest ?? null);

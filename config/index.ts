@@ -27,7 +27,7 @@ import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
 import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
+import { TrafficApi, TrafficSettings, resolveTrafficApi, resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
 export { asWritten } from "./input";
@@ -44,6 +44,8 @@ export interface LabConfig extends TrafficSettings {
     readonly platform: Platform;
     /** The stages this lab has, in build order. */
     readonly stages: readonly Stage[];
+    /** Istio's routing API or the Kubernetes Gateway API for the ingress and the routes. */
+    readonly trafficApi: TrafficApi;
     /** Install the tracing operators (OSSM 2: Elasticsearch and Jaeger, traced by the SMCP; OSSM 3: Tempo and OpenTelemetry). */
     readonly tracing: boolean;
     /** Peer authentication policies. */
@@ -79,6 +81,7 @@ const configSchema = z
         platform: stagesSchema.platform,
         stages: stagesSchema.stages,
         canaryWeight: trafficSchema.canaryWeight,
+        trafficApi: trafficSchema.trafficApi,
         routing: trafficSchema.routing,
         clientTls: trafficSchema.clientTls,
         tracing: controlPlaneSchema.tracing,
@@ -137,6 +140,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         platform,
         stages,
         ...traffic,
+        trafficApi: resolveTrafficApi(c.trafficApi, controlPlane.flavor),
         tracing,
         waitTimeoutSeconds: c.waitTimeoutSeconds,
         peerAuth: resolvePeerAuth(c.peerAuth),

@@ -38,6 +38,13 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         description: "Stages the lab has: `operators`, `controlPlane`, `guestbook`, `gateway`, `traffic`, `peerAuth`, `mtlsLab`.",
     },
     {
+        key: "trafficApi",
+        type: "string",
+        default: "`istio`",
+        description:
+            "`istio`: the lab's Istio `Gateway` and `VirtualService`; `gatewayApi` (in progress, issue 16): a Kubernetes Gateway API `Gateway` (class `istio`) and an `HTTPRoute` with weighted backendRefs to one Service per version; the DestinationRule stays for the circuit breaker and client TLS. Not with `ossm2`.",
+    },
+    {
         key: "canaryWeight",
         type: "integer",
         default: "`0`",

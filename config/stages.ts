@@ -69,6 +69,7 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
 /** Which stage each key configures; a key set for a stage the lab lacks does nothing, and is reported. */
 const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
     canaryWeight: "traffic",
+    trafficApi: "gateway",
     abTest: "traffic",
     circuitBreaker: "traffic",
     routing: "traffic",

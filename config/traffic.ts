@@ -14,6 +14,7 @@ import {
     checkCircuitBreaker,
     checkRouting,
 } from "../components/traffic";
+import { reject } from "../components/lab";
 import { NAMESPACE, int, int32, obj, oneOf, text } from "./schema";
 import type { Stage } from "./recipes";
 
@@ -31,8 +32,13 @@ export const circuitBreakerSchema = obj({
     subset: text(),
 }).partial();
 
+/** Which API the lab's ingress and routing use: Istio's (`Gateway`, `VirtualService`) or the Kubernetes Gateway API's. */
+export const TRAFFIC_APIS = ["istio", "gatewayApi"] as const;
+export type TrafficApi = (typeof TRAFFIC_APIS)[number];
+
 /** The shape of the traffic keys. */
 export const trafficSchema = {
+    trafficApi: oneOf(TRAFFIC_APIS),
     canaryWeight: int(0, 100),
     routing: oneOf(ROUTINGS),
     clientTls: oneOf(CLIENT_TLS_MODES),
@@ -77,4 +83,16 @@ export function resolveTraffic(c: RawTraffic, subsets: readonly Subset[], stages
         checkRouting(routing, subsets, canaryWeight, abTest, (key) => `${NAMESPACE}:${key}`);
     }
     return { canaryWeight, abTest, routing, clientTls: c.clientTls, circuitBreaker };
+}
+
+/** The traffic API; OSSM 2's control plane does not serve the Gateway API the lab uses. */
+export function resolveTrafficApi(api: TrafficApi | undefined, flavor: string): TrafficApi {
+    if (api === "gatewayApi" && flavor === "ossm2") {
+        reject(
+            `${NAMESPACE}:trafficApi`,
+            api,
+            '"istio" with controlPlane.flavor "ossm2" (OpenShift Service Mesh 2 does not run the lab\'s Gateway API ingress; use "ossm3")',
+        );
+    }
+    return api ?? "istio";
 }

@@ -165,6 +165,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   platform,
                   flavor,
                   namespace: config.guestbook.namespace,
+                  versionServices: config.trafficApi === "gatewayApi",
                   versions: config.guestbook.versions,
                   serviceType: config.guestbook.serviceType,
                   redisMasterImage: config.guestbook.redisMasterImage,
@@ -209,6 +210,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   tls: config.gateway.tls,
                   serviceType: config.gateway.serviceType,
                   apis,
+                  api: config.trafficApi,
                   requires: meshReady,
               })
             : undefined;
@@ -225,6 +227,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   clientTls: config.clientTls,
                   replicas: guestbook.versions.map((v) => v.replicas),
                   apis,
+                  gatewayApiParents: config.trafficApi === "gatewayApi" ? gateway.routeParents : undefined,
                   gateway: gateway.gatewayName,
                   hosts: [...config.gateway.hosts],
                   requires: [...meshReady, gateway.gateway],
@@ -262,6 +265,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                 apis,
                 requires: meshReady,
                 access: config.access ? { ...config.access, ingressNamespace: rootNamespace } : undefined,
+                gatewayApiParents: config.trafficApi === "gatewayApi" ? gateway?.routeParents : undefined,
             }),
     );
 

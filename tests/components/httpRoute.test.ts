@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { gatewaySpec, httpRouteSpec, httpRouteSplit, httpsRedirectSpec, versionServices } from "../../components/httpRoute";
 import { gatewayApiCrdUrl, gatewayApiReleaseFor } from "../../components/versions";
+import { parseConfig } from "../../config";
+import { diffRenders } from "../../tools/diff";
+import { runLab } from "../../tools/engine";
+import { render } from "../../tools/render";
 import { LAB_AB_TEST } from "../../components/traffic";
 
 const subsets = [
@@ -148,6 +152,67 @@ describe("Gateway API Gateway (trafficApi: gatewayApi)", () => {
         ]);
         expect(gatewayApiCrdUrl("v1.6.3")).to.equal(
             "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.3/standard-install.yaml",
+        );
+    });
+});
+
+describe("trafficApi: gatewayApi, wired (in progress)", () => {
+    const base = { "istio-lab:trafficApi": "gatewayApi", "istio-lab:gateway": '{"serviceType":"NodePort"}' };
+    const kinds = (run: { resources: ReadonlyArray<{ type: string; name: string; custom: boolean; read: boolean }> }) =>
+        run.resources.filter((r) => r.custom && !r.read).map((r) => `${r.type.split(":")[2]} ${r.name}`);
+
+    it("the lab's ingress is a Gateway API Gateway in the ingress namespace, its routing an HTTPRoute to one Service per version", async () => {
+        const run = await runLab(base);
+        expect(kinds(run).filter((k) => /Gateway |HTTPRoute|VirtualService|guestbook-v\d-service/.test(k))).to.deep.equal([
+            "Service guestbook-guestbook-v1-service",
+            "Service guestbook-guestbook-v2-service",
+            "Gateway gateway-gateway",
+            "HTTPRoute gateway-https-redirect",
+            "HTTPRoute traffic-http-route",
+        ]);
+        const gateway = run.resources.find((r) => r.name === "gateway-gateway")!.inputs as { metadata: Record<string, unknown> };
+        expect(gateway.metadata).to.deep.equal({
+            name: "guestbook-gateway",
+            namespace: "istio-system",
+            labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "istio-lab" },
+            annotations: { "pulumi.com/waitFor": "condition=Programmed", "networking.istio.io/service-type": "NodePort" },
+        });
+        const route = run.resources.find((r) => r.name === "traffic-http-route")!.inputs as {
+            metadata: { namespace: string };
+            spec: unknown;
+        };
+        expect([route.metadata.namespace, route.spec]).to.deep.equal([
+            "guestbook",
+            {
+                parentRefs: [
+                    {
+                        group: "gateway.networking.k8s.io",
+                        kind: "Gateway",
+                        name: "guestbook-gateway",
+                        namespace: "istio-system",
+                        sectionName: "https",
+                    },
+                ],
+                rules: [{ backendRefs: [{ name: "guestbook-v1", port: 80 }] }],
+            },
+        ]);
+    });
+
+    it("a canary change is one object: the HTTPRoute", async () => {
+        const before = render((await runLab(base)).resources);
+        const after = render((await runLab({ ...base, "istio-lab:canaryWeight": "50" })).resources);
+        expect(diffRenders(before, after).map((c) => `${c.change} ${c.object}`)).to.deep.equal(["changed HTTPRoute guestbook/guestbook"]);
+    });
+
+    it("is refused with OSSM 2", () => {
+        expect(() =>
+            parseConfig({
+                "istio-lab:recipe": "openshift",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:controlPlane": '{"flavor":"ossm2"}',
+            }),
+        ).to.throw(
+            'istio-lab:trafficApi: "gatewayApi" is not allowed; expected "istio" with controlPlane.flavor "ossm2" (OpenShift Service Mesh 2 does not run the lab\'s Gateway API ingress; use "ossm3")',
         );
     });
 });
