@@ -42,6 +42,21 @@ export const LAB_GUESTBOOK_VERSIONS: readonly GuestbookVersion[] = [
 /** The container port the guestbook listens on. */
 export const GUESTBOOK_PORT = 3000;
 
+/** The lab's one redis master. */
+const REDIS_MASTER_REPLICAS = 1;
+
+/** The guestbook's Deployments as a budget counts them: name, replicas and the requests set on their containers. */
+export function guestbookWorkloads(
+    versions: readonly GuestbookVersion[],
+    redisSlaveReplicas: number,
+): Array<{ name: string; replicas: number; requests?: { cpu?: string; memory?: string } }> {
+    return [
+        { name: "redis-master", replicas: REDIS_MASTER_REPLICAS },
+        { name: "redis-slave", replicas: redisSlaveReplicas },
+        ...versions.map((v) => ({ name: `guestbook-${v.name}`, replicas: v.replicas, requests: v.requests })),
+    ];
+}
+
 /** Inputs of {@link Guestbook}. */
 export interface GuestbookArgs {
     /** Platform. */
@@ -193,14 +208,21 @@ export class Guestbook extends pulumi.ComponentResource {
         const redisPort = { name: "redis-server", containerPort: 6379 };
         for (const role of ["master", "slave"] as const) {
             const labels = { app: "redis", role };
-            deployment(`redis-${role}`, `redis-${role}`, labels, labels, role === "master" ? 1 : (args.redisSlaveReplicas ?? 2), {
-                name: `redis-${role}`,
-                image:
-                    role === "master"
-                        ? (args.redisMasterImage ?? "redis:3.2.9")
-                        : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
-                ports: [redisPort],
-            });
+            deployment(
+                `redis-${role}`,
+                `redis-${role}`,
+                labels,
+                labels,
+                role === "master" ? REDIS_MASTER_REPLICAS : (args.redisSlaveReplicas ?? 2),
+                {
+                    name: `redis-${role}`,
+                    image:
+                        role === "master"
+                            ? (args.redisMasterImage ?? "redis:3.2.9")
+                            : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
+                    ports: [redisPort],
+                },
+            );
             // Istio picks a port's protocol from its name or appProtocol.
             service(`redis-${role}-service`, `redis-${role}`, labels, {
                 type: "ClusterIP",

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { AccessMode, Budget, checkBudget, checkUserPattern, labNeeds } from "../components/access";
 import { certificateNames, gatewayHosts } from "../components/gateway";
+import { guestbookWorkloads } from "../components/guestbook";
 import { DNS1123_ALLOWED, Platform, isDns1123Label, isReservedNamespace, reject, reservedNamespaceAllowed, show } from "../components/lab";
 import { Subset, checkAbTest, checkCircuitBreaker, checkRouting } from "../components/traffic";
 import type { GatewayConfig } from "./gateway";
@@ -88,11 +89,7 @@ export function resolveAccess(
     }
     const mode: AccessMode = platform === "openshift" ? { kind: "user", userPattern: pattern ?? "<attendee>" } : { kind: "serviceAccount" };
     if (c.attendeeBudget !== undefined) {
-        const needs = labNeeds([
-            { name: "redis-master", replicas: 1 },
-            { name: "redis-slave", replicas: guestbook.redisSlaveReplicas },
-            ...guestbook.versions.map((v) => ({ name: `guestbook-${v.name}`, replicas: v.replicas, requests: v.requests })),
-        ]);
+        const needs = labNeeds(guestbookWorkloads(guestbook.versions, guestbook.redisSlaveReplicas));
         checkBudget(c.attendeeBudget, needs, `${NAMESPACE}:attendeeBudget`);
     }
     return { mode, budget: c.attendeeBudget };

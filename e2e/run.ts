@@ -20,10 +20,10 @@ import { Cluster, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
 import { accessScenario } from "./access";
 import { promoteScenario } from "./promote";
+import { Config, Harness, Scenario } from "./scenario";
 import { Workspace, createWorkspace } from "./pulumi";
 import { EngineTools, ensureEngine, ensureTools } from "./toolchain";
 
-type Config = Record<string, string>;
 type Manifest = Record<string, unknown>;
 
 /** istiod never runs here: keep its webhooks out of the API server's way (harness stacks only). */
@@ -294,18 +294,8 @@ async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string): Pro
     return { ms: result.ms, played: played.size };
 }
 
-interface Context {
-    readonly cluster: Cluster;
-    readonly ws: Workspace;
-    readonly engine: EngineTools;
-    readonly times: Array<[string, string]>;
-    readonly crds: string;
-}
-
-interface Scenario {
-    readonly name: string;
-    readonly run: (x: Context) => Promise<string>;
-}
+/** The helpers the scenarios in files of their own are given. */
+const HARNESS: Harness = { config: harnessConfig, withStack, applyCrds };
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -676,8 +666,8 @@ const SCENARIOS: Scenario[] = [
             return `${objects.length} objects: pulumi up ${secs(up.ms)}, kubectl ${secs(floor)}`;
         },
     },
-    promoteScenario(harnessConfig, withStack, applyCrds),
-    accessScenario(harnessConfig, withStack, applyCrds),
+    promoteScenario(HARNESS),
+    accessScenario(HARNESS),
 ];
 
 /**

@@ -6,10 +6,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { homedir } from "os";
 import * as path from "path";
 import { parseArgs } from "util";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import type { AttendeeToken } from "../stacks/lab";
-import { PROJECT_ROOT } from "./stackConfig";
+import { StackError, openStack, plainOutputs } from "./automation";
 
 /** Where attendees' kubectl reaches the API server. */
 export interface ClusterEndpoint {
@@ -89,17 +88,8 @@ export async function kubeconfigsMain(
             throw new KubeconfigError(`--kubeconfig ${dir}: is a file; expected a directory (new or existing)`);
         }
         const stackName = values.stack ?? "dev";
-        let stack;
-        try {
-            stack = await LocalWorkspace.selectStack({ stackName, workDir: values.cwd ?? PROJECT_ROOT });
-        } catch (e) {
-            throw new KubeconfigError(
-                /ENOENT/.test((e as Error).message)
-                    ? "the Pulumi CLI is not on PATH; --kubeconfig reads the stack's outputs (its tokens) through it"
-                    : `--stack ${JSON.stringify(stackName)}: cannot select it`,
-            );
-        }
-        const tokens = (await stack.outputs()).attendeeTokens?.value as AttendeeToken[] | null | undefined;
+        const stack = await openStack(stackName, values.cwd, "--kubeconfig reads the stack's outputs (its tokens) through it");
+        const tokens = plainOutputs(await stack.outputs()).attendeeTokens as AttendeeToken[] | null | undefined;
         if (!tokens || tokens.length === 0) {
             throw new KubeconfigError(
                 `stack ${stackName} has no attendee tokens: they exist after pulumi up with istio-lab:attendees and istio-lab:attendeeAccess on Kubernetes (on OpenShift attendees log in as their own users with oc login)`,
@@ -120,7 +110,7 @@ export async function kubeconfigsMain(
         );
         return 0;
     } catch (e) {
-        if (e instanceof KubeconfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        if (e instanceof KubeconfigError || e instanceof StackError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
             process.stderr.write(`${(e as Error).message}\n`);
             return 2;
         }

@@ -248,7 +248,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     ...schemaProblems(objects),
                     ...meshProblems(objects),
                     ...orderingProblems(run.resources, objects),
-                    ...policyProblems(run.resources, run.config),
+                    ...policyProblems(objects, run.config),
                 ];
                 const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
                 const notes = clusterNotes(run.config)

@@ -4,6 +4,7 @@
 // no controller in the cluster. The schedule, the argument checks and the gate formulas are pure and
 // tested under mocha; the stack is reached through a `PromotionStack`, the real one in promoteStack.ts.
 import { parseArgs } from "util";
+import { show } from "../components/lab";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
 export const PROMOTED = 0;
@@ -91,13 +92,8 @@ const OPTIONS = {
     help: { type: "boolean", short: "h" },
 } as const;
 
-/** Shows an argument's value in a message, cut to a readable length. */
-function shown(value: string): string {
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-}
-
 function bad(option: string, value: string, allowed: string): never {
-    throw new PromoteError(`--${option} ${shown(value)} is not allowed; expected ${allowed}`);
+    throw new PromoteError(`--${option} ${show(value)} is not allowed; expected ${allowed}`);
 }
 
 function integer(option: string, value: string, min: number, max: number): number {

@@ -4,7 +4,7 @@
 import { spawn } from "child_process";
 import * as http from "http";
 import * as https from "https";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, NAMESPACE, parseConfig } from "../config";
 import {
@@ -27,7 +27,7 @@ import {
     scheduleFrom,
     vectorValue,
 } from "./promote";
-import { PROJECT_ROOT } from "./stackConfig";
+import { StackError, openStack, plainOutputs } from "./automation";
 
 /** What a promotion of this stack changes: the key, and where the applied weight shows in the outputs. */
 export interface Subject {
@@ -122,11 +122,6 @@ export function subjectOf(config: LabConfig, raw: Readonly<Record<string, string
     };
 }
 
-/** The stack's outputs as plain values. */
-async function outputsOf(stack: Stack): Promise<Record<string, unknown>> {
-    return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value as unknown]));
-}
-
 /** One GET; the status code, or 0 when nothing answered within 5 s. */
 function probe(target: string, ca: string | undefined): Promise<number> {
     return new Promise((resolve) => {
@@ -203,7 +198,7 @@ function gatesOf(
 async function applyWeight(stack: Stack, s: Subject, weight: number): Promise<Record<string, number>> {
     await stack.setConfig(s.key, { value: String(weight) }, s.path);
     const result = await stack.up({ color: "never", message: `lab promote: guestbook ${s.version} at ${weight}%` });
-    const applied = s.applied(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value as unknown])));
+    const applied = s.applied(plainOutputs(result.outputs));
     if (applied !== weight) {
         throw new Error(`pulumi up at ${weight}% left the outputs at ${String(applied)}%`);
     }
@@ -245,17 +240,13 @@ export async function promoteMain(
         }
         o = parsed;
         try {
-            stack = await LocalWorkspace.selectStack({ stackName: o.stack, workDir: o.cwd ?? PROJECT_ROOT });
+            stack = await openStack(
+                o.stack,
+                o.cwd,
+                "lab promote runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
+            );
         } catch (e) {
-            if (/ENOENT/.test((e as Error).message)) {
-                throw new PromoteError(
-                    "the Pulumi CLI is not on PATH; lab promote runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
-                );
-            }
-            const first = String((e as Error).message)
-                .split("\n")
-                .find((l) => /error|not found|no stack/i.test(l));
-            throw new PromoteError(`--stack ${JSON.stringify(o.stack)}: cannot select it (${(first ?? (e as Error).message).trim()})`);
+            throw e instanceof StackError ? new PromoteError(e.message) : e;
         }
         const raw = await rawConfig(stack);
         let config: LabConfig;
@@ -265,7 +256,7 @@ export async function promoteMain(
             throw e instanceof LabInputError ? new PromoteError(`stack ${o.stack}: ${e.message}`) : e;
         }
         subject = subjectOf(config, raw, o);
-        const outputs = await outputsOf(stack);
+        const outputs = plainOutputs(await stack.outputs());
         const applied = subject.applied(outputs);
         if (applied === undefined) {
             throw new PromoteError(

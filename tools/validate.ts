@@ -201,19 +201,18 @@ export function orderingProblems(resources: readonly LabResource[], objects: rea
  */
 /**
  * What the project's own policy pack would block at `pulumi preview`: its mandatory policies, run over the
- * same resources with the pack's default settings (a stack's `--policy-pack-config` may raise more). The
+ * rendered objects (what the engine sends) with the pack's default settings (a stack's `--policy-pack-config`
+ * may raise more). The
  * route policy is left out: meshProblems reports the same findings with istioctl's codes.
  */
-export function policyProblems(resources: readonly LabResource[], config: LabConfig): Problem[] {
-    const inputs = resources.filter((r) => r.custom && !r.read).map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
-    const byName = new Map(resources.map((r) => [r.name, r]));
+export function policyProblems(objects: readonly RenderedObject[], config: LabConfig): Problem[] {
+    const byName = new Map(objects.map((o) => [o.name, o]));
+    const inputs = objects.map((o) => ({ type: o.type, name: o.name, props: o.manifest }));
     return POLICIES.filter((p) => p.enforcementLevel === "mandatory" && p.name !== "routes-are-whole").flatMap((p) =>
         p.check(inputs, { rootNamespace: config.controlPlane.namespace }).map((v) => {
-            const r = byName.get(v.name);
-            const m = (r?.inputs.metadata ?? {}) as { name?: string; namespace?: string };
-            const kind = (r?.inputs.kind as string | undefined) ?? r?.type.split(":").pop() ?? "";
+            const o = byName.get(v.name);
             return {
-                object: `${kind} ${m.namespace ? `${m.namespace}/` : ""}${m.name ?? v.name}`,
+                object: o ? objectId(o) : v.name,
                 field: "-",
                 code: `policy:${p.name}`,
                 reason: `${v.message} (the policy pack blocks this at pulumi preview)`,

@@ -136,7 +136,7 @@ describe("lab promote: arguments", () => {
         [["--gate-command", ""], "--gate-command is empty; give it a value"],
         [
             ["--gate-command", "true", "--steps", `${"1,".repeat(60)}100`],
-            `--steps "${"1,".repeat(38)}1..." is not allowed; expected increasing weights, e.g. 10,25,50,100`,
+            `--steps "${"1,".repeat(39)}1... (125 characters) is not allowed; expected increasing weights, e.g. 10,25,50,100`,
         ],
         [
             ["--gate-command", "true", "--bogus"],

@@ -1,0 +1,87 @@
+// What the e2e scenarios share: the context each runs in, the harness's helpers they are given, the routed
+// lab without a control plane that the `lab promote` and attendee-access scenarios stand up, and the `lab`
+// command run as a user runs it.
+import { ChildProcessWithoutNullStreams, spawn } from "child_process";
+import * as path from "path";
+import { PROJECT_ROOT } from "../tools/stackConfig";
+import type { Cluster } from "./cluster";
+import type { Workspace } from "./pulumi";
+import type { EngineTools } from "./toolchain";
+
+/** A stack's config: `{"istio-lab:key": "value or JSON"}`. */
+export type Config = Record<string, string>;
+
+/** What a scenario runs against. */
+export interface Context {
+    readonly cluster: Cluster;
+    readonly ws: Workspace;
+    readonly engine: EngineTools;
+    readonly times: Array<[string, string]>;
+    readonly crds: string;
+}
+
+/** One scenario: its name (number first) and what it checks; it returns a line of detail or throws. */
+export interface Scenario {
+    readonly name: string;
+    readonly run: (x: Context) => Promise<string>;
+}
+
+/** The harness's helpers a scenario in a file of its own is given. */
+export interface Harness {
+    /** A shipped stack's config with what the harness needs (local charts, istiod's values, a node port). */
+    readonly config: (engine: EngineTools, stack: string, extra?: Config) => Config;
+    /** Runs `fn` on a new stack, destroyed and removed afterwards whatever happened. */
+    readonly withStack: <T>(ws: Workspace, name: string, config: Config, fn: () => Promise<T>) => Promise<T>;
+    /** Applies Istio's CRDs. */
+    readonly applyCrds: (c: Cluster, crds: string) => void;
+}
+
+/** The ingress gateway's Service, as the istio-ingressgateway chart would make it (a node port here). */
+const INGRESS_SERVICE = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "istio-ingressgateway", namespace: "istio-system", labels: { app: "istio-ingressgateway", istio: "ingressgateway" } },
+    spec: {
+        type: "NodePort",
+        selector: { app: "istio-ingressgateway", istio: "ingressgateway" },
+        ports: [{ name: "http2", port: 80, targetPort: 8080 }],
+    },
+};
+
+/**
+ * Runs `fn` with the config of a lab of guestbook, gateway and traffic (plain HTTP, node port) plus `extra`:
+ * Istio's CRDs applied and, as there is no control plane, the ingress Service it would have made stood in
+ * for, and removed afterwards whatever happened.
+ */
+export async function withRoutedLab<T>(h: Harness, x: Context, extra: Config, fn: (config: Config) => Promise<T>): Promise<T> {
+    h.applyCrds(x.cluster, x.crds);
+    x.cluster.kubectl(["create", "namespace", "istio-system"], undefined, true);
+    x.cluster.kubectl(["apply", "-f", "-"], JSON.stringify(INGRESS_SERVICE));
+    try {
+        return await fn(
+            h.config(x.engine, "dev", {
+                "istio-lab:stages": '["guestbook","gateway","traffic"]',
+                "istio-lab:gateway": '{"tls":false,"serviceType":"NodePort"}',
+                ...extra,
+            }),
+        );
+    } finally {
+        x.cluster.kubectl(["delete", "service", "istio-ingressgateway", "-n", "istio-system"], undefined, true);
+    }
+}
+
+/** The live weights of a namespace's guestbook VirtualService's weighted route, by subset (`v1 50, v2 50`). */
+export function liveWeights(c: Cluster, namespace: string): string {
+    const vs = JSON.parse(
+        c.kubectl(["get", "virtualservices.v1.networking.istio.io", "virtual-service-guestbook", "-n", namespace, "-o", "json"]).stdout,
+    ) as { spec: { http: Array<{ route: Array<{ destination: { subset: string }; weight?: number }> }> } };
+    const weighted = vs.spec.http[vs.spec.http.length - 1].route;
+    return weighted.map((r) => `${r.destination.subset} ${r.weight ?? 100}`).join(", ");
+}
+
+/** `npm run lab -- <args>` as a user runs it on the harness's project: its own process, the harness's CLI on PATH. */
+export function labProcess(ws: Workspace, engine: EngineTools, args: readonly string[], env: Config = {}): ChildProcessWithoutNullStreams {
+    return spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "tools", "lab.js"), ...args, "--cwd", path.join(ws.dir, "project")], {
+        env: { ...ws.env, PATH: `${engine.binDir}:${ws.env.PATH}`, ...env },
+    });
+}

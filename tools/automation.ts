@@ -1,0 +1,29 @@
+// The Pulumi Automation API as the `lab` commands that act on a deployed stack use it (`promote`,
+// `attendees --kubeconfig`): the user's own CLI, backend and secrets, on this project directory.
+import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { PROJECT_ROOT } from "./stackConfig";
+
+/** Why a stack could not be opened: the message names the stack, or says the CLI is missing. */
+export class StackError extends Error {}
+
+/**
+ * Selects stack `stackName` of the project in `cwd` (default: this project). `why` finishes the message
+ * when the Pulumi CLI is not on PATH, e.g. "lab promote runs pulumi up through the Automation API".
+ */
+export async function openStack(stackName: string, cwd: string | undefined, why: string): Promise<Stack> {
+    try {
+        return await LocalWorkspace.selectStack({ stackName, workDir: cwd ?? PROJECT_ROOT });
+    } catch (e) {
+        const message = String((e as Error).message);
+        if (/ENOENT/.test(message)) {
+            throw new StackError(`the Pulumi CLI is not on PATH; ${why}`);
+        }
+        const first = message.split("\n").find((l) => /error|not found|no stack/i.test(l)) ?? message;
+        throw new StackError(`--stack ${JSON.stringify(stackName)}: cannot select it (${first.trim()})`);
+    }
+}
+
+/** Stack outputs as plain values (secrets included: the Automation API decrypts them). */
+export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown]));
+}
