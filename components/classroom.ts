@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccessMode, AttendeeAccess, Budget } from "./access";
-import { ingressRoute } from "./gateway";
+import { IngressPorts, ingressRoute } from "./gateway";
 import { ParentRef } from "./httpRoute";
 import { Guestbook, GuestbookVersion } from "./guestbook";
 import { Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
@@ -58,8 +58,16 @@ export interface AttendeeArgs {
     readonly host?: string;
     /** Whether the class's gateway serves HTTPS. */
     readonly tls: boolean;
+    /** `ambient`: the attendee's namespace joins the ambient mesh. @default "sidecar" */
+    readonly dataplane?: "sidecar" | "ambient";
+    /** Ambient: a waypoint for the attendee's namespace (see `GuestbookArgs.waypoint`). @default false */
+    readonly waypoint?: boolean;
     /** OpenShift with a domain: the Route to the ingress gateway for the attendee's host. @default none */
-    readonly route?: { readonly ingressNamespace: pulumi.Input<string>; readonly ingressService: string };
+    readonly route?: {
+        readonly ingressNamespace: pulumi.Input<string>;
+        readonly ingressService: string;
+        readonly targetPorts?: IngressPorts;
+    };
     /** Where the class's gateway is reached (`https://203.0.113.7`), for the attendee's URL in path-prefix mode. */
     readonly classUrl: pulumi.Input<string>;
     /** OSSM 2: how the namespace joins the mesh. @default "memberRoll" */
@@ -134,6 +142,8 @@ export class Attendee extends pulumi.ComponentResource {
                 namespaceLabels: args.namespaceLabels,
                 membership: args.membership,
                 versionServices: args.gatewayApiParents !== undefined,
+                dataplane: args.dataplane,
+                waypoint: args.waypoint,
                 requires,
             },
             { parent: this, ...owned },

@@ -96,7 +96,21 @@ export interface ControlPlaneArgs {
     readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Resources that must be ready first (the operators on OpenShift). @default [] */
     readonly requires?: pulumi.Resource[];
+    /**
+     * Create the ingress gateway (the chart's, or by injection): false when the lab's ingress is a Gateway API
+     * `Gateway`, which Istio deploys itself. Not OSSM 2, whose SMCP makes its own. @default true
+     */
+    readonly ingress?: boolean;
+    /**
+     * `ambient`: istiod with the ambient profile, Istio's CNI node agent in ambient mode and ztunnel (the
+     * `cni` and `ztunnel` charts; Sail and OSSM 3: the `Istio` and `IstioCNI` with the ambient profile and the
+     * `ZTunnel`). Not OSSM 2. @default "sidecar"
+     */
+    readonly dataplane?: "sidecar" | "ambient";
 }
+
+/** Namespace of ztunnel (Sail and OSSM 3; upstream's chart goes in the control plane namespace, as Istio's docs install it). */
+export const ZTUNNEL_NAMESPACE = "ztunnel";
 
 /** `ServiceMeshControlPlane` v2 `spec` fields: what `controlPlane.values` may set on OpenShift. */
 export const SMCP_SPEC_FIELDS: readonly string[] = [
@@ -300,6 +314,15 @@ export class ControlPlane extends pulumi.ComponentResource {
             );
         }
         const serviceType = args.serviceType ?? "LoadBalancer";
+        const ingress = args.ingress ?? true;
+        const ambient = args.dataplane === "ambient";
+        if (flavor === "ossm2" && (ambient || !ingress)) {
+            reject(
+                ambient ? "ControlPlane args.dataplane" : "ControlPlane args.ingress",
+                ambient ? args.dataplane : ingress,
+                ambient ? '"sidecar" with OSSM 2 (it has no ambient mode)' : "true with OSSM 2 (its SMCP makes the ingress gateway)",
+            );
+        }
         const version = args.istioVersion ?? defaultIstioVersion(flavor, args.sailVersion ?? DEFAULT_SAIL_VERSION);
         const labels = pulumi.output(args.namespaceLabels ?? {}).apply((extra) => ({ ...LAB_LABELS, ...extra }));
         const newNamespace = (logical: string, nsName: pulumi.Input<string>) =>
@@ -360,22 +383,36 @@ export class ControlPlane extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [...requires, ...after] },
                 );
             const base = chart("istio-base", "base", { defaultRevision: "default" }, []);
+            const profile = ambient ? { profile: "ambient" } : {};
             const istiod = chart(
                 "istiod",
                 "istiod",
-                deepMerge({ global: { hub: ISTIO_IMAGE_HUB }, meshConfig: { rootNamespace: nsName } }, values),
+                deepMerge({ ...profile, global: { hub: ISTIO_IMAGE_HUB }, meshConfig: { rootNamespace: nsName } }, values),
                 [base],
             );
-            // A LoadBalancer Service blocks Helm's wait until it has an address, which kind, minikube and k3d never give.
-            const gatewayValues = {
-                labels: { istio: "ingressgateway" },
-                ...(serviceType !== "LoadBalancer" ? { service: { type: serviceType } } : {}),
-            };
-            const gateway = chart(INGRESS_GATEWAY, "gateway", gatewayValues, [istiod]);
-            this.ready = [base, istiod, gateway];
-            // Known at preview (a Release's status is not), and still after the release.
-            this.ingressNamespace = gateway.urn.apply(() => nsName);
-            this.ingressCreated = gateway.status.namespace;
+            // Ambient, as Istio's Helm guide installs it: the CNI node agent and ztunnel beside istiod, in its namespace.
+            const dataplane = ambient
+                ? [
+                      chart("istio-cni", "cni", { ...profile, global: { hub: ISTIO_IMAGE_HUB } }, [istiod]),
+                      chart("ztunnel", "ztunnel", { hub: ISTIO_IMAGE_HUB }, [istiod]),
+                  ]
+                : [];
+            if (ingress) {
+                // A LoadBalancer Service blocks Helm's wait until it has an address, which kind, minikube and k3d never give.
+                const gatewayValues = {
+                    labels: { istio: "ingressgateway" },
+                    ...(serviceType !== "LoadBalancer" ? { service: { type: serviceType } } : {}),
+                };
+                const gateway = chart(INGRESS_GATEWAY, "gateway", gatewayValues, [istiod, ...dataplane]);
+                this.ready = [base, istiod, ...dataplane, gateway];
+                // Known at preview (a Release's status is not), and still after the release.
+                this.ingressNamespace = gateway.urn.apply(() => nsName);
+                this.ingressCreated = gateway.status.namespace;
+            } else {
+                this.ready = [base, istiod, ...dataplane];
+                this.ingressNamespace = istiod.urn.apply(() => nsName);
+                this.ingressCreated = istiod.status.namespace;
+            }
         } else {
             // OSSM 3 and Sail: the operator's Istio and IstioCNI (both named default), then the ingress gateway by injection.
             const cniNamespace = newNamespace(`${name}-cni-namespace`, ISTIO_CNI_NAMESPACE);
@@ -413,12 +450,14 @@ export class ControlPlane extends pulumi.ComponentResource {
                     },
                     { parent: this, dependsOn: [...requires, ...operator, ...after] },
                 );
+            const profile = ambient ? { profile: "ambient" } : {};
             const istio = sail(
                 "istio",
                 "Istio",
                 {
                     version: `v${version}`,
                     namespace: nsName,
+                    ...profile,
                     updateStrategy: { type: "InPlace" },
                     ...(Object.keys(istioValues).length > 0 ? { values: istioValues } : {}),
                 },
@@ -427,10 +466,29 @@ export class ControlPlane extends pulumi.ComponentResource {
             const cni = sail(
                 "istio-cni",
                 "IstioCNI",
-                { version: `v${version}`, namespace: ISTIO_CNI_NAMESPACE, ...(flavor === "sail" ? { values: imagesFromHub } : {}) },
+                {
+                    version: `v${version}`,
+                    namespace: ISTIO_CNI_NAMESPACE,
+                    ...profile,
+                    ...(flavor === "sail" ? { values: imagesFromHub } : {}),
+                },
                 [cniNamespace],
             );
-            const ingress = injectedGateway(this, name, nsName, serviceType, [namespace, istio]);
+            const dataplane = ambient
+                ? [
+                      sail(
+                          "ztunnel",
+                          "ZTunnel",
+                          {
+                              version: `v${version}`,
+                              namespace: ZTUNNEL_NAMESPACE,
+                              ...(flavor === "sail" ? { values: imagesFromHub } : {}),
+                          },
+                          [newNamespace(`${name}-ztunnel-namespace`, ZTUNNEL_NAMESPACE), istio],
+                      ),
+                  ]
+                : [];
+            const ingressService = ingress ? injectedGateway(this, name, nsName, serviceType, [namespace, istio]) : undefined;
             if (flavor === "ossm3" && args.kiali) {
                 new k8s.apiextensions.CustomResource(
                     `${name}-kiali`,
@@ -443,10 +501,10 @@ export class ControlPlane extends pulumi.ComponentResource {
                     { parent: this, dependsOn: [...requires, istio] },
                 );
             }
-            this.ready = [istio, cni];
+            this.ready = [istio, cni, ...dataplane];
             this.ingressNamespace = nsOut;
             // The Service's status exists only once it does (unknown at preview), unlike its metadata.
-            this.ingressCreated = ingress.status.apply(() => nsName);
+            this.ingressCreated = ingressService ? ingressService.status.apply(() => nsName) : istio.urn.apply(() => nsName);
         }
 
         this.rootNamespace = nsOut;

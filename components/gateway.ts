@@ -161,6 +161,15 @@ export function ingressUrl(
     }
 }
 
+/** The ports of the ingress gateway's pods an OpenShift Route targets (names, or numbers). */
+export interface IngressPorts {
+    readonly http: string | number;
+    readonly https: string | number;
+}
+
+/** OSSM's ingress gateway (and the lab's injected one) names its ports. */
+export const OSSM_INGRESS_PORTS: IngressPorts = { http: "http2", https: "https" };
+
 /**
  * An OpenShift Route to the ingress gateway's Service. OSSM's ingress gateway names its ports `http2`
  * (80) and `https` (443); with TLS the Route passes the encrypted stream through to the gateway, which
@@ -174,9 +183,12 @@ export function ingressRoute(
         readonly ingressNamespace: pulumi.Input<string>;
         readonly ingressService: string;
         readonly tls: boolean;
+        /** The gateway pods' ports the Route targets. @default OSSM's names, `{http: "http2", https: "https"}` */
+        readonly targetPorts?: IngressPorts;
     },
     opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
+    const ports = args.targetPorts ?? OSSM_INGRESS_PORTS;
     return new k8s.apiextensions.CustomResource(
         logicalName,
         {
@@ -186,7 +198,9 @@ export function ingressRoute(
             spec: {
                 host: args.host,
                 to: { kind: "Service", name: args.ingressService, weight: 100 },
-                ...(args.tls ? { port: { targetPort: "https" }, tls: { termination: "passthrough" } } : { port: { targetPort: "http2" } }),
+                ...(args.tls
+                    ? { port: { targetPort: ports.https }, tls: { termination: "passthrough" } }
+                    : { port: { targetPort: ports.http } }),
             },
         },
         opts,
@@ -276,6 +290,13 @@ export class Gateway extends pulumi.ComponentResource {
     public readonly url: pulumi.Output<string>;
     /** The lab CA's certificate (PEM), for `curl --cacert`; null without TLS. */
     public readonly caCertificate: pulumi.Output<string | null>;
+    /** Name of the ingress gateway's Service (Gateway API: the one Istio deploys for the Gateway, `<name>-istio`). */
+    public readonly ingressService: string;
+    /**
+     * The ports a Route targets on the ingress gateway's pods: OSSM's names, or for a Gateway Istio deploys the
+     * listeners' port numbers (its pods listen on them; its Service names ports after the first listener of each).
+     */
+    public readonly ingressPorts: IngressPorts;
     /** Gateway API: where the lab's HTTPRoutes attach (the HTTPS listeners with TLS, else the HTTP ones); empty for the Istio API. */
     public readonly routeParents: ParentRef[];
 
@@ -414,13 +435,22 @@ export class Gateway extends pulumi.ComponentResource {
             );
         }
 
+        this.ingressService = ingressName;
+        this.ingressPorts = args.api === "gatewayApi" ? { http: port, https: 443 } : OSSM_INGRESS_PORTS;
         const scheme = useTls ? "https" : "http";
         if (args.platform === "openshift" && args.route === false) {
             this.url = pulumi.output(`${scheme}://<one host per attendee>`);
         } else if (args.platform === "openshift") {
             const route = ingressRoute(
                 `${name}-route`,
-                { name: "guestbook", host: args.routeHost, ingressNamespace, ingressService: ingressName, tls: useTls },
+                {
+                    name: "guestbook",
+                    host: args.routeHost,
+                    ingressNamespace,
+                    ingressService: ingressName,
+                    tls: useTls,
+                    targetPorts: this.ingressPorts,
+                },
                 { parent: this, dependsOn: [...requires, this.gateway] },
             );
             this.url = outputField<{ host?: string } | undefined>(route, "spec").apply((spec) =>

@@ -90,6 +90,21 @@ export interface GuestbookArgs {
     readonly requires?: pulumi.Resource[];
     /** Gateway API routing: one Service per version (`guestbook-v2`, selecting its `version` label) for weighted backendRefs. @default false */
     readonly versionServices?: boolean;
+    /** `ambient`: the namespace joins the ambient mesh (`istio.io/dataplane-mode: ambient`) instead of injection. @default "sidecar" */
+    readonly dataplane?: "sidecar" | "ambient";
+    /**
+     * Ambient: a waypoint for the namespace (a Gateway API `Gateway` of class `istio-waypoint` named `waypoint`,
+     * bound with `istio.io/use-waypoint`), so that L7 policy (the circuit breaker) applies to traffic inside the mesh too. @default false
+     */
+    readonly waypoint?: boolean;
+}
+
+/** Name of the namespace's waypoint in ambient mode. */
+export const WAYPOINT_NAME = "waypoint";
+
+/** A waypoint for a namespace's Services, as `istioctl waypoint generate` writes it. */
+export function waypointSpec(): Record<string, unknown> {
+    return { gatewayClassName: "istio-waypoint", listeners: [{ name: "mesh", port: 15008, protocol: "HBONE" }] };
 }
 
 /** Checks a list of versions; `where` names the argument or config key in messages. */
@@ -153,6 +168,8 @@ export class Guestbook extends pulumi.ComponentResource {
                 name: nsName,
                 flavor,
                 sidecars: true,
+                dataplane: args.dataplane,
+                waypoint: args.waypoint ? WAYPOINT_NAME : undefined,
                 controlPlaneNamespace,
                 labels: args.namespaceLabels,
                 memberWait: args.membership !== "serviceMeshMember",
@@ -248,6 +265,23 @@ export class Guestbook extends pulumi.ComponentResource {
                     ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
                 });
             }
+        }
+        if (args.waypoint) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-waypoint`,
+                {
+                    apiVersion: "gateway.networking.k8s.io/v1",
+                    kind: "Gateway",
+                    metadata: {
+                        name: WAYPOINT_NAME,
+                        namespace: nsOut,
+                        labels: { ...LAB_LABELS, "istio.io/waypoint-for": "service" },
+                        annotations: waitFor("condition=Programmed"),
+                    },
+                    spec: waypointSpec(),
+                },
+                { parent: this, dependsOn: [...requires, ns] },
+            );
         }
         const front = service(
             "guestbook-service",

@@ -148,6 +148,10 @@ export const SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
 
 /** The namespace label that turns on sidecar injection for upstream Istio. */
 export const ISTIO_INJECTION_LABEL = "istio-injection";
+/** The namespace label that puts its pods in the ambient mesh (`ambient`). */
+export const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
+/** The namespace label that sends its Services' traffic through a waypoint (the waypoint Gateway's name). */
+export const USE_WAYPOINT_LABEL = "istio.io/use-waypoint";
 
 /**
  * The label OpenShift Service Mesh 2 puts on a namespace once the member roll has taken it in.

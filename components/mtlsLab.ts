@@ -29,6 +29,8 @@ export interface MtlsLabArgs {
     readonly namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
+    /** `ambient`: the in-mesh namespaces join the ambient mesh instead of getting sidecars; the plain ones stay out. @default "sidecar" */
+    readonly dataplane?: "sidecar" | "ambient";
 }
 
 /** The lab's namespaces: `foo` and `bar` with sidecars, `legacy` without. */
@@ -106,6 +108,7 @@ export class MtlsLab extends pulumi.ComponentResource {
                     name: ns,
                     flavor,
                     sidecars,
+                    dataplane: args.dataplane,
                     controlPlaneNamespace,
                     labels: args.namespaceLabels,
                     existing: isReservedNamespace(ns, controlPlaneNamespace),

@@ -1,6 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Flavor, ISTIO_INJECTION_LABEL, LAB_LABELS, SIDECAR_INJECT_ANNOTATION, memberOfWait, waitFor } from "./lab";
+import {
+    DATAPLANE_MODE_LABEL,
+    Flavor,
+    ISTIO_INJECTION_LABEL,
+    LAB_LABELS,
+    SIDECAR_INJECT_ANNOTATION,
+    USE_WAYPOINT_LABEL,
+    memberOfWait,
+    waitFor,
+} from "./lab";
 
 /** How a lab namespace takes part in the mesh. */
 export interface MeshNamespaceArgs {
@@ -8,8 +17,12 @@ export interface MeshNamespaceArgs {
     readonly name: string;
     /** Control plane flavour, which decides how sidecars are asked for. */
     readonly flavor: Flavor;
-    /** Whether the namespace's workloads get sidecars. */
+    /** Whether the namespace's workloads are in the mesh (with sidecars, or in ambient mode). */
     readonly sidecars: boolean;
+    /** `ambient`: in-mesh namespaces join with `istio.io/dataplane-mode: ambient` instead of injection; the others get no label. @default "sidecar" */
+    readonly dataplane?: "sidecar" | "ambient";
+    /** Ambient: the waypoint (a Gateway in the namespace) its Services' traffic goes through (`istio.io/use-waypoint`). @default none */
+    readonly waypoint?: string;
     /** OpenShift: the control plane namespace whose member roll lists this namespace. */
     readonly controlPlaneNamespace: string;
     /** Extra labels (the lab id). */
@@ -34,7 +47,14 @@ export function meshNamespace(
     opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch {
     const memberRoll = args.flavor === "ossm2";
-    const injection: Record<string, string> = memberRoll ? {} : { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" };
+    const injection: Record<string, string> =
+        args.dataplane === "ambient"
+            ? args.sidecars
+                ? { [DATAPLANE_MODE_LABEL]: "ambient", ...(args.waypoint ? { [USE_WAYPOINT_LABEL]: args.waypoint } : {}) }
+                : {}
+            : memberRoll
+              ? {}
+              : { [ISTIO_INJECTION_LABEL]: args.sidecars ? "enabled" : "disabled" };
     const annotations =
         memberRoll && args.sidecars && (args.memberWait ?? true) ? waitFor(memberOfWait(args.controlPlaneNamespace)) : undefined;
     const metadata = {

@@ -27,7 +27,8 @@ import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
 import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { TrafficApi, TrafficSettings, resolveTrafficApi, resolveTraffic, trafficSchema } from "./traffic";
+import { Dataplane, GatewayApiCrds, checkAmbient, meshSchema, resolveMesh } from "./mesh";
+import { TrafficApi, TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
 export { asWritten } from "./input";
@@ -46,6 +47,10 @@ export interface LabConfig extends TrafficSettings {
     readonly stages: readonly Stage[];
     /** Istio's routing API or the Kubernetes Gateway API for the ingress and the routes. */
     readonly trafficApi: TrafficApi;
+    /** Sidecars in every pod, or ambient mode (ztunnel, waypoints). */
+    readonly dataplane: Dataplane;
+    /** Where the Gateway API CRDs come from, when the lab uses the Gateway API (its routes, or ambient's waypoints). */
+    readonly gatewayApiCrds?: GatewayApiCrds;
     /** Install the tracing operators (OSSM 2: Elasticsearch and Jaeger, traced by the SMCP; OSSM 3: Tempo and OpenTelemetry). */
     readonly tracing: boolean;
     /** Peer authentication policies. */
@@ -82,6 +87,8 @@ const configSchema = z
         stages: stagesSchema.stages,
         canaryWeight: trafficSchema.canaryWeight,
         trafficApi: trafficSchema.trafficApi,
+        dataplane: meshSchema.dataplane,
+        gatewayApiCrds: meshSchema.gatewayApiCrds,
         routing: trafficSchema.routing,
         clientTls: trafficSchema.clientTls,
         tracing: controlPlaneSchema.tracing,
@@ -132,6 +139,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const mtlsLab = resolveMtlsLab(c.mtlsLab);
     const subsets = subsetsOf(guestbook.versions);
     const traffic = resolveTraffic(c, subsets, stages);
+    const mesh = resolveMesh(c, platform, controlPlane, stages);
     const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
     const access = resolveAccess(c, platform, guestbook);
 
@@ -140,10 +148,16 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         platform,
         stages,
         ...traffic,
-        trafficApi: resolveTrafficApi(c.trafficApi, controlPlane.flavor),
+        ...mesh,
         tracing,
         waitTimeoutSeconds: c.waitTimeoutSeconds,
-        peerAuth: resolvePeerAuth(c.peerAuth),
+        peerAuth: checkAmbient(mesh.dataplane, resolvePeerAuth(c.peerAuth), [
+            { where: `${NAMESPACE}:clientTls`, value: traffic.clientTls },
+            ...Object.entries(c.attendeeOverrides ?? {}).map(([name, o]) => ({
+                where: `${NAMESPACE}:attendeeOverrides.${name}.clientTls`,
+                value: (o as { clientTls?: string }).clientTls,
+            })),
+        ]),
         attendees,
         access,
         guestbook,

@@ -42,7 +42,21 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         type: "string",
         default: "`istio`",
         description:
-            "`istio`: the lab's Istio `Gateway` and `VirtualService`; `gatewayApi` (in progress, issue 16): a Kubernetes Gateway API `Gateway` (class `istio`) and an `HTTPRoute` with weighted backendRefs to one Service per version; the DestinationRule stays for the circuit breaker and client TLS. Not with `ossm2`.",
+            "`istio`: the lab's Istio `Gateway` and `VirtualService` on the chart's (or the operator's) ingress gateway; `gatewayApi`: a Kubernetes Gateway API `Gateway` (class `istio`, which Istio deploys itself as `<gateway.name>-istio`) and an `HTTPRoute` with weighted backendRefs to one Service per version (`guestbook-v1`, ...); the DestinationRule stays for the circuit breaker and client TLS. Not with `ossm2`.",
+    },
+    {
+        key: "dataplane",
+        type: "string",
+        default: "`sidecar`",
+        description:
+            "`sidecar`: a sidecar in every pod of the lab's mesh namespaces; `ambient`: the namespaces join with `istio.io/dataplane-mode: ambient` (ztunnel; `legacy` stays out), the control plane adds the CNI agent and ztunnel, a waypoint serves the circuit breaker, `DISABLE` and `clientTls` are refused. Not with `ossm2`.",
+    },
+    {
+        key: "gatewayApiCrds",
+        type: "string",
+        default: "`install` (`present` on OpenShift)",
+        description:
+            "Where the Gateway API CRDs come from when the lab uses them (`trafficApi: gatewayApi`, or ambient's waypoints): `install` (the release the control plane's Istio is built against: v1.6.3 for 1.31, v1.5.1 for 1.30), `present` (the cluster has them; OpenShift 4.19+ ships them and refuses changes), or a local `standard-install.yaml` (its release must match).",
     },
     {
         key: "canaryWeight",

@@ -67,9 +67,12 @@ function checkStages(stages: readonly Stage[], platform: Platform): void {
 }
 
 /** Which stage each key configures; a key set for a stage the lab lacks does nothing, and is reported. */
-const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
+const STAGE_OF_KEY: Readonly<Record<string, Stage | readonly Stage[]>> = {
     canaryWeight: "traffic",
-    trafficApi: "gateway",
+    // Without a gateway, the Gateway API still decides the control plane's ingress (none: Istio deploys the Gateway's).
+    trafficApi: ["gateway", "controlPlane"],
+    dataplane: ["controlPlane", "guestbook", "mtlsLab"],
+    gatewayApiCrds: ["gateway", "controlPlane"],
     abTest: "traffic",
     circuitBreaker: "traffic",
     routing: "traffic",
@@ -91,8 +94,9 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage>> = {
 export function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: readonly Stage[]): Notice[] {
     const out: Notice[] = [];
     for (const [key, value] of Object.entries(raw)) {
-        const stage = STAGE_OF_KEY[key];
-        if (stage === undefined || stages.includes(stage)) {
+        const of = STAGE_OF_KEY[key];
+        const keyStages: readonly Stage[] = of === undefined ? [] : typeof of === "string" ? [of] : of;
+        if (keyStages.length === 0 || keyStages.some((s) => stages.includes(s))) {
             continue;
         }
         // Fields other stages read: the control plane's namespace is the mesh's root namespace, which peer
@@ -107,7 +111,7 @@ export function ignoredSettings(raw: Readonly<Record<string, unknown>>, stages: 
         const named = partial ? fields.map((f) => `${NAMESPACE}:${key}.${f}`).join(", ") : `${NAMESPACE}:${key}`;
         out.push({
             key: named,
-            message: `${named} has no effect: this lab has no ${show(stage)} stage; add it to ${NAMESPACE}:stages or remove the setting`,
+            message: `${named} has no effect: this lab has no ${keyStages.map((s) => show(s)).join(" or ")} stage; add it to ${NAMESPACE}:stages or remove the setting`,
         });
     }
     return out;

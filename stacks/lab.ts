@@ -4,6 +4,7 @@ import { ATTENDEE_OWNS } from "../components/access";
 import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
 import { Gateway, gatewayHosts, servesHttps } from "../components/gateway";
+import { GatewayApiCrds } from "../components/gatewayApiCrds";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
 import { TIMEOUT_SECONDS, WAIT_FOR, istioApisFor } from "../components/lab";
@@ -129,6 +130,16 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
 
+    // The Gateway API CRDs go in first where the lab installs them: Istio's Getting Started installs them before Istio.
+    const crds =
+        config.gatewayApiCrds?.kind === "install" && (has("controlPlane") || has("gateway"))
+            ? new GatewayApiCrds("gateway-api-crds", {
+                  file: config.gatewayApiCrds.file,
+                  release: config.gatewayApiCrds.release,
+                  requires: operators?.ready ?? [],
+              })
+            : undefined;
+
     const classroom = config.attendees;
     // A large class joins OSSM 2 one ServiceMeshMember per namespace, sparing the member roll's webhook.
     const membership = classroom && classroom.length > MEMBER_ROLL_LIMIT ? "serviceMeshMember" : "memberRoll";
@@ -154,10 +165,13 @@ export function buildLab(config: LabConfig): LabOutputs {
               chartRepo: config.controlPlane.chartRepo,
               values: config.controlPlane.values,
               namespaceLabels,
-              requires: operators?.ready ?? [],
+              ingress: config.trafficApi === "istio",
+              dataplane: config.dataplane,
+              requires: [...(operators?.ready ?? []), ...(crds?.ready ?? [])],
           })
         : undefined;
-    const meshReady = controlPlane?.ready ?? operators?.ready ?? [];
+    const meshReady = controlPlane?.ready ?? [...(operators?.ready ?? []), ...(crds?.ready ?? [])];
+    const ambient = config.dataplane === "ambient";
 
     const guestbook =
         has("guestbook") && !classroom
@@ -166,6 +180,8 @@ export function buildLab(config: LabConfig): LabOutputs {
                   flavor,
                   namespace: config.guestbook.namespace,
                   versionServices: config.trafficApi === "gatewayApi",
+                  dataplane: config.dataplane,
+                  waypoint: ambient && has("traffic") && config.circuitBreaker !== undefined,
                   versions: config.guestbook.versions,
                   serviceType: config.guestbook.serviceType,
                   redisMasterImage: config.guestbook.redisMasterImage,
@@ -185,6 +201,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               plainNamespaces: config.mtlsLab.plainNamespaces,
               httpbinImage: config.mtlsLab.httpbinImage,
               sleepImage: config.mtlsLab.sleepImage,
+              dataplane: config.dataplane,
               controlPlaneNamespace: rootNamespace,
               namespaceLabels,
               requires: meshReady,
@@ -254,9 +271,15 @@ export function buildLab(config: LabConfig): LabOutputs {
                 gatewayObject: gateway?.gateway,
                 host: domain ? `${a.name}.${domain}` : undefined,
                 tls: servesHttps(config.gateway.tls),
+                dataplane: config.dataplane,
+                waypoint: ambient && has("traffic") && a.circuitBreaker !== undefined,
                 route:
                     platform === "openshift" && domain
-                        ? { ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace, ingressService: "istio-ingressgateway" }
+                        ? {
+                              ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
+                              ingressService: gateway?.ingressService ?? "istio-ingressgateway",
+                              targetPorts: gateway?.ingressPorts,
+                          }
                         : undefined,
                 classUrl: gateway ? gateway.url : "",
                 membership,

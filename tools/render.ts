@@ -29,7 +29,18 @@ function redact(manifest: Record<string, unknown>): Record<string, unknown> {
     return out;
 }
 
+/** The Kubernetes provider's YAML component (the Gateway API CRDs): applied by the provider, shown by the file it applies. */
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+
+/** True for what `pulumi up` applies: the provider's custom resources, and its YAML component. */
+function isApplied(r: LabResource): boolean {
+    return (r.custom || r.type === CONFIG_FILE) && !r.read && r.type.startsWith("kubernetes:");
+}
+
 function manifestOf(r: LabResource): Record<string, unknown> {
+    if (r.type === CONFIG_FILE) {
+        return { apiVersion: "yaml/v2", kind: "ConfigFile", metadata: { name: r.name }, file: r.inputs.file };
+    }
     if (r.type === "kubernetes:helm.sh/v3:Release") {
         const { name, chart, version, namespace, repositoryOpts, values } = r.inputs;
         return {
@@ -58,7 +69,7 @@ export function applyOrder(resources: readonly LabResource[]): LabResource[] {
     }
     const descendants = (key: string): string[] => (children.get(key) ?? []).flatMap((c) => [c, ...descendants(c)]);
     const byKey = new Map(resources.map((r) => [r.key, r]));
-    const applied = resources.filter((r) => r.custom && !r.read && r.type.startsWith("kubernetes:"));
+    const applied = resources.filter(isApplied);
     const appliedKeys = new Set(applied.map((r) => r.key));
     const needs = new Map<string, Set<string>>();
     for (const r of applied) {

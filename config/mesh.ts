@@ -1,0 +1,183 @@
+// Which mesh the lab teaches on: the routing API (Istio's or the Kubernetes Gateway API's), the data plane
+// (sidecars or ambient), and where the Gateway API CRDs come from.
+import { readFileSync } from "fs";
+import { parseAllDocuments } from "yaml";
+import { Platform, reject, show } from "../components/lab";
+import type { PeerAuthPolicy } from "../components/peerAuth";
+import { ISTIO_MINORS, gatewayApiCrdUrl, gatewayApiReleaseFor } from "../components/versions";
+import type { ControlPlaneConfig } from "./controlPlane";
+import type { Stage } from "./recipes";
+import { NAMESPACE, oneOf, text } from "./schema";
+import { TrafficApi, resolveTrafficApi } from "./traffic";
+
+/** How the lab's workloads join the mesh: a sidecar in every pod, or ambient mode (ztunnel per node, waypoints for L7). */
+export const DATAPLANES = ["sidecar", "ambient"] as const;
+export type Dataplane = (typeof DATAPLANES)[number];
+
+/** What `gatewayApiCrds` may be, for messages. */
+export const GATEWAY_API_CRDS_ALLOWED =
+    '"install" (the standard CRDs of the release the control plane\'s Istio expects, from the Gateway API\'s GitHub release), "present" (the cluster has them: OpenShift 4.19 and later) or the path of a local standard-install.yaml';
+
+/** The shape of the mesh keys. */
+export const meshSchema = {
+    dataplane: oneOf(DATAPLANES),
+    gatewayApiCrds: text(GATEWAY_API_CRDS_ALLOWED),
+};
+
+/** Where the Gateway API CRDs come from. */
+export type GatewayApiCrds =
+    /** The cluster has them; the lab leaves them alone. */
+    | { readonly kind: "present" }
+    /** The lab applies `file` (a URL or a local path), the standard CRDs of `release`. */
+    | { readonly kind: "install"; readonly release: string; readonly file: string };
+
+/** The mesh settings of a lab. */
+export interface MeshConfig {
+    readonly trafficApi: TrafficApi;
+    readonly dataplane: Dataplane;
+    /** Where the Gateway API CRDs come from; absent when the lab uses none (Istio routing with sidecars). */
+    readonly gatewayApiCrds?: GatewayApiCrds;
+}
+
+/** The annotation every Gateway API CRD carries with its release (`v1.6.3`). */
+export const BUNDLE_VERSION_ANNOTATION = "gateway.networking.k8s.io/bundle-version";
+
+/** The release a standard-install file's CRDs carry (every CRD the same), read from the file. */
+export function bundleVersionOf(file: string, where: string): string {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (e) {
+        return reject(where, file, `${GATEWAY_API_CRDS_ALLOWED} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
+    }
+    const versions = new Set<string>();
+    for (const doc of parseAllDocuments(text)) {
+        const o = doc.toJS() as { kind?: string; metadata?: { annotations?: Record<string, string> } } | null;
+        if (o?.kind === "CustomResourceDefinition") {
+            versions.add(o.metadata?.annotations?.[BUNDLE_VERSION_ANNOTATION] ?? "");
+        }
+    }
+    if (versions.size !== 1 || versions.has("")) {
+        reject(
+            where,
+            file,
+            `a Gateway API standard-install.yaml: CustomResourceDefinitions that all carry the ${BUNDLE_VERSION_ANNOTATION} annotation (found ${versions.size === 0 ? "no CRD" : [...versions].map((v) => show(v || "none")).join(", ")})`,
+        );
+    }
+    return [...versions][0];
+}
+
+/** `v1.6.3` -> `v1.6`. */
+const minorOf = (release: string) => release.split(".").slice(0, 2).join(".");
+
+/**
+ * The mesh settings, checked: ossm2 runs neither the Gateway API ingress nor ambient; OpenShift ships its
+ * own Gateway API CRDs (its Ingress Operator owns them: installing over them is refused); a local CRD file
+ * must be the release the control plane's Istio is built against (Istio 1.30 needs v1.5, and Istio 1.29
+ * and older crash with v1.5 installed, istio/istio #59443).
+ */
+export function resolveMesh(
+    c: { trafficApi?: TrafficApi; dataplane?: Dataplane; gatewayApiCrds?: string },
+    platform: Platform,
+    controlPlane: ControlPlaneConfig,
+    stages: readonly Stage[],
+): MeshConfig {
+    const trafficApi = resolveTrafficApi(c.trafficApi, controlPlane.flavor);
+    const dataplane = c.dataplane ?? "sidecar";
+    if (dataplane === "ambient" && controlPlane.flavor === "ossm2") {
+        reject(
+            `${NAMESPACE}:dataplane`,
+            dataplane,
+            '"sidecar" with controlPlane.flavor "ossm2" (OpenShift Service Mesh 2 has no ambient mode; OSSM 3.2 and later have it: use "ossm3")',
+        );
+    }
+    const usesGatewayApi =
+        (trafficApi === "gatewayApi" && stages.includes("gateway")) || (dataplane === "ambient" && stages.includes("controlPlane"));
+    if (!usesGatewayApi) {
+        return { trafficApi, dataplane };
+    }
+    const where = `${NAMESPACE}:gatewayApiCrds`;
+    const choice = c.gatewayApiCrds ?? (platform === "openshift" ? "present" : "install");
+    if (choice === "present") {
+        return { trafficApi, dataplane, gatewayApiCrds: { kind: "present" } };
+    }
+    if (platform === "openshift") {
+        reject(
+            where,
+            choice,
+            '"present" on OpenShift: OpenShift 4.19 and later ship the Gateway API CRDs, and its Cluster Ingress Operator owns them (do not install or replace them there)',
+        );
+    }
+    const expected = gatewayApiReleaseFor(controlPlane.istioVersion);
+    if (expected === undefined) {
+        return reject(
+            `${NAMESPACE}:controlPlane.istioVersion`,
+            controlPlane.istioVersion,
+            `an Istio of a minor whose Gateway API release the lab knows (${ISTIO_MINORS.map((m) => m.minor).join(", ")}) with the Gateway API, or ${where} "present"`,
+        );
+    }
+    if (choice === "install") {
+        return { trafficApi, dataplane, gatewayApiCrds: { kind: "install", release: expected, file: gatewayApiCrdUrl(expected) } };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(choice)) {
+        reject(where, choice, `${GATEWAY_API_CRDS_ALLOWED}; "install" already takes the release's own URL`);
+    }
+    const release = bundleVersionOf(choice, where);
+    if (minorOf(release) !== minorOf(expected)) {
+        reject(
+            where,
+            choice,
+            `the Gateway API ${minorOf(expected)} CRDs (${expected}) that Istio ${controlPlane.istioVersion} is built against, not ${release}: Istio 1.30 needs v1.5, and Istio 1.29 and older crash with v1.5 CRDs installed (istio/istio #59443)`,
+        );
+    }
+    return { trafficApi, dataplane, gatewayApiCrds: { kind: "install", release, file: choice } };
+}
+
+/** Where Istio says what DISABLE does in ambient mode, for messages and the README. */
+export const AMBIENT_DISABLE_SOURCE =
+    'Istio\'s PeerAuthentication reference: "In ambient mode ... DISABLE mode is not supported"; OpenShift Service Mesh 3.2: a policy setting DISABLE is ignored, ztunnel and HBONE always use mTLS';
+
+/**
+ * The policies as the lab applies them in ambient mode, checked: DISABLE is refused (between ambient workloads
+ * traffic is always mutual TLS, HBONE through ztunnel, so it would not turn anything off), and no
+ * DestinationRule goes with a policy (its TLS modes do not apply between ztunnels). The guestbook's
+ * `clientTls` is refused for the same reason, the class's and each attendee's. Sidecar mode: as given.
+ */
+export function checkAmbient(
+    dataplane: Dataplane,
+    policies: readonly PeerAuthPolicy[],
+    clientTls: { readonly where: string; readonly value: string | undefined }[],
+): PeerAuthPolicy[] {
+    if (dataplane !== "ambient") {
+        return [...policies];
+    }
+    const why = `in ambient mode (${AMBIENT_DISABLE_SOURCE}); use PERMISSIVE to let plaintext from outside the mesh in, or set ${NAMESPACE}:dataplane to "sidecar" for the lab's DISABLE steps`;
+    policies.forEach((p, i) => {
+        const at = `${NAMESPACE}:peerAuth[${i}]`;
+        if (p.mode === "DISABLE") {
+            reject(`${at}.mode`, p.mode, `STRICT, PERMISSIVE or UNSET ${why}`);
+        }
+        for (const [port, entry] of Object.entries(p.portLevelMtls ?? {})) {
+            if (entry.mode === "DISABLE") {
+                reject(`${at}.portLevelMtls.${port}.mode`, entry.mode, `STRICT, PERMISSIVE or UNSET ${why}`);
+            }
+        }
+        if (p.destinationRule !== undefined && p.destinationRule !== false) {
+            reject(
+                `${at}.destinationRule`,
+                p.destinationRule,
+                "false or nothing in ambient mode: DestinationRule TLS modes do not apply between ztunnels, which always use mutual TLS",
+            );
+        }
+    });
+    for (const c of clientTls) {
+        if (c.value !== undefined) {
+            reject(
+                c.where,
+                c.value,
+                `nothing in ambient mode: DestinationRule TLS modes do not apply between ztunnels (traffic between ambient workloads is always mutual TLS); set ${NAMESPACE}:dataplane to "sidecar" for the lab's client TLS step`,
+            );
+        }
+    }
+    return policies.map((p) => ({ ...p, destinationRule: false }));
+}
