@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
-import { ParentRef, httpRouteSpec } from "./httpRoute";
+import { ParentRef, httpRouteSpec, httpRouteSplit } from "./httpRoute";
 import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
@@ -297,7 +297,11 @@ export function trafficSplit(
     for (const route of httpRoutes("-", subsets, canaryWeight).at(-1)!.route) {
         split[route.destination.subset] = route.weight ?? 100;
     }
-    // Only the versions that get traffic, plus the ones between (shown with 0) when there are more than two.
+    return shownSplit(split, subsets);
+}
+
+/** Only the versions that get traffic, plus the ones between (shown with 0) when there are more than two. */
+export function shownSplit(split: Record<string, number>, subsets: readonly Subset[]): Record<string, number> {
     return subsets.length > 2 ? split : Object.fromEntries(Object.entries(split).filter(([, w]) => w > 0));
 }
 
@@ -355,27 +359,33 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: requires },
         );
+        let split = trafficSplit(args.subsets, weight, routing, args.replicas ?? []);
         if (args.gatewayApiParents) {
             // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic
             // (the circuit breaker and client TLS have no Gateway API form).
+            const spec = httpRouteSpec({
+                parents: args.gatewayApiParents,
+                hosts: args.hosts ?? ["*"],
+                subsets: args.subsets,
+                canaryWeight: weight,
+                routing,
+                abTest: args.abTest,
+                pathPrefix: args.pathPrefix,
+            });
             new k8s.apiextensions.CustomResource(
                 `${name}-http-route`,
                 {
                     apiVersion: "gateway.networking.k8s.io/v1",
                     kind: "HTTPRoute",
                     metadata: { name: host, namespace: args.namespace, labels: LAB_LABELS },
-                    spec: httpRouteSpec({
-                        parents: args.gatewayApiParents,
-                        hosts: args.hosts ?? ["*"],
-                        subsets: args.subsets,
-                        canaryWeight: weight,
-                        routing,
-                        abTest: args.abTest,
-                        pathPrefix: args.pathPrefix,
-                    }),
+                    spec,
                 },
                 { parent: this, dependsOn: [...requires, destinationRule] },
             );
+            // The split as the route says it, its relative weights in percent (round robin: one backend, by pods).
+            if (routing === "weighted") {
+                split = shownSplit(httpRouteSplit(spec, args.subsets), args.subsets);
+            }
         } else {
             istioObject(
                 `${name}-virtual-service`,
@@ -395,7 +405,7 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             );
         }
 
-        this.split = pulumi.output(trafficSplit(args.subsets, weight, routing, args.replicas ?? []));
+        this.split = pulumi.output(split);
         this.abTest = pulumi.output(args.abTest ?? null);
         this.registerOutputs({ split: this.split, abTest: this.abTest });
     }

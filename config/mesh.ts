@@ -1,8 +1,8 @@
 // Which mesh the lab teaches on: the routing API (Istio's or the Kubernetes Gateway API's), the data plane
 // (sidecars or ambient), and where the Gateway API CRDs come from.
-import { readFileSync } from "fs";
+import { readFileSync, statSync } from "fs";
 import { parseAllDocuments } from "yaml";
-import { Platform, reject, show } from "../components/lab";
+import { LabInputError, Platform, reject, show } from "../components/lab";
 import type { PeerAuthPolicy } from "../components/peerAuth";
 import { ISTIO_MINORS, gatewayApiCrdUrl, gatewayApiReleaseFor } from "../components/versions";
 import type { ControlPlaneConfig } from "./controlPlane";
@@ -46,8 +46,16 @@ export const BUNDLE_VERSION_ANNOTATION = "gateway.networking.k8s.io/bundle-versi
 export function bundleVersionOf(file: string, where: string): string {
     let text: string;
     try {
+        // A regular file of sane size: /dev/zero or a FIFO would never end (v1.6.3's is about 0.6 MiB).
+        const st = statSync(file);
+        if (!st.isFile() || st.size > MAX_CRD_FILE_BYTES) {
+            return reject(where, file, `${GATEWAY_API_CRDS_ALLOWED} (a regular file of at most 16 MiB)`);
+        }
         text = readFileSync(file, "utf8");
     } catch (e) {
+        if (e instanceof LabInputError) {
+            throw e;
+        }
         return reject(where, file, `${GATEWAY_API_CRDS_ALLOWED} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
     const versions = new Set<string>();
@@ -66,6 +74,9 @@ export function bundleVersionOf(file: string, where: string): string {
     }
     return [...versions][0];
 }
+
+/** The largest CRD file read. */
+const MAX_CRD_FILE_BYTES = 16 * 1024 * 1024;
 
 /** `v1.6.3` -> `v1.6`. */
 const minorOf = (release: string) => release.split(".").slice(0, 2).join(".");
