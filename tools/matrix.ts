@@ -1,6 +1,9 @@
 // Predicts the peer authentication lab's probe (`curl http://httpbin.<to>:8000/headers` from
 // `sleep.<from>`) from the rendered objects, with the mesh semantics of sidecar mode and auto mTLS on
-// (Istio 1.12 and later): which policy a server enforces, what a client sends, and whether it is accepted.
+// (Istio 1.12 and later): which policy a server enforces, what a client sends, and whether it is accepted;
+// and of ambient mode, where ztunnel carries traffic between ambient workloads over mutual TLS (HBONE)
+// whatever the policy, and enforces STRICT against callers outside the mesh.
+import { DATAPLANE_MODE_LABEL } from "../components/lab";
 import { RenderedObject, metaOf as meta, selects as matches, specOf } from "./render";
 
 type Mode = "STRICT" | "PERMISSIVE" | "DISABLE" | "UNSET";
@@ -17,9 +20,14 @@ export interface ProbeResult {
      * route to a subset with no pods) or `404` (the gateway has no route for the service).
      */
     readonly code: "200" | "000" | "503" | "404";
-    /** Whether mutual TLS was used (`X-Forwarded-Client-Cert` came back). */
+    /** Whether mutual TLS was used (sidecars: `X-Forwarded-Client-Cert` came back; ambient: ztunnel's HBONE, no such header). */
     readonly mtls: boolean;
+    /** The data plane the prediction is for: `sidecar`, or `ambient` when the lab's namespaces join the ambient mesh. */
+    readonly dataplane: Dataplane;
 }
+
+/** The data plane a prediction is for. */
+export type Dataplane = "sidecar" | "ambient";
 
 /** A workload (a Deployment's pods) as the mesh sees it. */
 export interface Workload {
@@ -27,6 +35,8 @@ export interface Workload {
     readonly name: string;
     readonly labels: Labels;
     readonly sidecar: boolean;
+    /** Its namespace is in the ambient mesh (`istio.io/dataplane-mode: ambient`) and it has no sidecar. */
+    readonly ambient: boolean;
     /** How many pods it runs (a Deployment's `replicas`, 1 when unset). */
     readonly replicas: number;
 }
@@ -76,8 +86,9 @@ export function workloadsOf(objects: readonly RenderedObject[]): Workload[] {
             const template = specOf(o).template as { metadata?: { labels?: Labels; annotations?: Labels } };
             const annotation = template.metadata?.annotations?.["sidecar.istio.io/inject"];
             const sidecar = annotation !== undefined ? annotation === "true" : nsLabels.get(ns)?.["istio-injection"] === "enabled";
+            const ambient = !sidecar && nsLabels.get(ns)?.[DATAPLANE_MODE_LABEL] === "ambient";
             const replicas = typeof specOf(o).replicas === "number" ? (specOf(o).replicas as number) : 1;
-            return { namespace: ns, name: meta(o).name, labels: template.metadata?.labels ?? {}, sidecar, replicas };
+            return { namespace: ns, name: meta(o).name, labels: template.metadata?.labels ?? {}, sidecar, ambient, replicas };
         });
 }
 
@@ -185,6 +196,19 @@ export function call(
         return { code: client.sidecar ? "503" : "000", mtls: false };
     }
     const containerPort = typeof servicePort.targetPort === "number" ? servicePort.targetPort : port;
+    if (server.ambient) {
+        // Ambient: from the mesh (an ambient workload, or a gateway's or sidecar's proxy) always HBONE, mutual TLS,
+        // whatever the policy (DISABLE is not supported); from outside it, plain text, which STRICT refuses at ztunnel.
+        if (client.ambient || client.sidecar) {
+            return { code: "200", mtls: true };
+        }
+        return serverMode(mesh, server, containerPort) === "STRICT" ? { code: "000", mtls: false } : { code: "200", mtls: false };
+    }
+    if (client.ambient) {
+        // ztunnel sends to a workload outside the ambient mesh in plain text, as the application wrote it.
+        const mode = server.sidecar ? serverMode(mesh, server, containerPort) : "DISABLE";
+        return mode === "STRICT" ? { code: "000", mtls: false } : { code: "200", mtls: false };
+    }
     let sendsMtls = false;
     if (client.sidecar) {
         const decided = ruleMode(mesh, client.namespace, service, port);
@@ -205,10 +229,13 @@ export function call(
     return { code: "200", mtls: sendsMtls };
 }
 
-/** One route destination of a VirtualService bound to the ingress gateway, with its host made whole. */
+/** One route destination of a route bound to the ingress gateway, with its host made whole. */
 interface GatewayDestination {
     readonly fqdn: string;
+    /** A VirtualService's subset, resolved through the DestinationRules. */
     readonly subset?: string;
+    /** An HTTPRoute's backend Service: the pods its selector picks. */
+    readonly selector?: Labels;
 }
 
 const fqdnOf = (host: string, namespace: string): string =>
@@ -248,6 +275,44 @@ function gatewayDestinations(objects: readonly RenderedObject[], ingressLabels: 
     return out;
 }
 
+/** A Gateway API Gateway Istio deploys (class `istio`): its pods are `<name>-istio`, labelled with the Gateway's name. */
+function istioClassGateway(objects: readonly RenderedObject[]): RenderedObject | undefined {
+    return objects.find((o) => o.manifest.kind === "Gateway" && specOf(o).gatewayClassName === "istio");
+}
+
+/**
+ * What a Gateway API ingress routes to: the backends (weight above 0, or none given) of every HTTPRoute attached
+ * to the Gateway, each as the front Service whose pods its backend Service selects (`guestbook-v2` is
+ * `guestbook`'s version-2 pods); a backend no Service of the lab answers for is kept with its own name.
+ */
+function httpRouteDestinations(objects: readonly RenderedObject[], gateway: RenderedObject, services: readonly Service[]): GatewayDestination[] {
+    const gw = { name: meta(gateway).name, namespace: meta(gateway).namespace ?? "" };
+    const out: GatewayDestination[] = [];
+    for (const o of objects.filter((x) => x.manifest.kind === "HTTPRoute")) {
+        const ns = meta(o).namespace ?? "";
+        const s = specOf(o);
+        const parents = (s.parentRefs as Array<{ name: string; namespace?: string; kind?: string }>) ?? [];
+        if (!parents.some((p) => (p.kind ?? "Gateway") === "Gateway" && p.name === gw.name && (p.namespace ?? ns) === gw.namespace)) {
+            continue;
+        }
+        for (const rule of (s.rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; weight?: number }> }>) ?? []) {
+            for (const b of rule.backendRefs ?? []) {
+                if (b.weight !== undefined && b.weight <= 0) {
+                    continue;
+                }
+                const backendNs = b.namespace ?? ns;
+                const backend = services.find((x) => x.namespace === backendNs && x.name === b.name);
+                const front = backend && services.find((x) => x.namespace === backendNs && x.name !== b.name && matches(x.selector, backend.selector));
+                out.push({
+                    fqdn: `${(front ?? backend)?.name ?? b.name}.${backendNs}.svc.cluster.local`,
+                    selector: backend?.selector ?? { "istio-lab/no-such-service": b.name },
+                });
+            }
+        }
+    }
+    return out;
+}
+
 /** The pod labels a DestinationRule subset selects, or undefined when no rule defines the subset. */
 function subsetLabels(objects: readonly RenderedObject[], fqdn: string, subset: string): Labels | undefined {
     for (const o of objects.filter((x) => x.manifest.kind === "DestinationRule")) {
@@ -262,14 +327,24 @@ function subsetLabels(objects: readonly RenderedObject[], fqdn: string, subset: 
     return undefined;
 }
 
+/** The data plane the lab's workloads are on: ambient when any of them is in the ambient mesh. */
+export function dataplaneOf(objects: readonly RenderedObject[], root: string): Dataplane {
+    return meshOf(objects, root).workloads.some((w) => w.ambient) ? "ambient" : "sidecar";
+}
+
 /**
  * The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`.
  * A lab without those workloads gets the paths its users' traffic takes instead: the ingress
  * gateway to each guestbook version its routes send traffic to (`404` for every version when no
  * route bound to the gateway names the service; `503` for a route to a version scaled to no pods
- * or a subset no DestinationRule defines), and guestbook to redis.
+ * or a subset no DestinationRule defines), and guestbook to redis. Every row says the data plane.
  */
 export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
+    const dataplane = dataplaneOf(objects, root);
+    return probes(objects, root).map((r) => ({ ...r, dataplane }));
+}
+
+function probes(objects: readonly RenderedObject[], root: string): Array<Omit<ProbeResult, "dataplane">> {
     const mesh = meshOf(objects, root);
     const sleeps = mesh.workloads.filter((w) => w.labels.app === "sleep");
     const httpbins = mesh.services.filter((s) => s.name === "httpbin");
@@ -278,27 +353,32 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
             httpbins.map((svc) => ({ from: client.namespace, to: svc.namespace, ...call(mesh, client, svc, 8000) })),
         );
     }
-    const results: ProbeResult[] = [];
-    // The ingress gateway is an Envoy proxy in the root namespace; the control plane creates it.
-    const gateway: Workload = {
-        namespace: root,
-        name: "istio-ingressgateway",
-        labels: { istio: "ingressgateway" },
-        sidecar: true,
-        replicas: 1,
-    };
-    const from = `${gateway.name}.${root}`;
-    const routed = gatewayDestinations(objects, gateway.labels);
+    const results: Array<Omit<ProbeResult, "dataplane">> = [];
+    // The ingress gateway is an Envoy proxy: the control plane's in the root namespace, or the one Istio deploys for a Gateway API Gateway.
+    const gatewayApi = istioClassGateway(objects);
+    const gateway: Workload = gatewayApi
+        ? {
+              namespace: meta(gatewayApi).namespace ?? root,
+              name: `${meta(gatewayApi).name}-istio`,
+              labels: { "gateway.networking.k8s.io/gateway-name": meta(gatewayApi).name },
+              sidecar: true,
+              ambient: false,
+              replicas: 1,
+          }
+        : { namespace: root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, sidecar: true, ambient: false, replicas: 1 };
+    const from = `${gateway.name}.${gateway.namespace}`;
+    const routed = gatewayApi ? httpRouteDestinations(objects, gatewayApi, mesh.services) : gatewayDestinations(objects, gateway.labels);
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
         const fqdn = `${svc.name}.${svc.namespace}.svc.cluster.local`;
         const versions = mesh.workloads.filter((w) => w.namespace === svc.namespace && matches(svc.selector, w.labels));
         const destinations = routed.filter((d) => d.fqdn === fqdn);
+        const labelsOf = (d: GatewayDestination) => d.selector ?? (d.subset === undefined ? {} : subsetLabels(objects, fqdn, d.subset));
         for (const version of versions) {
             if (destinations.length === 0) {
                 results.push({ from, to: `${version.name}.${svc.namespace}`, code: "404", mtls: false });
             } else if (
                 destinations.some((d) => {
-                    const labels = d.subset === undefined ? {} : subsetLabels(objects, fqdn, d.subset);
+                    const labels = labelsOf(d);
                     return labels !== undefined && matches(labels, version.labels);
                 })
             ) {
@@ -328,10 +408,16 @@ export function probeMatrix(objects: readonly RenderedObject[], root: string): P
 
 /** The lab script's own output format (`scripts/sleep-to-httpbin-test.sh`). */
 export function formatMatrix(results: readonly ProbeResult[]): string {
-    const lines = ["-----"];
+    const dataplane = results[0]?.dataplane ?? "sidecar";
+    const lines = [
+        dataplane === "ambient"
+            ? "# predicted for the ambient data plane (ztunnel: mutual TLS between ambient workloads whatever the policy; httpbin sees no X-Forwarded-Client-Cert)"
+            : "# predicted for the sidecar data plane",
+        "-----",
+    ];
     for (const r of results) {
         if (r.mtls) {
-            lines.push("X-Forwarded-Client-Cert");
+            lines.push(r.dataplane === "ambient" ? "mutual TLS (HBONE, ztunnel)" : "X-Forwarded-Client-Cert");
         }
         const name = (who: string, app: string) => (who.includes(".") ? who : `${app}.${who}`);
         lines.push(`TEST: ${name(r.from, "sleep")} to ${name(r.to, "httpbin")}: ${r.code}`);

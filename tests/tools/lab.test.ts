@@ -8,7 +8,7 @@ import { ProbeResult } from "../../tools/matrix";
 
 const PEER = ["--stack", "peer-auth", "--set"];
 type Row = [string, string, string, boolean];
-const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls }));
+const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls, dataplane: "sidecar" }));
 
 async function matrix(peerAuth: unknown[]): Promise<ProbeResult[]> {
     const r = await lab(["matrix", ...PEER, `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`, "--json"]);
@@ -207,6 +207,7 @@ describe("lab command", () => {
                 to: "foo",
                 code: "200",
                 mtls: false,
+                dataplane: "sidecar",
             });
             const before = await matrix([{ mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" }]);
             expect(before.find((r) => r.from === "legacy" && r.to === "foo")).to.deep.equal({
@@ -214,6 +215,7 @@ describe("lab command", () => {
                 to: "foo",
                 code: "000",
                 mtls: false,
+                dataplane: "sidecar",
             });
         });
 
@@ -233,7 +235,8 @@ describe("lab command", () => {
 
         it("prints the lab script's format", async () => {
             const r = await lab(["matrix", ...PEER, 'istio-lab:peerAuth=[{"mode":"STRICT","scope":"mesh"}]']);
-            expect(r.stdout.split("\n").slice(0, 8)).to.deep.equal([
+            expect(r.stdout.split("\n").slice(0, 9)).to.deep.equal([
+                "# predicted for the sidecar data plane",
                 "-----",
                 "X-Forwarded-Client-Cert",
                 "TEST: sleep.foo to httpbin.foo: 200",
@@ -252,6 +255,7 @@ describe("lab command", () => {
             const r = await lab(["matrix"]);
             expect(r.stdout).to.equal(
                 [
+                    "# predicted for the sidecar data plane",
                     "-----",
                     "X-Forwarded-Client-Cert",
                     "TEST: istio-ingressgateway.istio-system to guestbook-v1.guestbook: 200",
