@@ -285,7 +285,11 @@ function istioClassGateway(objects: readonly RenderedObject[]): RenderedObject |
  * to the Gateway, each as the front Service whose pods its backend Service selects (`guestbook-v2` is
  * `guestbook`'s version-2 pods); a backend no Service of the lab answers for is kept with its own name.
  */
-function httpRouteDestinations(objects: readonly RenderedObject[], gateway: RenderedObject, services: readonly Service[]): GatewayDestination[] {
+function httpRouteDestinations(
+    objects: readonly RenderedObject[],
+    gateway: RenderedObject,
+    services: readonly Service[],
+): GatewayDestination[] {
     const gw = { name: meta(gateway).name, namespace: meta(gateway).namespace ?? "" };
     const out: GatewayDestination[] = [];
     for (const o of objects.filter((x) => x.manifest.kind === "HTTPRoute")) {
@@ -302,7 +306,9 @@ function httpRouteDestinations(objects: readonly RenderedObject[], gateway: Rend
                 }
                 const backendNs = b.namespace ?? ns;
                 const backend = services.find((x) => x.namespace === backendNs && x.name === b.name);
-                const front = backend && services.find((x) => x.namespace === backendNs && x.name !== b.name && matches(x.selector, backend.selector));
+                const front =
+                    backend &&
+                    services.find((x) => x.namespace === backendNs && x.name !== b.name && matches(x.selector, backend.selector));
                 out.push({
                     fqdn: `${(front ?? backend)?.name ?? b.name}.${backendNs}.svc.cluster.local`,
                     selector: backend?.selector ?? { "istio-lab/no-such-service": b.name },
@@ -365,7 +371,14 @@ function probes(objects: readonly RenderedObject[], root: string): Array<Omit<Pr
               ambient: false,
               replicas: 1,
           }
-        : { namespace: root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, sidecar: true, ambient: false, replicas: 1 };
+        : {
+              namespace: root,
+              name: "istio-ingressgateway",
+              labels: { istio: "ingressgateway" },
+              sidecar: true,
+              ambient: false,
+              replicas: 1,
+          };
     const from = `${gateway.name}.${gateway.namespace}`;
     const routed = gatewayApi ? httpRouteDestinations(objects, gatewayApi, mesh.services) : gatewayDestinations(objects, gateway.labels);
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {

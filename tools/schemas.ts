@@ -1,5 +1,5 @@
 // Schema checks for rendered objects: core Kubernetes and Istio objects against their published
-// schemas (kubernetes-models, @kubernetes-models/istio); the OLM, Maistra, Sail, Kiali, Route and Helm
+// schemas (kubernetes-models, @kubernetes-models/istio, @kubernetes-models/gateway-api); the OLM, Maistra, Sail, Kiali, Route and Helm
 // release objects against the schemas this project keeps for the fields it uses.
 import { Problem } from "./validate";
 import { RenderedObject, objectId } from "./render";
@@ -44,10 +44,18 @@ export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
     "sailoperator.io/v1/Istio": {
         version: { type: "string", required: true },
         namespace: { type: "string", required: true },
+        profile: { type: "string" },
         updateStrategy: { type: "object" },
         values: { type: "object" },
     },
     "sailoperator.io/v1/IstioCNI": {
+        version: { type: "string", required: true },
+        namespace: { type: "string", required: true },
+        profile: { type: "string" },
+        values: { type: "object" },
+    },
+    // Ambient's node proxy (Sail 1.28 and later, OSSM 3.2 and later: sailoperator.io/v1).
+    "sailoperator.io/v1/ZTunnel": {
         version: { type: "string", required: true },
         namespace: { type: "string", required: true },
         values: { type: "object" },
@@ -76,7 +84,14 @@ export const KEPT_SCHEMAS: Readonly<Record<string, KeptSchema>> = {
         repositoryOpts: { type: "object" },
         values: { type: "object" },
     },
+    // The provider's YAML component applying the Gateway API CRDs: the file (a URL or a path) it reads.
+    "yaml/v2/ConfigFile": {
+        file: { type: "string", required: true },
+    },
 };
+
+/** Kinds whose kept fields sit at the top of the object, not under `spec`. */
+const TOP_LEVEL_KINDS = ["Release", "ConfigFile"];
 
 function typeOf(value: unknown): FieldType {
     if (Array.isArray(value)) {
@@ -90,8 +105,9 @@ function typeOf(value: unknown): FieldType {
 
 function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
     const isRelease = o.manifest.kind === "Release";
-    const body = (isRelease ? o.manifest : (o.manifest.spec ?? {})) as Record<string, unknown>;
-    const prefix = isRelease ? "" : "spec.";
+    const topLevel = TOP_LEVEL_KINDS.includes(o.manifest.kind as string);
+    const body = (topLevel ? o.manifest : (o.manifest.spec ?? {})) as Record<string, unknown>;
+    const prefix = topLevel ? "" : "spec.";
     const problems: Problem[] = [];
     const add = (field: string, reason: string) => problems.push({ object: objectId(o), field, code: "-", reason });
     for (const [field, rule] of Object.entries(schema)) {
@@ -113,7 +129,7 @@ function checkKept(o: RenderedObject, schema: KeptSchema): Problem[] {
     if (isRelease && body.repositoryOpts !== undefined && body.version === undefined) {
         add("version", "is required");
     }
-    if (!isRelease) {
+    if (!topLevel) {
         for (const field of Object.keys(body)) {
             if (!(field in schema)) {
                 add(`spec.${field}`, "is not a field this project's schema knows");
@@ -149,6 +165,10 @@ function modelFor(apiVersion: string, kind: string): { Model: Model; apiVersion:
             }
         }
         return undefined;
+    }
+    if (group === "gateway.networking.k8s.io") {
+        const Model = loadModel(`@kubernetes-models/gateway-api/${group}/${version}/${kind}`, kind);
+        return Model && { Model, apiVersion };
     }
     const Model = loadModel(group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`, kind);
     return Model && { Model, apiVersion };

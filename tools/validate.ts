@@ -1,5 +1,6 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
+import { DATAPLANE_MODE_LABEL, ISTIO_INJECTION_LABEL } from "../components/lab";
 import { LabConfig, NAMESPACE, labNamespaces } from "../config";
 import { POLICIES, routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
@@ -68,7 +69,25 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
                 }
                 break;
             }
+            case "HTTPRoute":
+                problems.push(...httpRouteProblems(o, objects));
+                break;
+            case "Namespace": {
+                const labels = m.labels ?? {};
+                if (labels[DATAPLANE_MODE_LABEL] === "ambient" && labels[ISTIO_INJECTION_LABEL] === "enabled") {
+                    add(
+                        o,
+                        `metadata.labels.${ISTIO_INJECTION_LABEL}`,
+                        "-",
+                        `an ambient namespace (${DATAPLANE_MODE_LABEL}: ambient) also labelled for sidecar injection: its pods would get sidecars and leave ztunnel's capture`,
+                    );
+                }
+                break;
+            }
             case "Gateway": {
+                if (isGatewayApi(o)) {
+                    break;
+                }
                 const selector = (s.selector as Labels) ?? {};
                 if (!pods.some((p) => matches(selector, p.labels))) {
                     add(
@@ -116,6 +135,73 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
     return problems;
 }
 
+const isGatewayApi = (o: RenderedObject) => String(o.manifest.apiVersion ?? "").startsWith("gateway.networking.k8s.io/");
+
+/**
+ * An HTTPRoute's references, as Istio resolves them: every parentRef a Gateway API Gateway the lab creates
+ * (and its listener, when a sectionName is given), every backendRef a Service the lab creates with the port
+ * named, and a rule with backends not weighing all zero (Gateway API weights are relative: all zero answers 500).
+ */
+function httpRouteProblems(o: RenderedObject, objects: readonly RenderedObject[]): Problem[] {
+    const problems: Problem[] = [];
+    const add = (field: string, reason: string) => problems.push({ object: objectId(o), field, code: "-", reason });
+    const ns = meta(o).namespace ?? "";
+    const s = specOf(o);
+    const find = (kind: string, namespace: string, name: string) =>
+        objects.find(
+            (x) =>
+                x.manifest.kind === kind &&
+                meta(x).name === name &&
+                (meta(x).namespace ?? "") === namespace &&
+                (kind !== "Gateway" || isGatewayApi(x)),
+        );
+    ((s.parentRefs as Array<{ name: string; namespace?: string; kind?: string; sectionName?: string }>) ?? []).forEach((p, i) => {
+        if ((p.kind ?? "Gateway") !== "Gateway") {
+            return;
+        }
+        const gateway = find("Gateway", p.namespace ?? ns, p.name);
+        if (!gateway) {
+            add(`spec.parentRefs[${i}]`, `Referenced Gateway not found: "${p.namespace ?? ns}/${p.name}"`);
+        } else if (p.sectionName !== undefined) {
+            const listeners = ((specOf(gateway).listeners as Array<{ name: string }>) ?? []).map((l) => l.name);
+            if (!listeners.includes(p.sectionName)) {
+                add(
+                    `spec.parentRefs[${i}].sectionName`,
+                    `Gateway "${p.namespace ?? ns}/${p.name}" has no listener "${p.sectionName}" (it has ${listeners.join(", ")})`,
+                );
+            }
+        }
+    });
+    (
+        (s.rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; port?: number; weight?: number; kind?: string }> }>) ??
+        []
+    ).forEach((rule, r) => {
+        const refs = rule.backendRefs ?? [];
+        refs.forEach((b, i) => {
+            if ((b.kind ?? "Service") !== "Service") {
+                return;
+            }
+            const service = find("Service", b.namespace ?? ns, b.name);
+            const ports = ((service && (specOf(service).ports as Array<{ port: number }>)) ?? []).map((x) => x.port);
+            if (!service) {
+                add(`spec.rules[${r}].backendRefs[${i}]`, `Referenced Service not found: "${b.namespace ?? ns}/${b.name}"`);
+            } else if (b.port === undefined || !ports.includes(b.port)) {
+                add(
+                    `spec.rules[${r}].backendRefs[${i}].port`,
+                    `Service "${b.namespace ?? ns}/${b.name}" has no port ${b.port ?? "(none given)"} (it has ${ports.join(", ")})`,
+                );
+            }
+        });
+        if (refs.length > 0 && refs.every((b) => b.weight === 0)) {
+            add(
+                `spec.rules[${r}].backendRefs`,
+                "every backend weighs 0: the rule answers 500 (weights are relative; give one backend more than 0)",
+            );
+        }
+    });
+    return problems;
+}
+
 /** API groups whose definitions something in the program installs, and the types that install them. */
 const INSTALLED_BY: ReadonlyArray<[RegExp, RegExp]> = [
     [
@@ -124,6 +210,7 @@ const INSTALLED_BY: ReadonlyArray<[RegExp, RegExp]> = [
     ],
     [/^kubernetes:(maistra|kiali)\.io\//, /^kubernetes:operators\.coreos\.com\/v1alpha1:Subscription$/],
     [/^kubernetes:sailoperator\.io\//, /^kubernetes:(operators\.coreos\.com\/v1alpha1:Subscription|helm\.sh\/v3:Release)$/],
+    [/^kubernetes:gateway\.networking\.k8s\.io\//, /^kubernetes:yaml\/v2:ConfigFile$/],
 ];
 
 /**

@@ -16,7 +16,7 @@ const obj = (kind: string, name: string, spec: Record<string, unknown>, namespac
 });
 
 describe("lab validate", () => {
-    for (const stack of ["dev", "kubernetes", "openshift", "openshift3", "peer-auth"]) {
+    for (const stack of ["dev", "kubernetes", "openshift", "openshift3", "peer-auth", "gateway-api", "ambient"]) {
         it(`finds no problem in the ${stack} recipe`, async () => {
             expect(await lab(["validate", "--stack", stack])).to.deep.equal({ stdout: "no problems\n", stderr: "", code: 0 });
         });
@@ -74,6 +74,111 @@ describe("lab validate", () => {
             });
         }
         rmSync(dir, { recursive: true });
+    });
+
+    it("reports HTTPRoute references Istio cannot resolve, backends all weighing 0, and an ambient namespace labelled for injection", () => {
+        const api = (kind: string, name: string, spec: Record<string, unknown>, namespace = "guestbook"): RenderedObject => ({
+            type: `kubernetes:gateway.networking.k8s.io/v1:${kind}`,
+            name,
+            parent: null,
+            manifest: { apiVersion: "gateway.networking.k8s.io/v1", kind, metadata: { name, namespace }, spec },
+        });
+        const objects = [
+            {
+                type: "kubernetes:core/v1:Namespace",
+                name: "ns",
+                parent: null,
+                manifest: {
+                    kind: "Namespace",
+                    metadata: { name: "guestbook", labels: { "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled" } },
+                },
+            },
+            api("Gateway", "gw", { gatewayClassName: "istio", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }, "istio-system"),
+            obj("Service", "guestbook-v1", { ports: [{ name: "http", port: 80 }] }),
+            api("HTTPRoute", "guestbook", {
+                parentRefs: [
+                    { name: "gw", namespace: "istio-system", sectionName: "https" },
+                    { name: "gone", namespace: "istio-system" },
+                ],
+                rules: [
+                    {
+                        backendRefs: [
+                            { name: "guestbook-v1", port: 8080, weight: 0 },
+                            { name: "guestbook-v9", port: 80, weight: 0 },
+                        ],
+                    },
+                    { backendRefs: [{ name: "guestbook-v1", port: 80 }] },
+                ],
+            }),
+        ];
+        expect(meshProblems(objects)).to.deep.equal([
+            {
+                object: "Namespace guestbook",
+                field: "metadata.labels.istio-injection",
+                code: "-",
+                reason: "an ambient namespace (istio.io/dataplane-mode: ambient) also labelled for sidecar injection: its pods would get sidecars and leave ztunnel's capture",
+            },
+            {
+                object: "HTTPRoute guestbook/guestbook",
+                field: "spec.parentRefs[0].sectionName",
+                code: "-",
+                reason: 'Gateway "istio-system/gw" has no listener "https" (it has http)',
+            },
+            {
+                object: "HTTPRoute guestbook/guestbook",
+                field: "spec.parentRefs[1]",
+                code: "-",
+                reason: 'Referenced Gateway not found: "istio-system/gone"',
+            },
+            {
+                object: "HTTPRoute guestbook/guestbook",
+                field: "spec.rules[0].backendRefs[0].port",
+                code: "-",
+                reason: 'Service "guestbook/guestbook-v1" has no port 8080 (it has 80)',
+            },
+            {
+                object: "HTTPRoute guestbook/guestbook",
+                field: "spec.rules[0].backendRefs[1]",
+                code: "-",
+                reason: 'Referenced Service not found: "guestbook/guestbook-v9"',
+            },
+            {
+                object: "HTTPRoute guestbook/guestbook",
+                field: "spec.rules[0].backendRefs",
+                code: "-",
+                reason: "every backend weighs 0: the rule answers 500 (weights are relative; give one backend more than 0)",
+            },
+        ]);
+    });
+
+    it("checks Gateway API objects against the published Gateway API schema, and the ambient resources against the kept ones", () => {
+        const gateway: RenderedObject = {
+            type: "kubernetes:gateway.networking.k8s.io/v1:Gateway",
+            name: "gw",
+            parent: null,
+            manifest: {
+                apiVersion: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                metadata: { name: "gw", namespace: "istio-system" },
+                spec: { gatewayClassName: "istio", listeners: [{ name: "http", port: "eighty", protocol: "HTTP" }] },
+            },
+        };
+        const ztunnel: RenderedObject = {
+            type: "kubernetes:sailoperator.io/v1:ZTunnel",
+            name: "zt",
+            parent: null,
+            manifest: {
+                apiVersion: "sailoperator.io/v1",
+                kind: "ZTunnel",
+                metadata: { name: "default" },
+                spec: { version: "v1.31.3", profile: "ambient" },
+            },
+        };
+        expect(schemaProblems([gateway, ztunnel]).map((p) => `${p.object} ${p.field}: ${p.reason}`)).to.deep.equal([
+            "Gateway istio-system/gw spec.listeners[0].port: schema: must be integer",
+            "ZTunnel default spec.namespace: is required",
+            "ZTunnel default spec.profile: is not a field this project's schema knows",
+        ]);
     });
 
     it("reports missing subsets and gateways, weights that do not sum to 100, unnamed ports and port policies without a selector", () => {
