@@ -78,29 +78,59 @@ export function routeFindings(vs: Manifest, destinationRules: readonly Manifest[
     return out;
 }
 
-/** Weights of every VirtualService route are integers that sum to 100, and every routed subset exists. */
+/**
+ * Checks an HTTPRoute's backend weights: Gateway API weights are relative (a backend without one weighs 1),
+ * so they need not sum to 100, but each is an integer from 0 to 1,000,000 and a rule's backends do not all
+ * weigh 0 (that rule answers 500). Shared by the policy pack; `lab validate` reports the all-zero case too.
+ */
+export function httpRouteWeightProblems(route: Manifest): string[] {
+    const rules = (((route.spec ?? {}) as Obj).rules ?? []) as Array<{ backendRefs?: Array<{ weight?: unknown }> }>;
+    const out: string[] = [];
+    rules.forEach((rule, i) => {
+        const weights = (rule.backendRefs ?? []).map((b) => b.weight);
+        if (weights.some((w) => w !== undefined && (!Number.isInteger(w) || (w as number) < 0 || (w as number) > 1_000_000))) {
+            out.push(`rules[${i}]: backend weights must be integers from 0 to 1000000, got ${JSON.stringify(weights)}`);
+        } else if (weights.length > 0 && weights.every((w) => w === 0)) {
+            out.push(
+                `rules[${i}]: every backend weighs 0, so the rule answers 500; Gateway API weights are relative, give one backend more than 0`,
+            );
+        }
+    });
+    return out;
+}
+
+/**
+ * Weights of every VirtualService route are integers that sum to 100, and every routed subset exists; every
+ * HTTPRoute's backend weights are whole (relative, so not summed to 100) and not all zero.
+ */
 export function routesAreWhole(resources: readonly PolicyInput[]): Violation[] {
     const rules = resources.filter((r) => kind(r) === "DestinationRule").map((r) => r.props);
-    return resources
-        .filter((r) => kind(r) === "VirtualService")
-        .flatMap((vs) =>
-            routeFindings(vs.props, rules).map((f): Violation => {
-                switch (f.kind) {
-                    case "weights-not-integer":
-                        return {
-                            name: vs.name,
-                            message: `http[${f.http}]: route weights must be integers, got ${JSON.stringify(f.weights)}`,
-                        };
-                    case "weights-sum":
-                        return { name: vs.name, message: `http[${f.http}]: route weights sum to ${f.sum}; they must sum to 100` };
-                    case "missing-subset":
-                        return {
-                            name: vs.name,
-                            message: `http[${f.http}]: subset "${f.subset}" of host "${f.host}" is in no DestinationRule`,
-                        };
-                }
-            }),
-        );
+    const httpRoutes = resources
+        .filter((r) => kind(r) === "HTTPRoute")
+        .flatMap((r) => httpRouteWeightProblems(r.props).map((message): Violation => ({ name: r.name, message })));
+    return [
+        ...resources
+            .filter((r) => kind(r) === "VirtualService")
+            .flatMap((vs) =>
+                routeFindings(vs.props, rules).map((f): Violation => {
+                    switch (f.kind) {
+                        case "weights-not-integer":
+                            return {
+                                name: vs.name,
+                                message: `http[${f.http}]: route weights must be integers, got ${JSON.stringify(f.weights)}`,
+                            };
+                        case "weights-sum":
+                            return { name: vs.name, message: `http[${f.http}]: route weights sum to ${f.sum}; they must sum to 100` };
+                        case "missing-subset":
+                            return {
+                                name: vs.name,
+                                message: `http[${f.http}]: subset "${f.subset}" of host "${f.host}" is in no DestinationRule`,
+                            };
+                    }
+                }),
+            ),
+        ...httpRoutes,
+    ];
 }
 
 /** No DISABLE at mesh scope; on a production stack nothing weaker than STRICT at any scope. */
@@ -159,7 +189,12 @@ export function imagesArePinned(resources: readonly PolicyInput[]): Violation[] 
 export function noBypassLoadBalancer(resources: readonly PolicyInput[]): Violation[] {
     const behindGateway = new Set(
         resources
-            .filter((r) => kind(r) === "VirtualService" && ((spec(r).gateways ?? []) as string[]).some((g) => g !== "mesh"))
+            .filter(
+                (r) =>
+                    (kind(r) === "VirtualService" && ((spec(r).gateways ?? []) as string[]).some((g) => g !== "mesh")) ||
+                    (kind(r) === "HTTPRoute" &&
+                        ((spec(r).parentRefs ?? []) as Array<{ kind?: string }>).some((p) => (p.kind ?? "Gateway") === "Gateway")),
+            )
             .map((r) => meta(r).namespace),
     );
     return resources
@@ -173,9 +208,12 @@ export function noBypassLoadBalancer(resources: readonly PolicyInput[]): Violati
 /** Custom resources that later stages wait on carry `pulumi.com/waitFor`. */
 export function awaitedCustomResources(resources: readonly PolicyInput[]): Violation[] {
     // What operators reconcile and later stages build on: OLM, OSSM 2's control plane and members, Sail/OSSM 3's control plane.
-    const awaited = ["Subscription", "ServiceMeshControlPlane", "ServiceMeshMember", "Istio", "IstioCNI"];
+    // Ambient adds the ZTunnel, and the Gateway API Gateways Istio deploys (the ingress, waypoints), awaited Programmed.
+    const awaited = ["Subscription", "ServiceMeshControlPlane", "ServiceMeshMember", "Istio", "IstioCNI", "ZTunnel"];
+    const gatewayApi = (r: PolicyInput) =>
+        kind(r) === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/");
     return resources
-        .filter((r) => awaited.includes(kind(r) ?? "") && !meta(r).annotations?.["pulumi.com/waitFor"])
+        .filter((r) => (awaited.includes(kind(r) ?? "") || gatewayApi(r)) && !meta(r).annotations?.["pulumi.com/waitFor"])
         .map((r) => ({ name: r.name, message: `${kind(r)} has no pulumi.com/waitFor annotation; later stages would not wait for it` }));
 }
 
@@ -191,7 +229,8 @@ export interface LabPolicy {
 export const POLICIES: readonly LabPolicy[] = [
     {
         name: "routes-are-whole",
-        description: "VirtualService weights are integers summing to 100 and every subset exists.",
+        description:
+            "VirtualService weights are integers summing to 100 and every subset exists; HTTPRoute weights (relative) are whole and not all zero.",
         enforcementLevel: "mandatory",
         check: routesAreWhole,
     },
@@ -216,7 +255,7 @@ export const POLICIES: readonly LabPolicy[] = [
     {
         name: "awaited-custom-resources",
         description:
-            "Subscriptions, control planes (ServiceMeshControlPlane, Istio, IstioCNI) and ServiceMeshMembers carry pulumi.com/waitFor.",
+            "Subscriptions, control planes (ServiceMeshControlPlane, Istio, IstioCNI, ZTunnel), ServiceMeshMembers and Gateway API Gateways carry pulumi.com/waitFor.",
         enforcementLevel: "mandatory",
         check: awaitedCustomResources,
     },

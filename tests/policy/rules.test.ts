@@ -22,6 +22,18 @@ describe("policy pack rules", () => {
             ...["dev", "kubernetes", "openshift", "openshift3", "peer-auth"].map((n): [string, Record<string, string>] => [n, {}]),
             ["kubernetes", { "istio-lab:controlPlane": '{"flavor":"sail"}' }],
             ["openshift", { "istio-lab:attendees": "51" }],
+            ["gateway-api", {}],
+            ["ambient", {}],
+            // The stack's mesh-wide rule asks for its DestinationRule, which ambient mode refuses: the policy alone.
+            [
+                "openshift3",
+                {
+                    "istio-lab:trafficApi": "gatewayApi",
+                    "istio-lab:dataplane": "ambient",
+                    "istio-lab:peerAuth": '[{"mode":"STRICT","scope":"mesh"}]',
+                },
+            ],
+            ["kubernetes", { "istio-lab:controlPlane": '{"flavor":"sail"}', "istio-lab:dataplane": "ambient" }],
         ];
         for (const [name, overrides] of labs) {
             const resources = await stack(name, overrides);
@@ -56,6 +68,54 @@ describe("policy pack rules", () => {
         ]);
         expect(routesAreWhole([dr, vs([{ route: [d("v3")] }])])).to.deep.equal([
             { name: "vs", message: 'http[0]: subset "v3" of host "web" is in no DestinationRule' },
+        ]);
+    });
+
+    it("routes: HTTPRoute weights are relative (80 and 30 pass), whole, and not all zero", () => {
+        const route = (weights: unknown[]): PolicyInput => ({
+            type: "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+            name: "route",
+            props: {
+                kind: "HTTPRoute",
+                metadata: { name: "guestbook", namespace: "g" },
+                spec: { rules: [{ backendRefs: weights.map((weight, i) => ({ name: `guestbook-v${i + 1}`, port: 80, weight })) }] },
+            },
+        });
+        expect(routesAreWhole([route([80, 30])])).to.deep.equal([]);
+        expect(routesAreWhole([route([0, 0])])).to.deep.equal([
+            {
+                name: "route",
+                message:
+                    "rules[0]: every backend weighs 0, so the rule answers 500; Gateway API weights are relative, give one backend more than 0",
+            },
+        ]);
+        expect(routesAreWhole([route([79.5, -1])])).to.deep.equal([
+            { name: "route", message: "rules[0]: backend weights must be integers from 0 to 1000000, got [79.5,-1]" },
+        ]);
+    });
+
+    it("gateway and waits, Gateway API: a LoadBalancer behind an HTTPRoute, a ZTunnel or a Gateway API Gateway without a wait", async () => {
+        const resources = await stack("gateway-api", { "istio-lab:guestbook": '{"serviceType":"LoadBalancer"}' });
+        expect(noBypassLoadBalancer(resources)).to.deep.equal([
+            {
+                name: "guestbook-guestbook-service",
+                message: 'Service of type LoadBalancer in "guestbook" bypasses the gateway; use ClusterIP',
+            },
+        ]);
+        const ztunnel: PolicyInput = { type: "t", name: "zt", props: { kind: "ZTunnel", metadata: { name: "default" }, spec: {} } };
+        const waypoint: PolicyInput = {
+            type: "t",
+            name: "wp",
+            props: { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "waypoint" }, spec: {} },
+        };
+        const istioGateway: PolicyInput = {
+            type: "t",
+            name: "gw",
+            props: { apiVersion: "networking.istio.io/v1", kind: "Gateway", metadata: { name: "guestbook-gateway" }, spec: {} },
+        };
+        expect(awaitedCustomResources([ztunnel, waypoint, istioGateway])).to.deep.equal([
+            { name: "zt", message: "ZTunnel has no pulumi.com/waitFor annotation; later stages would not wait for it" },
+            { name: "wp", message: "Gateway has no pulumi.com/waitFor annotation; later stages would not wait for it" },
         ]);
     });
 
