@@ -211,7 +211,7 @@ export function awaitedCustomResources(resources: readonly PolicyInput[]): Viola
     // Ambient adds the ZTunnel, and the Gateway API Gateways Istio deploys (the ingress, waypoints), awaited Programmed.
     const awaited = ["Subscription", "ServiceMeshControlPlane", "ServiceMeshMember", "Istio", "IstioCNI", "ZTunnel"];
     const gatewayApi = (r: PolicyInput) =>
-        kind(r) === "Gateway" && String(r.props.apiVersion ?? "").startsWith("gateway.networking.k8s.io/");
+        kind(r) === "Gateway" && typeof r.props.apiVersion === "string" && r.props.apiVersion.startsWith("gateway.networking.k8s.io/");
     return resources
         .filter((r) => (awaited.includes(kind(r) ?? "") || gatewayApi(r)) && !meta(r).annotations?.["pulumi.com/waitFor"])
         .map((r) => ({ name: r.name, message: `${kind(r)} has no pulumi.com/waitFor annotation; later stages would not wait for it` }));

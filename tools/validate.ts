@@ -135,7 +135,8 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
     return problems;
 }
 
-const isGatewayApi = (o: RenderedObject) => String(o.manifest.apiVersion ?? "").startsWith("gateway.networking.k8s.io/");
+const isGatewayApi = (o: RenderedObject) =>
+    typeof o.manifest.apiVersion === "string" && o.manifest.apiVersion.startsWith("gateway.networking.k8s.io/");
 
 /**
  * An HTTPRoute's references, as Istio resolves them: every parentRef a Gateway API Gateway the lab creates
