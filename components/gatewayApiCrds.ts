@@ -11,6 +11,23 @@ export interface GatewayApiCrdsArgs {
     readonly requires?: pulumi.Resource[];
 }
 
+/** Asks the provider to take over fields another stack's apply owns (the same release, kept by its destroy). */
+export const PATCH_FORCE = "pulumi.com/patchForce";
+
+/**
+ * What the file's objects (the provider registers them as children of the ConfigFile) get: kept on destroy,
+ * and applied with `pulumi.com/patchForce`, so that a second lab on the cluster, or this one after its
+ * destroy, takes over the CRDs (and their upgrade policy) a first one applied rather than failing on a
+ * server-side apply conflict between two stacks' field managers.
+ */
+export function keptAndShared(a: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult {
+    const metadata = a.props.metadata as { annotations?: Record<string, string> } | undefined;
+    const props = metadata
+        ? { ...a.props, metadata: { ...metadata, annotations: { ...metadata.annotations, [PATCH_FORCE]: "true" } } }
+        : a.props;
+    return { props, opts: pulumi.mergeOptions(a.opts, { retainOnDelete: true }) };
+}
+
 /**
  * The Kubernetes Gateway API's standard CRDs (`Gateway`, `HTTPRoute`, `GatewayClass`, ...), as Istio's
  * Getting Started installs them before Istio, where the platform does not ship them. Kept when the lab is
@@ -31,8 +48,7 @@ export class GatewayApiCrds extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: args.requires ?? [],
-                // Every CRD the file holds (the provider registers them as children) stays on destroy.
-                transforms: [(a) => ({ props: a.props, opts: pulumi.mergeOptions(a.opts, { retainOnDelete: true }) })],
+                transforms: [keptAndShared],
             },
         );
         this.ready = [crds];

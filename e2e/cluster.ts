@@ -143,7 +143,7 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
         }
         run("kube-controller-manager", [
             `--kubeconfig=${kubeconfig}`,
-            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller,endpoints-controller,endpointslice-controller",
+            "--controllers=namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,daemonset-controller,resourcequota-controller,serviceaccount-controller,serviceaccount-token-controller,node-lifecycle-controller,endpoints-controller,endpointslice-controller",
             `--service-account-private-key-file=${saKey}`,
             "--use-service-account-credentials=false",
             "--leader-elect=false",
@@ -168,7 +168,7 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
             [
                 "apiVersion: v1",
                 "kind: Node",
-                `metadata: {name: fake-node-${i}, annotations: {kwok.x-k8s.io/node: fake}, labels: {type: kwok}}`,
+                `metadata: {name: fake-node-${i}, annotations: {kwok.x-k8s.io/node: fake}, labels: {type: kwok, kubernetes.io/os: linux}}`,
                 // Room for a class of 500 (9 pods and 300m of CPU requests per attendee).
                 "status: {allocatable: {cpu: '256', memory: 1Ti, pods: '5000'}, capacity: {cpu: '256', memory: 1Ti, pods: '5000'}}",
             ].join("\n"),

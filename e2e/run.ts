@@ -277,6 +277,83 @@ function playOperators(c: Cluster, played: Set<string>): void {
     }
 }
 
+/**
+ * Plays Istio's deployment controller for the Gateway API Gateways a stack waits for: the Service Istio would
+ * deploy (`<name>-istio` for class istio, with the type its annotation asks for; `<name>` for a waypoint), one
+ * port per listener port, then the Gateway's Accepted and Programmed conditions.
+ */
+function playGateways(c: Cluster, played: Set<string>): void {
+    const r = c.kubectl(["get", "gateways.v1.gateway.networking.k8s.io", "-A", "-o", "json"], undefined, true);
+    if (r.status !== 0) {
+        return;
+    }
+    for (const item of (JSON.parse(r.stdout) as { items: Manifest[] }).items) {
+        const meta = item.metadata as {
+            name: string;
+            namespace: string;
+            annotations?: Record<string, string>;
+            uid: string;
+            generation: number;
+        };
+        if (meta.annotations?.[WAIT_FOR] === undefined || played.has(meta.uid)) {
+            continue;
+        }
+        played.add(meta.uid);
+        const spec = item.spec as { gatewayClassName: string; listeners: Array<{ name: string; port: number }> };
+        const waypoint = spec.gatewayClassName === "istio-waypoint";
+        const ports = [...new Map(spec.listeners.map((l) => [l.port, { name: l.name, port: l.port, targetPort: l.port }])).values()];
+        const service = {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: {
+                name: waypoint ? meta.name : `${meta.name}-istio`,
+                namespace: meta.namespace,
+                labels: { "gateway.networking.k8s.io/gateway-name": meta.name },
+            },
+            spec: {
+                type: meta.annotations["networking.istio.io/service-type"] ?? "ClusterIP",
+                selector: { "gateway.networking.k8s.io/gateway-name": meta.name },
+                ports,
+            },
+        };
+        c.kubectl(["apply", "-f", "-"], json(service), true);
+        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+        const condition = (type: string) => ({
+            type,
+            status: "True",
+            reason: type,
+            message: "played by the istio-lab e2e harness",
+            lastTransitionTime: now,
+            observedGeneration: meta.generation,
+        });
+        const status = { conditions: [condition("Accepted"), condition("Programmed")] };
+        c.kubectl(
+            [
+                "patch",
+                "gateways.v1.gateway.networking.k8s.io",
+                meta.name,
+                "-n",
+                meta.namespace,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                json({ status }),
+            ],
+            undefined,
+            true,
+        );
+    }
+}
+
+/** Two trafficSplit outputs alike, whatever the order of their keys. */
+function sameSplit(
+    a: { weights: Record<string, number>; abTest: unknown },
+    b: { weights: Record<string, number>; abTest: unknown },
+): boolean {
+    const sorted = (w: Record<string, number>) => json(Object.entries(w).sort(([x], [y]) => x.localeCompare(y)));
+    return sorted(a.weights) === sorted(b.weights) && json(a.abTest) === json(b.abTest);
+}
+
 /** `pulumi up` while the harness plays the operators the stack waits for. */
 async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string): Promise<{ ms: number; played: number }> {
     const played = new Set<string>();
@@ -285,6 +362,7 @@ async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string): Pro
     void run.then(() => (done = true));
     while (!done) {
         playOperators(c, played);
+        playGateways(c, played);
         await new Promise((r) => setTimeout(r, 1000));
     }
     const result = await run;
@@ -666,6 +744,69 @@ const SCENARIOS: Scenario[] = [
             return `${objects.length} objects: pulumi up ${secs(up.ms)}, kubectl ${secs(floor)}`;
         },
     },
+    {
+        name: "13 the gateway-api and ambient stacks up and down: the Gateway API CRDs from sigs.k8s.io/gateway-api as a local standard-install.yaml, istiod (with cni and ztunnel in ambient), the Gateway (and waypoint) Programmed once the harness plays Istio; live as rendered; a canary change is one HTTPRoute update, trafficSplit in percent; destroy leaves the CRDs",
+        run: async ({ cluster, ws, engine, gatewayApiCrds, times }) => {
+            const out: string[] = [];
+            const release = (doc: string) => /bundle-version: (v\S+)/.exec(doc)?.[1];
+            for (const name of ["gateway-api", "ambient"]) {
+                const config = harnessConfig(engine, name, { "istio-lab:gatewayApiCrds": gatewayApiCrds });
+                const objects = await rendered(config, name);
+                const applied = objects.filter((o) => o.manifest.kind !== "ConfigFile");
+                await withStack(ws, name, config, async () => {
+                    const { ms, played } = await upPlayingOperators(cluster, ws, name);
+                    times.push([`pulumi up, ${name}`, secs(ms)]);
+                    assertLiveApplied(cluster, applied, labIdOf(ws, name));
+                    const crd = cluster.kubectl(["get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "yaml"]).stdout;
+                    if (release(crd) !== "v1.6.3") {
+                        throw new Error(`${name}: the HTTPRoute CRD's release is ${release(crd)}, not v1.6.3`);
+                    }
+                    if (name === "ambient") {
+                        const daemons = cluster
+                            .kubectl(["get", "daemonsets", "-n", "istio-system", "-o", "jsonpath={.items[*].metadata.name}"])
+                            .stdout.trim();
+                        if (daemons !== "istio-cni-node ztunnel") {
+                            throw new Error(`ambient: the DaemonSets in istio-system are [${daemons}], not istio-cni-node and ztunnel`);
+                        }
+                    }
+                    ws.configure(name, { ...config, "istio-lab:canaryWeight": "50" });
+                    const engineSaid = engineChanges(preview(ws, name));
+                    if (json(engineSaid) !== json(["changed HTTPRoute guestbook/guestbook"])) {
+                        throw new Error(`${name}: canary 20 to 50, the engine plans [${engineSaid.join("; ")}]`);
+                    }
+                    ws.pulumi(["up", "--yes", "--skip-preview", "--stack", name]);
+                    const route = JSON.parse(
+                        cluster.kubectl(["get", "httproutes.v1.gateway.networking.k8s.io", "guestbook", "-n", "guestbook", "-o", "json"])
+                            .stdout,
+                    ) as { spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> } };
+                    const weights = route.spec.rules
+                        .at(-1)!
+                        .backendRefs.map((b) => `${b.name} ${b.weight}`)
+                        .join(", ");
+                    const split = ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout;
+                    if (
+                        weights !== "guestbook-v1 50, guestbook-v2 50" ||
+                        !sameSplit(JSON.parse(split), { weights: { v1: 50, v2: 50 }, abTest: null })
+                    ) {
+                        throw new Error(`${name}: live backends [${weights}], trafficSplit ${split}`);
+                    }
+                    const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name]);
+                    assertGone(cluster, applied);
+                    const kept = cluster
+                        .kubectl(["get", "crd", "-o", "name"])
+                        .stdout.split("\n")
+                        .filter((l) => l.includes("gateway.networking.k8s.io")).length;
+                    if (kept !== 10) {
+                        throw new Error(`${name}: ${kept} Gateway API CRDs left after destroy, not the 10 of the standard install`);
+                    }
+                    out.push(
+                        `${name}: ${applied.length} objects up in ${secs(ms)} (${played} status reports played), canary one HTTPRoute update, destroy ${secs(destroy.ms)}, the 10 CRDs kept`,
+                    );
+                });
+            }
+            return out.join("; ");
+        },
+    },
     promoteScenario(HARNESS),
     accessScenario(HARNESS),
 ];
@@ -790,7 +931,7 @@ async function inside(): Promise<void> {
         for (const s of chosen) {
             const t = Date.now();
             try {
-                const detail = await s.run({ cluster, ws, engine, times, crds: tools.istioCrds });
+                const detail = await s.run({ cluster, ws, engine, times, crds: tools.istioCrds, gatewayApiCrds: tools.gatewayApiCrds });
                 passed++;
                 console.log(`PASS    ${s.name} (${secs(Date.now() - t)}): ${detail}`);
             } catch (e) {

@@ -18,6 +18,8 @@ export interface Context {
     readonly engine: EngineTools;
     readonly times: Array<[string, string]>;
     readonly crds: string;
+    /** The Gateway API's standard-install.yaml, written from its Go module. */
+    readonly gatewayApiCrds: string;
 }
 
 /** One scenario: its name (number first) and what it checks; it returns a line of detail or throws. */

@@ -11,6 +11,7 @@ import * as path from "path";
 export const E2E_DIR = path.resolve(__dirname, __dirname.includes(`${path.sep}bin${path.sep}`) ? "../../e2e" : ".");
 const MODULE = path.join(E2E_DIR, "tools");
 const KWOK_MODULE = path.join(MODULE, "kwok");
+const GATEWAY_API_MODULE = path.join(MODULE, "gatewayapi");
 
 /** What the harness runs. */
 export interface Tools {
@@ -19,6 +20,8 @@ export interface Tools {
     readonly istioCrds: string;
     /** kwok's stages (nodes become Ready, pods Running and Ready), as its module publishes them. */
     readonly kwokStages: string;
+    /** The Gateway API's standard CRDs, as its release's standard-install.yaml holds them, written from its module. */
+    readonly gatewayApiCrds: string;
     /** The pinned versions, for reports. */
     readonly versions: Readonly<Record<string, string>>;
 }
@@ -138,11 +141,32 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
         renameSync(`${kwokStages}.partial`, kwokStages);
         log(`[e2e:tools] ${"kwok stages".padEnd(24)} written (sigs.k8s.io/kwok ${kwok})`);
     }
+    // The Gateway API's standard-install.yaml is its config/crd/standard files in its kustomization's order.
+    const gatewayApi = required(path.join(GATEWAY_API_MODULE, "go.mod"), "sigs.k8s.io/gateway-api");
+    const gatewayApiCrds = path.join(dir, `gateway-api-${gatewayApi}-standard-install.yaml`);
+    if (existsSync(gatewayApiCrds)) {
+        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} cached`);
+    } else {
+        const info = JSON.parse(go(["mod", "download", "-json", `sigs.k8s.io/gateway-api@${gatewayApi}`], GATEWAY_API_MODULE)) as {
+            Dir: string;
+        };
+        const crdDir = path.join(info.Dir, "config", "crd");
+        const files = [
+            ...readFileSync(path.join(crdDir, "kustomization.yaml"), "utf8").matchAll(/^\s*-\s*(standard\/\S+\.yaml)\s*$/gm),
+        ].map((m) => m[1]);
+        writeFileSync(
+            `${gatewayApiCrds}.partial`,
+            files.map((f) => readFileSync(path.join(crdDir, f), "utf8").trim()).join("\n---\n") + "\n",
+        );
+        renameSync(`${gatewayApiCrds}.partial`, gatewayApiCrds);
+        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} written (sigs.k8s.io/gateway-api ${gatewayApi}, ${files.length} files)`);
+    }
     return {
         bin: (name) => path.join(binDir, name),
         istioCrds,
         kwokStages,
-        versions: { kubernetes: kube, etcd, kwok, "istio.io/api": istioApi, go: goVersion },
+        gatewayApiCrds,
+        versions: { kubernetes: kube, etcd, kwok, "istio.io/api": istioApi, "sigs.k8s.io/gateway-api": gatewayApi, go: goVersion },
     };
 }
 
@@ -152,7 +176,7 @@ export interface EngineTools {
     readonly binDir: string;
     /** The Kubernetes provider plugin, kept apart so that nothing finds it as an ambient plugin. */
     readonly kubernetesPlugin: string;
-    /** A local chart directory holding `base`, `istiod` and `gateway` (`controlPlane.chartRepo` takes it). */
+    /** A local chart directory holding `base`, `istiod`, `gateway`, `cni` and `ztunnel` (`controlPlane.chartRepo` takes it). */
     readonly charts: string;
     /** The Kubernetes provider's release (the plugin's version). */
     readonly kubernetesVersion: string;
@@ -161,6 +185,15 @@ export interface EngineTools {
 }
 
 const ENGINE_MODULES = ["pulumi", "langhost", "kubernetes", "charts"].map((m) => path.join(MODULE, m));
+
+/** The Istio charts the lab installs, by the name `chartRepo` gives them, and where the istio.io/istio module keeps each. */
+const ISTIO_CHARTS: ReadonlyArray<readonly [string, string]> = [
+    ["base", "base"],
+    ["istiod", path.join("istio-control", "istio-discovery")],
+    ["gateway", "gateway"],
+    ["cni", "istio-cni"],
+    ["ztunnel", "ztunnel"],
+];
 
 /** A cache directory keyed by the Go version and the contents of these modules' go.mod and go.sum. */
 function keyedDir(prefix: string, modules: readonly string[]): { dir: string; goVersion: string } {
@@ -275,20 +308,19 @@ export function ensureEngine(log: (line: string) => void = (l) => console.log(l)
 
     const istioPin = required(path.join(chartsModule, "go.mod"), "istio.io/istio");
     const charts = path.join(dir, "istio-charts");
-    if (!existsSync(charts)) {
+    // Each chart the lab installs (ambient adds cni and ztunnel), copied once into the cache.
+    const missing = ISTIO_CHARTS.filter(([name]) => !existsSync(path.join(charts, name)));
+    if (missing.length > 0) {
         const info = JSON.parse(go(["mod", "download", "-json", `istio.io/istio@${istioPin}`], chartsModule)) as { Dir: string };
-        const partial = `${charts}.partial`;
-        rmSync(partial, { recursive: true, force: true });
-        for (const [name, from] of [
-            ["base", "base"],
-            ["istiod", path.join("istio-control", "istio-discovery")],
-            ["gateway", "gateway"],
-        ]) {
-            cpSync(path.join(info.Dir, "manifests", "charts", from), path.join(partial, name), { recursive: true });
+        mkdirSync(charts, { recursive: true });
+        for (const [name, from] of missing) {
+            const partial = path.join(charts, `${name}.partial`);
+            rmSync(partial, { recursive: true, force: true });
+            cpSync(path.join(info.Dir, "manifests", "charts", from), partial, { recursive: true });
+            makeWritable(partial);
+            renameSync(partial, path.join(charts, name));
         }
-        makeWritable(partial);
-        renameSync(partial, charts);
-        log(`[e2e:tools] ${"istio charts".padEnd(28)} copied (istio.io/istio ${istioPin})`);
+        log(`[e2e:tools] ${"istio charts".padEnd(28)} copied ${missing.map(([n]) => n).join(", ")} (istio.io/istio ${istioPin})`);
     } else {
         log(`[e2e:tools] ${"istio charts".padEnd(28)} cached`);
     }
