@@ -786,7 +786,7 @@ const SCENARIOS: Scenario[] = [
                     const split = ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout;
                     if (
                         weights !== "guestbook-v1 50, guestbook-v2 50" ||
-                        !sameSplit(JSON.parse(split), { weights: { v1: 50, v2: 50 }, abTest: null })
+                        !sameSplit(JSON.parse(split) as Parameters<typeof sameSplit>[0], { weights: { v1: 50, v2: 50 }, abTest: null })
                     ) {
                         throw new Error(`${name}: live backends [${weights}], trafficSplit ${split}`);
                     }
