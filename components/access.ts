@@ -45,6 +45,12 @@ export const ATTENDEE_RULES: ReadonlyArray<{ apiGroups: string[]; resources: str
         verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
     },
     { apiGroups: ["security.istio.io"], resources: ["authorizationpolicies"], verbs: ["get", "list", "watch"] },
+    // Gateway API routing (trafficApi: gatewayApi): their HTTPRoute; the shared Gateway is in the ingress namespace.
+    {
+        apiGroups: ["gateway.networking.k8s.io"],
+        resources: ["httproutes"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    },
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "update", "patch"] },
     { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update", "patch"] },
     { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
@@ -54,12 +60,14 @@ export const ATTENDEE_RULES: ReadonlyArray<{ apiGroups: string[]; resources: str
     { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch"] },
 ];
 
-/** The objects an attendee changes and the class's `pulumi up` then leaves as they are. */
-export const ATTENDEE_OWNS = [
-    "VirtualService virtual-service-guestbook",
-    "DestinationRule destination-rule-guestbook",
-    "the guestbook Deployments' replicas",
-];
+/** The objects an attendee changes and the class's `pulumi up` then leaves as they are: their route (either API's), rule and replicas. */
+export function attendeeOwns(trafficApi: "istio" | "gatewayApi"): string[] {
+    return [
+        trafficApi === "gatewayApi" ? "HTTPRoute guestbook" : "VirtualService virtual-service-guestbook",
+        "DestinationRule destination-rule-guestbook",
+        "the guestbook Deployments' replicas",
+    ];
+}
 
 /** `<attendee>` in an OpenShift user pattern. */
 export const ATTENDEE_PLACEHOLDER = "<attendee>";
@@ -99,6 +107,8 @@ export interface LabNeeds {
     readonly memoryMi: number;
     /** Pods per Deployment, for messages. */
     readonly breakdown: string;
+    /** Whether each pod carries a sidecar (false in ambient mode). */
+    readonly sidecars: boolean;
 }
 
 /**
@@ -107,27 +117,39 @@ export interface LabNeeds {
  */
 export function labNeeds(
     workloads: ReadonlyArray<{ name: string; replicas: number; requests?: { cpu?: string; memory?: string } }>,
+    mesh: { readonly dataplane: "sidecar" | "ambient"; readonly waypoint: boolean } = { dataplane: "sidecar", waypoint: false },
 ): LabNeeds {
     const req = (q: string | undefined, fallback: string) => quantityValue(q ?? fallback) ?? quantityValue(fallback)!;
+    // Ambient: no sidecar in any pod (ztunnel runs per node, outside the namespace); a waypoint is one proxy pod in it.
+    const sidecar = mesh.dataplane === "sidecar" ? 1 : 0;
+    const all =
+        mesh.dataplane === "ambient" && mesh.waypoint
+            ? [...workloads, { name: "waypoint", replicas: 1, requests: SIDECAR_REQUESTS }]
+            : workloads;
     let cpu = 0;
     let memory = 0;
     let pods = 0;
-    for (const w of workloads) {
+    for (const w of all) {
         pods += w.replicas;
-        cpu += w.replicas * (req(w.requests?.cpu, DEFAULT_CONTAINER_REQUESTS.cpu) + quantityValue(SIDECAR_REQUESTS.cpu)!);
-        memory += w.replicas * (req(w.requests?.memory, DEFAULT_CONTAINER_REQUESTS.memory) + quantityValue(SIDECAR_REQUESTS.memory)!);
+        cpu += w.replicas * (req(w.requests?.cpu, DEFAULT_CONTAINER_REQUESTS.cpu) + sidecar * quantityValue(SIDECAR_REQUESTS.cpu)!);
+        memory +=
+            w.replicas * (req(w.requests?.memory, DEFAULT_CONTAINER_REQUESTS.memory) + sidecar * quantityValue(SIDECAR_REQUESTS.memory)!);
     }
     return {
         pods,
         cpuMillis: Math.round(cpu * 1000),
         memoryMi: Math.round(memory / 1024 ** 2),
-        breakdown: workloads.map((w) => `${w.name} ${w.replicas}`).join(", "),
+        breakdown: all.map((w) => `${w.name} ${w.replicas}`).join(", "),
+        sidecars: sidecar === 1,
     };
 }
 
 /** Refuses a budget smaller than the lab it must hold, with the numbers; `where` names the config key. */
 export function checkBudget(budget: Budget, needs: LabNeeds, where: string): void {
-    const why = `what each attendee's lab requests (${needs.pods} pods: ${needs.breakdown}; a container without requests gets ${DEFAULT_CONTAINER_REQUESTS.cpu} and ${DEFAULT_CONTAINER_REQUESTS.memory}, each sidecar ${SIDECAR_REQUESTS.cpu} and ${SIDECAR_REQUESTS.memory})`;
+    const proxies = needs.sidecars
+        ? `each sidecar ${SIDECAR_REQUESTS.cpu} and ${SIDECAR_REQUESTS.memory}`
+        : `no sidecars in ambient mode${needs.breakdown.includes("waypoint") ? `, the waypoint's proxy ${SIDECAR_REQUESTS.cpu} and ${SIDECAR_REQUESTS.memory}` : ""}`;
+    const why = `what each attendee's lab requests (${needs.pods} pods: ${needs.breakdown}; a container without requests gets ${DEFAULT_CONTAINER_REQUESTS.cpu} and ${DEFAULT_CONTAINER_REQUESTS.memory}, ${proxies})`;
     if (budget.pods !== undefined && budget.pods < needs.pods) {
         reject(`${where}.pods`, budget.pods, `at least ${needs.pods}, ${why}`);
     }

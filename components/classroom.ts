@@ -97,7 +97,7 @@ const attendeeOwned: pulumi.ResourceTransformation = (args) => {
     const kind = args.type.split(":").pop();
     const labels = (args.props.metadata as { labels?: Record<string, string> } | undefined)?.labels;
     const ignore =
-        kind === "VirtualService" || kind === "DestinationRule"
+        kind === "VirtualService" || kind === "DestinationRule" || kind === "HTTPRoute"
             ? ["spec"]
             : kind === "Deployment" && labels?.app === "guestbook"
               ? ["spec.replicas"]

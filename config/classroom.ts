@@ -61,6 +61,7 @@ export function resolveAccess(
     c: { attendees?: unknown; attendeeAccess?: z.infer<typeof classroomSchema.attendeeAccess>; attendeeBudget?: Budget },
     platform: Platform,
     guestbook: GuestbookConfig,
+    mesh: { readonly dataplane: "sidecar" | "ambient"; readonly waypoint: boolean } = { dataplane: "sidecar", waypoint: false },
 ): AccessConfig | undefined {
     const access = c.attendeeAccess ?? false;
     if (access !== false && c.attendees === undefined) {
@@ -89,7 +90,7 @@ export function resolveAccess(
     }
     const mode: AccessMode = platform === "openshift" ? { kind: "user", userPattern: pattern ?? "<attendee>" } : { kind: "serviceAccount" };
     if (c.attendeeBudget !== undefined) {
-        const needs = labNeeds(guestbookWorkloads(guestbook.versions, guestbook.redisSlaveReplicas));
+        const needs = labNeeds(guestbookWorkloads(guestbook.versions, guestbook.redisSlaveReplicas), mesh);
         checkBudget(c.attendeeBudget, needs, `${NAMESPACE}:attendeeBudget`);
     }
     return { mode, budget: c.attendeeBudget };

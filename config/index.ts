@@ -141,7 +141,10 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const traffic = resolveTraffic(c, subsets, stages);
     const mesh = resolveMesh(c, platform, controlPlane, stages);
     const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
-    const access = resolveAccess(c, platform, guestbook);
+    // Ambient: no sidecars to budget for; a waypoint pod where an attendee's lab has a circuit breaker.
+    const waypoint =
+        mesh.dataplane === "ambient" && stages.includes("traffic") && (attendees ?? []).some((a) => a.circuitBreaker !== undefined);
+    const access = resolveAccess(c, platform, guestbook, { dataplane: mesh.dataplane, waypoint });
 
     const config: LabConfig = {
         recipe,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ATTENDEE_OWNS } from "../components/access";
+import { attendeeOwns } from "../components/access";
 import { Attendee, MEMBER_ROLL_LIMIT } from "../components/classroom";
 import { ControlPlane } from "../components/controlPlane";
 import { Gateway, gatewayHosts, servesHttps } from "../components/gateway";
@@ -333,7 +333,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                           namespace,
                           url,
                           weights,
-                          ...(a.subject !== null ? { access: { subject: a.subject, owns: ATTENDEE_OWNS } } : {}),
+                          ...(a.subject !== null ? { access: { subject: a.subject, owns: attendeeOwns(config.trafficApi) } } : {}),
                       })),
                   ),
               )

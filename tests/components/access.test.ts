@@ -82,6 +82,7 @@ describe("attendee access, budgets and isolation", () => {
             "virtualservices",
             "destinationrules",
             "peerauthentications",
+            "httproutes",
             "deployments",
             "deployments/scale",
             "services",
@@ -131,7 +132,14 @@ describe("attendee access, budgets and isolation", () => {
             cpuMillis: 2 * 150 + 300,
             memoryMi: 2 * 192 + 384,
             breakdown: "a 2, b 1",
+            sidecars: true,
         });
+        // Ambient: no sidecars; a waypoint is one more pod, its proxy requesting what a sidecar would.
+        const ambient = (waypoint: boolean) => labNeeds([{ name: "a", replicas: 2 }], { dataplane: "ambient", waypoint });
+        expect([ambient(false), ambient(true)]).to.deep.equal([
+            { pods: 2, cpuMillis: 2 * 50, memoryMi: 2 * 64, breakdown: "a 2", sidecars: false },
+            { pods: 3, cpuMillis: 2 * 50 + 100, memoryMi: 2 * 64 + 128, breakdown: "a 2, waypoint 1", sidecars: false },
+        ]);
     });
 
     const refusals: Array<[string, Record<string, string>, string]> = [

@@ -324,6 +324,25 @@ describe("trafficApi and dataplane (issue 16)", () => {
                 { "istio-lab:trafficApi": "gatewayApi", "istio-lab:gatewayApiCrds": "/dev/zero" },
                 `istio-lab:gatewayApiCrds: "/dev/zero" is not allowed; expected ${crdsAllowed} (a regular file of at most 16 MiB)`,
             ],
+            [
+                {
+                    "istio-lab:dataplane": "ambient",
+                    "istio-lab:attendees": "2",
+                    "istio-lab:attendeeAccess": "true",
+                    "istio-lab:attendeeBudget": '{"pods":9,"cpu":"450m"}',
+                },
+                'istio-lab:attendeeBudget.cpu: "450m" is not allowed; expected at least 600m, what each attendee\'s lab requests (9 pods: redis-master 1, redis-slave 2, guestbook-v1 3, guestbook-v2 3; a container without requests gets 50m and 64Mi, no sidecars in ambient mode)',
+            ],
+            [
+                {
+                    "istio-lab:dataplane": "ambient",
+                    "istio-lab:attendees": "2",
+                    "istio-lab:attendeeAccess": "true",
+                    "istio-lab:circuitBreaker": "{}",
+                    "istio-lab:attendeeBudget": '{"pods":9}',
+                },
+                "istio-lab:attendeeBudget.pods: 9 is not allowed; expected at least 10, what each attendee's lab requests (10 pods: redis-master 1, redis-slave 2, guestbook-v1 3, guestbook-v2 3, waypoint 1; a container without requests gets 50m and 64Mi, no sidecars in ambient mode, the waypoint's proxy 100m and 128Mi)",
+            ],
             [{ "istio-lab:dataplane": "sidecars" }, 'istio-lab:dataplane: "sidecars" is not allowed; expected one of sidecar, ambient'],
         ]);
 
@@ -375,6 +394,28 @@ describe("trafficApi and dataplane (issue 16)", () => {
             const added = await delta(base, { ...base, "istio-lab:attendees": "3" });
             expect(added.every((c) => c.startsWith("added ") && c.includes(" guestbook-user3"))).to.equal(true);
             expect(added.filter((c) => /Gateway|HTTPRoute/.test(c))).to.deep.equal(["added HTTPRoute guestbook-user3/guestbook"]);
+        });
+
+        it("an attendee with access owns their HTTPRoute: its spec is theirs after creation, their Role may change it", async () => {
+            const run = await runLab({
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:attendees": '["ann"]',
+                "istio-lab:attendeeAccess": "true",
+            });
+            expect(named(run.resources, "attendee-ann-traffic-http-route").ignoreChanges).to.deep.equal(["spec"]);
+            expect((run.outputs.attendees as Array<{ access: { owns: string[] } }>)[0].access.owns).to.deep.equal([
+                "HTTPRoute guestbook",
+                "DestinationRule destination-rule-guestbook",
+                "the guestbook Deployments' replicas",
+            ]);
+            const role = named(run.resources, "attendee-ann-access-role").inputs as {
+                rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>;
+            };
+            expect(role.rules.find((r) => r.apiGroups.includes("gateway.networking.k8s.io"))).to.deep.equal({
+                apiGroups: ["gateway.networking.k8s.io"],
+                resources: ["httproutes"],
+                verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+            });
         });
 
         it("trafficSplit in percent for the Gateway API (its weights are relative)", async () => {
