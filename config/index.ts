@@ -27,7 +27,7 @@ import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
 import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { Dataplane, GatewayApiCrds, checkAmbient, meshSchema, resolveMesh } from "./mesh";
+import { Dataplane, GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds } from "./mesh";
 import { TrafficApi, TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
@@ -168,7 +168,13 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         controlPlane,
         operators,
         mtlsLab,
-        ignored: [...ignoredSettings(raw, stages), ...unusedDomain(gateway, c.attendees !== undefined, stages)],
+        ignored: [
+            ...ignoredSettings(raw, stages),
+            ...unusedDomain(gateway, c.attendees !== undefined, stages),
+            ...(ignoredSettings(raw, stages).some((n) => n.key === `${NAMESPACE}:gatewayApiCrds`)
+                ? []
+                : unusedGatewayApiCrds(c.gatewayApiCrds, mesh)),
+        ],
         secrets: [],
         warnings,
     };

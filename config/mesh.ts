@@ -192,3 +192,15 @@ export function checkAmbient(
     }
     return policies.map((p) => ({ ...p, destinationRule: false }));
 }
+
+/** `gatewayApiCrds` set for a lab that uses no Gateway API (Istio routing with sidecars): it does nothing, and is reported. */
+export function unusedGatewayApiCrds(given: string | undefined, mesh: MeshConfig): Array<{ key: string; message: string }> {
+    return given !== undefined && mesh.gatewayApiCrds === undefined
+        ? [
+              {
+                  key: `${NAMESPACE}:gatewayApiCrds`,
+                  message: `${NAMESPACE}:gatewayApiCrds has no effect: this lab uses no Gateway API (trafficApi "${mesh.trafficApi}", dataplane "${mesh.dataplane}"); set ${NAMESPACE}:trafficApi to "gatewayApi" or remove the setting`,
+              },
+          ]
+        : [];
+}

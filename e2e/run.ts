@@ -744,6 +744,8 @@ const SCENARIOS: Scenario[] = [
             return `${objects.length} objects: pulumi up ${secs(up.ms)}, kubectl ${secs(floor)}`;
         },
     },
+    promoteScenario(HARNESS),
+    accessScenario(HARNESS),
     {
         name: "13 the gateway-api and ambient stacks up and down: the Gateway API CRDs from sigs.k8s.io/gateway-api as a local standard-install.yaml, istiod (with cni and ztunnel in ambient), the Gateway (and waypoint) Programmed once the harness plays Istio; live as rendered; a canary change is one HTTPRoute update, trafficSplit in percent; destroy leaves the CRDs",
         run: async ({ cluster, ws, engine, gatewayApiCrds, times }) => {
@@ -807,8 +809,6 @@ const SCENARIOS: Scenario[] = [
             return out.join("; ");
         },
     },
-    promoteScenario(HARNESS),
-    accessScenario(HARNESS),
 ];
 
 /**

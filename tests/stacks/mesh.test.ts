@@ -4,6 +4,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { parseConfig } from "../../config";
 import { runLab } from "../../tools/engine";
 import { diffRenders } from "../../tools/diff";
 import { lab } from "../../tools/lab";
@@ -271,6 +272,24 @@ describe("trafficApi and dataplane (issue 16)", () => {
             const ids = render(local.resources).map(objectId);
             expect(ids.indexOf(CRDS)).to.be.lessThan(ids.indexOf("Release istio-system/istiod"));
         });
+    });
+
+    it("reports the new keys where they do nothing: no stage they act on, or CRDs for a lab without the Gateway API", () => {
+        const notices = (raw: Record<string, string>) => parseConfig(raw).ignored.map((n) => n.message);
+        expect(
+            notices({
+                "istio-lab:recipe": "peer-auth",
+                "istio-lab:stages": '["peerAuth"]',
+                "istio-lab:dataplane": "ambient",
+                "istio-lab:trafficApi": "gatewayApi",
+            }),
+        ).to.deep.equal([
+            'istio-lab:dataplane has no effect: this lab has no "controlPlane" or "guestbook" or "mtlsLab" stage; add it to istio-lab:stages or remove the setting',
+            'istio-lab:trafficApi has no effect: this lab has no "gateway" or "controlPlane" stage; add it to istio-lab:stages or remove the setting',
+        ]);
+        expect(notices({ "istio-lab:gatewayApiCrds": "present" })).to.deep.equal([
+            'istio-lab:gatewayApiCrds has no effect: this lab uses no Gateway API (trafficApi "istio", dataplane "sidecar"); set istio-lab:trafficApi to "gatewayApi" or remove the setting',
+        ]);
     });
 
     describe("refusals", () => {
