@@ -1,6 +1,8 @@
 // Small helpers over what the mock-run engine recorded.
 import { expect } from "chai";
 import { LabResource, record, runLab } from "../tools/engine";
+import { lab } from "../tools/lab";
+import { Dataplane, ProbeResult } from "../tools/matrix";
 import { readStackConfig, stackFile } from "../tools/stackConfig";
 
 /** The resource with this logical name; throws when there is none. */
@@ -83,4 +85,27 @@ export function itRefuses(table: ReadonlyArray<readonly [Record<string, string>,
             expect(error?.message).to.equal(message);
         });
     }
+}
+
+/** One expected probe: from, to, the status code, whether mutual TLS was used. */
+export type ProbeRow = [string, string, string, boolean];
+
+/** Expected `lab matrix --json` rows, all predicted for one data plane. */
+export function probeTable(rows: readonly ProbeRow[], dataplane: Dataplane = "sidecar"): ProbeResult[] {
+    return rows.map(([from, to, code, mtls]) => ({ from, to, code: code as ProbeResult["code"], mtls, dataplane }));
+}
+
+/** `lab matrix --json` of the peer-auth stack with these policies (and `--set` overrides), which must succeed. */
+export async function peerAuthMatrix(peerAuth: unknown[], sets: readonly string[] = []): Promise<ProbeResult[]> {
+    const r = await lab([
+        "matrix",
+        "--stack",
+        "peer-auth",
+        ...sets.flatMap((x) => ["--set", x]),
+        "--set",
+        `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`,
+        "--json",
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as ProbeResult[];
 }

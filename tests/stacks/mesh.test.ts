@@ -10,7 +10,7 @@ import { diffRenders } from "../../tools/diff";
 import { lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
 import { objectId, render } from "../../tools/render";
-import { itRefuses, named, spec, stackConfig } from "../helpers";
+import { GUESTBOOK_APP, ProbeRow, itRefuses, named, peerAuthMatrix, probeTable, spec, stackConfig } from "../helpers";
 
 const LAB_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "istio-lab" };
 const CRDS = "ConfigFile gateway-api-crds-standard";
@@ -18,15 +18,7 @@ const CRDS = "ConfigFile gateway-api-crds-standard";
 /** What every combination has: the app, the gateway's certificate, the routing's DestinationRule and the mesh-wide policy. */
 const COMMON = [
     "Namespace istio-system",
-    "Namespace guestbook",
-    "Deployment guestbook/redis-master",
-    "Service guestbook/redis-master",
-    "Deployment guestbook/redis-slave",
-    "Service guestbook/redis-slave",
-    "Deployment guestbook/guestbook-v1",
-    "Deployment guestbook/guestbook-v2",
-    "Service guestbook/guestbook",
-    "Secret istio-system/guestbook-gateway-credential",
+    ...GUESTBOOK_APP.filter((o) => o !== "Gateway guestbook/guestbook-gateway"),
     "DestinationRule guestbook/destination-rule-guestbook",
     "PeerAuthentication istio-system/default",
 ];
@@ -56,6 +48,19 @@ const OSSM3 = [
     "IstioCNI default",
 ];
 const ZTUNNEL = ["Namespace ztunnel", "ZTunnel default"];
+/** OSSM 3 with the Gateway API: the Kiali, the Gateway and its redirect, the Route to the Service Istio deploys, the HTTPRoute. */
+const OSSM3_GATEWAY_API_ROUTING = [
+    "Kiali istio-system/kiali",
+    ...GATEWAY_API_ROUTING.slice(0, 4),
+    "Route istio-system/guestbook",
+    "HTTPRoute guestbook/guestbook",
+];
+const OSSM3_ISTIO_ROUTING = [
+    "Kiali istio-system/kiali",
+    "Gateway guestbook/guestbook-gateway",
+    "Route istio-system/guestbook",
+    "VirtualService guestbook/virtual-service-guestbook",
+];
 
 /** The objects besides {@link COMMON}, in apply order, per platform/flavour, trafficApi and dataplane. */
 const COMBINATIONS: ReadonlyArray<readonly [string, string, string, string, readonly string[]]> = [
@@ -73,62 +78,10 @@ const COMBINATIONS: ReadonlyArray<readonly [string, string, string, string, read
     ["kubernetes", "sail", "istio", "ambient", [CRDS, ...SAIL, ...ZTUNNEL, ...INJECTED_INGRESS, ...ISTIO_ROUTING]],
     ["kubernetes", "sail", "gatewayApi", "sidecar", [CRDS, ...SAIL, ...GATEWAY_API_ROUTING]],
     ["kubernetes", "sail", "gatewayApi", "ambient", [CRDS, ...SAIL, ...ZTUNNEL, ...GATEWAY_API_ROUTING]],
-    [
-        "openshift",
-        "ossm3",
-        "istio",
-        "sidecar",
-        [
-            ...OSSM3,
-            ...INJECTED_INGRESS,
-            "Kiali istio-system/kiali",
-            "Gateway guestbook/guestbook-gateway",
-            "Route istio-system/guestbook",
-            "VirtualService guestbook/virtual-service-guestbook",
-        ],
-    ],
-    [
-        "openshift",
-        "ossm3",
-        "istio",
-        "ambient",
-        [
-            ...OSSM3,
-            ...ZTUNNEL,
-            ...INJECTED_INGRESS,
-            "Kiali istio-system/kiali",
-            "Gateway guestbook/guestbook-gateway",
-            "Route istio-system/guestbook",
-            "VirtualService guestbook/virtual-service-guestbook",
-        ],
-    ],
-    [
-        "openshift",
-        "ossm3",
-        "gatewayApi",
-        "sidecar",
-        [
-            ...OSSM3,
-            "Kiali istio-system/kiali",
-            ...GATEWAY_API_ROUTING.slice(0, 4),
-            "Route istio-system/guestbook",
-            "HTTPRoute guestbook/guestbook",
-        ],
-    ],
-    [
-        "openshift",
-        "ossm3",
-        "gatewayApi",
-        "ambient",
-        [
-            ...OSSM3,
-            ...ZTUNNEL,
-            "Kiali istio-system/kiali",
-            ...GATEWAY_API_ROUTING.slice(0, 4),
-            "Route istio-system/guestbook",
-            "HTTPRoute guestbook/guestbook",
-        ],
-    ],
+    ["openshift", "ossm3", "istio", "sidecar", [...OSSM3, ...INJECTED_INGRESS, ...OSSM3_ISTIO_ROUTING]],
+    ["openshift", "ossm3", "istio", "ambient", [...OSSM3, ...ZTUNNEL, ...INJECTED_INGRESS, ...OSSM3_ISTIO_ROUTING]],
+    ["openshift", "ossm3", "gatewayApi", "sidecar", [...OSSM3, ...OSSM3_GATEWAY_API_ROUTING]],
+    ["openshift", "ossm3", "gatewayApi", "ambient", [...OSSM3, ...ZTUNNEL, ...OSSM3_GATEWAY_API_ROUTING]],
 ];
 
 const configOf = (platform: string, flavor: string, api: string, dataplane: string) => ({
@@ -468,23 +421,9 @@ describe("trafficApi and dataplane (issue 16)", () => {
  * to DISABLE, which ambient mode does not support (refused above); their PERMISSIVE forms are checked instead.
  */
 describe("lab matrix in ambient mode: the peer authentication lab's steps 8 to 13", () => {
-    type Row = [string, string, string, boolean];
-    const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls, dataplane: "ambient" }));
-    const matrix = async (peerAuth: unknown[]) => {
-        const r = await lab([
-            "matrix",
-            "--stack",
-            "peer-auth",
-            "--set",
-            "istio-lab:dataplane=ambient",
-            "--set",
-            `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`,
-            "--json",
-        ]);
-        expect(r.code, r.stderr).to.equal(0);
-        return JSON.parse(r.stdout) as ProbeResult[];
-    };
-    const inMesh: Row[] = [
+    const table = (rows: ProbeRow[]) => probeTable(rows, "ambient");
+    const matrix = (peerAuth: unknown[]) => peerAuthMatrix(peerAuth, ["istio-lab:dataplane=ambient"]);
+    const inMesh: ProbeRow[] = [
         ["foo", "foo", "200", true],
         ["foo", "bar", "200", true],
         ["foo", "legacy", "200", false],

@@ -5,16 +5,11 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { USAGE, lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
+import { ProbeRow, peerAuthMatrix, probeTable } from "../helpers";
 
 const PEER = ["--stack", "peer-auth", "--set"];
-type Row = [string, string, string, boolean];
-const table = (rows: Row[]) => rows.map(([from, to, code, mtls]) => ({ from, to, code, mtls, dataplane: "sidecar" }));
-
-async function matrix(peerAuth: unknown[]): Promise<ProbeResult[]> {
-    const r = await lab(["matrix", ...PEER, `istio-lab:peerAuth=${JSON.stringify(peerAuth)}`, "--json"]);
-    expect(r.code, r.stderr).to.equal(0);
-    return JSON.parse(r.stdout) as ProbeResult[];
-}
+const table = (rows: ProbeRow[]) => probeTable(rows);
+const matrix = (peerAuth: unknown[]) => peerAuthMatrix(peerAuth);
 
 describe("lab command", () => {
     describe("render", () => {
