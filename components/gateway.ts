@@ -459,9 +459,10 @@ export class Gateway extends pulumi.ComponentResource {
         } else {
             const svc = k8s.core.v1.Service.get(
                 `${name}-ingress`,
-                // Gateway API: the Service exists once Istio has programmed the Gateway.
+                // Gateway API: the Service exists once Istio has programmed the Gateway. The Gateway's id is unknown
+                // while a preview plans to create it (nothing to read yet: the read waits for pulumi up), known once it exists.
                 args.api === "gatewayApi"
-                    ? pulumi.interpolate`${this.gateway.metadata.namespace}/${ingressName}`
+                    ? pulumi.all([this.gateway.metadata.namespace, this.gateway.id]).apply(([ns]) => `${ns}/${ingressName}`)
                     : pulumi.interpolate`${args.ingressCreated ?? ingressNamespace}/${ingressService}`,
                 {
                     parent: this,

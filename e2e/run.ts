@@ -70,10 +70,18 @@ async function rendered(config: Config, stack: string): Promise<RenderedObject[]
 interface Step {
     readonly op: string;
     readonly object: string;
+    /** An object the Gateway API CRD file holds (a child of the provider's ConfigFile), which `lab render` shows as the file. */
+    readonly fromFile: boolean;
 }
 
-/** `Kind namespace/name` of a Kubernetes resource's inputs (a Helm release by its name and namespace). */
-function objectOfInputs(type: string, inputs: Manifest | undefined): string {
+/** The provider's YAML component, as a preview's steps name it. */
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+
+/** `Kind namespace/name` of a Kubernetes resource's inputs (a Helm release by its name and namespace; the ConfigFile by its URN's name). */
+function objectOfInputs(type: string, inputs: Manifest | undefined, urn: string): string {
+    if (type === CONFIG_FILE) {
+        return `ConfigFile ${urn.split("::").pop() ?? ""}`;
+    }
     const i = inputs ?? {};
     const meta = (i.metadata ?? {}) as { name?: string; namespace?: string };
     const kind = (i.kind as string | undefined) ?? (type === "kubernetes:helm.sh/v3:Release" ? "Release" : type.split(":")[2]);
@@ -87,6 +95,7 @@ function planSteps(previewJson: string): Step[] {
     const plan = JSON.parse(previewJson) as {
         steps?: Array<{
             op: string;
+            urn: string;
             newState?: { type: string; inputs?: Manifest };
             oldState?: { type: string; inputs?: Manifest };
         }>;
@@ -94,7 +103,7 @@ function planSteps(previewJson: string): Step[] {
     return (plan.steps ?? []).flatMap((s) => {
         const state = s.newState ?? s.oldState;
         return state && state.type.startsWith("kubernetes:") && s.op !== "read"
-            ? [{ op: s.op, object: objectOfInputs(state.type, state.inputs) }]
+            ? [{ op: s.op, object: objectOfInputs(state.type, state.inputs, s.urn), fromFile: s.urn.includes(`$${CONFIG_FILE}$`) }]
             : [];
     });
 }
@@ -404,7 +413,7 @@ const CLASS_SIZE = Number(process.env.ISTIO_LAB_E2E_CLASS ?? "20");
 const SCENARIOS: Scenario[] = [
     {
         name: "1 pulumi preview of every shipped stack that runs here: the plan's objects are lab render's (kind, namespace, name)",
-        run: async ({ ws, engine }) => {
+        run: async ({ ws, engine, gatewayApiCrds }) => {
             const out: string[] = [];
             const stacks: Array<[string, Config]> = [
                 ["dev", harnessConfig(engine, "dev")],
@@ -418,12 +427,16 @@ const SCENARIOS: Scenario[] = [
                 ],
                 ["openshift", harnessConfig(engine, "openshift")],
                 ["openshift3", harnessConfig(engine, "openshift3")],
+                ["gateway-api", harnessConfig(engine, "gateway-api", { "istio-lab:gatewayApiCrds": gatewayApiCrds })],
+                ["ambient", harnessConfig(engine, "ambient", { "istio-lab:gatewayApiCrds": gatewayApiCrds })],
             ];
             for (const [name, config] of stacks) {
                 ws.stack(`preview-${name}`, config);
                 const steps = preview(ws, `preview-${name}`);
+                // What the CRD file holds is planned as the file's children; lab render shows the file.
+                const fromFile = steps.filter((s) => s.fromFile && s.op === "create").length;
                 const planned = steps
-                    .filter((s) => s.op === "create")
+                    .filter((s) => s.op === "create" && !s.fromFile)
                     .map((s) => s.object)
                     .sort();
                 const want = (await rendered(config, `preview-${name}`)).map(objectId).sort();
@@ -432,7 +445,12 @@ const SCENARIOS: Scenario[] = [
                     const extra = planned.filter((p) => !want.includes(p));
                     throw new Error(`${name}: the plan lacks [${missing.join(", ")}] and adds [${extra.join(", ")}]`);
                 }
-                out.push(`${name} ${planned.length}`);
+                if (config["istio-lab:gatewayApiCrds"] !== undefined && fromFile !== 12) {
+                    throw new Error(
+                        `${name}: the CRD file's objects planned: ${fromFile}, not the 10 CRDs and the upgrade policy and its binding`,
+                    );
+                }
+                out.push(`${name} ${planned.length}${fromFile > 0 ? ` (+${fromFile} from the CRD file)` : ""}`);
                 ws.pulumi(["stack", "rm", "--yes", "--force", `preview-${name}`]);
             }
             return `objects planned = rendered: ${out.join(", ")}`;
@@ -759,6 +777,15 @@ const SCENARIOS: Scenario[] = [
                     const { ms, played } = await upPlayingOperators(cluster, ws, name);
                     times.push([`pulumi up, ${name}`, secs(ms)]);
                     assertLiveApplied(cluster, applied, labIdOf(ws, name));
+                    // labUrl: the node port of the Service Istio deployed for the Gateway (played here), read after it is Programmed.
+                    const svc = JSON.parse(
+                        cluster.kubectl(["get", "service", "guestbook-gateway-istio", "-n", "istio-system", "-o", "json"]).stdout,
+                    ) as { spec: { ports: Array<{ port: number; nodePort?: number }> } };
+                    const nodePort = svc.spec.ports.find((p) => p.port === 443)?.nodePort;
+                    const labUrl = ws.pulumi(["stack", "output", "labUrl", "--stack", name]).stdout.trim();
+                    if (labUrl !== `https://<any node's address>:${nodePort}`) {
+                        throw new Error(`${name}: labUrl ${labUrl}, not the node port ${nodePort} of guestbook-gateway-istio`);
+                    }
                     const crd = cluster.kubectl(["get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "yaml"]).stdout;
                     if (release(crd) !== "v1.6.3") {
                         throw new Error(`${name}: the HTTPRoute CRD's release is ${release(crd)}, not v1.6.3`);
@@ -802,7 +829,7 @@ const SCENARIOS: Scenario[] = [
                         throw new Error(`${name}: ${kept} Gateway API CRDs left after destroy, not the 10 of the standard install`);
                     }
                     out.push(
-                        `${name}: ${applied.length} objects up in ${secs(ms)} (${played} status reports played), canary one HTTPRoute update, destroy ${secs(destroy.ms)}, the 10 CRDs kept`,
+                        `${name}: ${applied.length} objects up in ${secs(ms)} (${played} status reports played), labUrl ${labUrl}, canary one HTTPRoute update, destroy ${secs(destroy.ms)}, the 10 CRDs kept`,
                     );
                 });
             }
