@@ -381,7 +381,8 @@ export class Gateway extends pulumi.ComponentResource {
                         labels: LAB_LABELS,
                         annotations: {
                             ...waitFor("condition=Programmed"),
-                            ...(args.platform === "kubernetes" ? { [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? "LoadBalancer" } : {}),
+                            // Istio's default is LoadBalancer; on OpenShift the Route is the way in and the Service stays inside.
+                            [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? (args.platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
                         },
                     },
                     spec,

@@ -200,6 +200,13 @@ describe("trafficApi and dataplane (issue 16)", () => {
                 port: { targetPort: 443 },
                 tls: { termination: "passthrough" },
             });
+            // Istio would give the Gateway's Service a load balancer: on OpenShift it stays inside the cluster.
+            expect(
+                (named(run.resources, "gateway-gateway").inputs.metadata as { annotations: Record<string, string> }).annotations,
+            ).to.deep.equal({
+                "pulumi.com/waitFor": "condition=Programmed",
+                "networking.istio.io/service-type": "ClusterIP",
+            });
             // OpenShift ships the CRDs: the lab leaves them alone.
             expect(run.config.gatewayApiCrds).to.deep.equal({ kind: "present" });
         });
