@@ -72,7 +72,7 @@ describe("GitHub workflows", () => {
             .filter((l) => l && !l.startsWith("#"));
         expect(marked).to.deep.equal(["dev"]);
         marked.forEach((s) => stacks.add(s));
-        expect([...stacks].sort()).to.deep.equal(["dev", "kubernetes", "openshift", "openshift3", "peer-auth"]);
+        expect([...stacks].sort()).to.deep.equal(["ambient", "dev", "gateway-api", "kubernetes", "openshift", "openshift3", "peer-auth"]);
         for (const s of stacks) {
             expect(stackExists(s), s).to.equal(true);
         }
