@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { runLab } from "../../tools/engine";
 import {
     GateResult,
     PromoteEvent,
@@ -342,6 +343,13 @@ describe("lab promote: which stacks can take a weight", () => {
         expect(s.applied({ trafficSplit: { weights: { v1: 80, v2: 20 }, abTest: null } })).to.equal(20);
         expect(s.applied({ trafficSplit: { weights: { v1: 100 }, abTest: null } })).to.equal(0);
         expect(s.applied({})).to.equal(undefined);
+    });
+
+    it("a Gateway API lab: reads the applied weight from the trafficSplit the program exports (the HTTPRoute's relative weights in percent)", async () => {
+        const raw = { ...dev, "istio-lab:trafficApi": "gatewayApi" };
+        const s = subject(raw);
+        expect([s.key, s.target]).to.deep.equal(["istio-lab:canaryWeight", { namespace: "guestbook", workload: "guestbook-v2" }]);
+        expect(s.applied((await runLab(raw)).outputs)).to.equal(20);
     });
 
     it("moves one attendee's override; reads the attendee's row", () => {
