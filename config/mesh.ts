@@ -102,6 +102,17 @@ export function resolveMesh(
             '"sidecar" with controlPlane.flavor "ossm2" (OpenShift Service Mesh 2 has no ambient mode; OSSM 3.2 and later have it: use "ossm3")',
         );
     }
+    // istiod's profile is the data plane's: a values.profile of its own would install the other mesh.
+    const profile = controlPlane.flavor === "ossm2" ? undefined : controlPlane.values.profile;
+    if (profile !== undefined && (dataplane === "ambient" ? profile !== "ambient" : profile === "ambient")) {
+        reject(
+            `${NAMESPACE}:controlPlane.values.profile`,
+            profile,
+            dataplane === "ambient"
+                ? 'nothing or "ambient": istio-lab:dataplane is "ambient", which sets istiod\'s profile'
+                : 'nothing or a sidecar profile: set istio-lab:dataplane to "ambient" for ambient mode (it also installs the CNI agent and ztunnel, and labels the namespaces)',
+        );
+    }
     const usesGatewayApi =
         (trafficApi === "gatewayApi" && stages.includes("gateway")) || (dataplane === "ambient" && stages.includes("controlPlane"));
     if (!usesGatewayApi) {

@@ -323,6 +323,14 @@ describe("trafficApi and dataplane (issue 16)", () => {
                 "istio-lab:attendeeBudget.pods: 9 is not allowed; expected at least 10, what each attendee's lab requests (10 pods: redis-master 1, redis-slave 2, guestbook-v1 3, guestbook-v2 3, waypoint 1; a container without requests gets 50m and 64Mi, no sidecars in ambient mode, the waypoint's proxy 100m and 128Mi)",
             ],
             [{ "istio-lab:dataplane": "sidecars" }, 'istio-lab:dataplane: "sidecars" is not allowed; expected one of sidecar, ambient'],
+            [
+                { "istio-lab:dataplane": "ambient", "istio-lab:controlPlane": '{"values":{"profile":"default"}}' },
+                'istio-lab:controlPlane.values.profile: "default" is not allowed; expected nothing or "ambient": istio-lab:dataplane is "ambient", which sets istiod\'s profile',
+            ],
+            [
+                { "istio-lab:controlPlane": '{"values":{"profile":"ambient"}}' },
+                'istio-lab:controlPlane.values.profile: "ambient" is not allowed; expected nothing or a sidecar profile: set istio-lab:dataplane to "ambient" for ambient mode (it also installs the CNI agent and ztunnel, and labels the namespaces)',
+            ],
         ]);
 
         it("refuses Gateway API CRDs that would break the chosen Istio (a v1.5 file for Istio 1.31; a v1.6 file for Istio 1.30)", async () => {
