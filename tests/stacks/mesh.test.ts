@@ -383,6 +383,38 @@ describe("trafficApi and dataplane (issue 16)", () => {
             expect(added.filter((c) => /Gateway|HTTPRoute/.test(c))).to.deep.equal(["added HTTPRoute guestbook-user3/guestbook"]);
         });
 
+        it("a classroom on OpenShift with a domain: each attendee's Route passes TLS to the Gateway's Service, their HTTPRoute takes their host", async () => {
+            const run = await runLab({
+                "istio-lab:recipe": "openshift",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:attendees": '["ann"]',
+                "istio-lab:gateway": '{"domain":"lab.example.com"}',
+            });
+            expect(spec(named(run.resources, "attendee-ann-route"))).to.deep.equal({
+                host: "ann.lab.example.com",
+                to: { kind: "Service", name: "guestbook-gateway-istio", weight: 100 },
+                port: { targetPort: 443 },
+                tls: { termination: "passthrough" },
+            });
+            expect(spec(named(run.resources, "attendee-ann-traffic-http-route"))).to.deep.equal({
+                hostnames: ["ann.lab.example.com"],
+                parentRefs: [
+                    {
+                        group: "gateway.networking.k8s.io",
+                        kind: "Gateway",
+                        name: "guestbook-gateway",
+                        namespace: "istio-system",
+                        sectionName: "https",
+                    },
+                ],
+                rules: [{ backendRefs: [{ name: "guestbook-v1", port: 80 }] }],
+            });
+            const listeners = (spec(named(run.resources, "gateway-gateway")).listeners as Array<{ name: string; hostname: string }>).map(
+                (l) => `${l.name} ${l.hostname}`,
+            );
+            expect(listeners).to.deep.equal(["http *.lab.example.com", "https *.lab.example.com"]);
+        });
+
         it("an attendee with access owns their HTTPRoute: its spec is theirs after creation, their Role may change it", async () => {
             const run = await runLab({
                 "istio-lab:trafficApi": "gatewayApi",
