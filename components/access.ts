@@ -4,7 +4,7 @@
 // the mesh enforces, and a NetworkPolicy with the same intent where the mesh is bypassed).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IstioApis, ISTIO_APIS_V1, LAB_LABELS, Platform, istioObject, reject, show } from "./lab";
+import { Dataplane, IstioApis, ISTIO_APIS_V1, LAB_LABELS, Platform, istioObject, reject, show } from "./lab";
 
 /** How attendees reach the API server: a ServiceAccount token (Kubernetes), or the cluster's own users (OpenShift). */
 export type AccessMode = { readonly kind: "serviceAccount" } | { readonly kind: "user"; readonly userPattern: string };
@@ -98,6 +98,12 @@ export function quantityValue(q: string): number | undefined {
     return Number(m[1]) * scale[m[2] ?? ""];
 }
 
+/** What of the mesh a budget counts: sidecars in every pod, or none and perhaps a waypoint (ambient). */
+export interface BudgetMesh {
+    readonly dataplane: Dataplane;
+    readonly waypoint: boolean;
+}
+
 /** A lab's pods and the requests they make, container and sidecar. */
 export interface LabNeeds {
     readonly pods: number;
@@ -117,7 +123,7 @@ export interface LabNeeds {
  */
 export function labNeeds(
     workloads: ReadonlyArray<{ name: string; replicas: number; requests?: { cpu?: string; memory?: string } }>,
-    mesh: { readonly dataplane: "sidecar" | "ambient"; readonly waypoint: boolean } = { dataplane: "sidecar", waypoint: false },
+    mesh: BudgetMesh = { dataplane: "sidecar", waypoint: false },
 ): LabNeeds {
     const req = (q: string | undefined, fallback: string) => quantityValue(q ?? fallback) ?? quantityValue(fallback)!;
     // Ambient: no sidecar in any pod (ztunnel runs per node, outside the namespace); a waypoint is one proxy pod in it.

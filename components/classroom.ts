@@ -3,7 +3,7 @@ import { AccessMode, AttendeeAccess, Budget } from "./access";
 import { IngressPorts, ingressRoute } from "./gateway";
 import { ParentRef } from "./httpRoute";
 import { Guestbook, GuestbookVersion } from "./guestbook";
-import { Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
+import { Dataplane, Flavor, IstioApis, Platform, isDns1123Label, reject, DNS1123_ALLOWED } from "./lab";
 import { AbTest, CircuitBreaker, GuestbookClientTls, Routing, TrafficPolicy, subsetsOf } from "./traffic";
 
 /**
@@ -59,7 +59,7 @@ export interface AttendeeArgs {
     /** Whether the class's gateway serves HTTPS. */
     readonly tls: boolean;
     /** `ambient`: the attendee's namespace joins the ambient mesh. @default "sidecar" */
-    readonly dataplane?: "sidecar" | "ambient";
+    readonly dataplane?: Dataplane;
     /** Ambient: a waypoint for the attendee's namespace (see `GuestbookArgs.waypoint`). @default false */
     readonly waypoint?: boolean;
     /** OpenShift with a domain: the Route to the ingress gateway for the attendee's host. @default none */

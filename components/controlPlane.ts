@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { GatewayServiceType } from "./gateway";
-import { FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, show, waitFor } from "./lab";
+import { Dataplane, FLAVORS, Flavor, LAB_LABELS, Platform, DNS1123_ALLOWED, isDns1123Label, reject, show, waitFor } from "./lab";
 import { namespaceName } from "./namespace";
 import { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "./versions";
 
@@ -106,7 +106,7 @@ export interface ControlPlaneArgs {
      * `cni` and `ztunnel` charts; Sail and OSSM 3: the `Istio` and `IstioCNI` with the ambient profile and the
      * `ZTunnel`). Not OSSM 2. @default "sidecar"
      */
-    readonly dataplane?: "sidecar" | "ambient";
+    readonly dataplane?: Dataplane;
 }
 
 /** Namespace of ztunnel (Sail and OSSM 3; upstream's chart goes in the control plane namespace, as Istio's docs install it). */

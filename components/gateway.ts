@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { ParentRef, SERVICE_TYPE_ANNOTATION, gatewaySpec, httpsRedirectSpec } from "./httpRoute";
+import { ParentRef, SERVICE_TYPE_ANNOTATION, gatewayApiObject, gatewaySpec, httpsRedirectSpec } from "./httpRoute";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import {
@@ -370,42 +370,32 @@ export class Gateway extends pulumi.ComponentResource {
         if (args.api === "gatewayApi") {
             // Istio deploys the Gateway itself, as `<name>-istio`, in the Gateway's namespace, where the Secret is.
             const spec = gatewaySpec({ hosts, httpPort: port, certificateSecret: useTls ? credentialName : undefined });
-            this.gateway = new k8s.apiextensions.CustomResource(
+            this.gateway = gatewayApiObject(
                 `${name}-gateway`,
+                "Gateway",
                 {
-                    apiVersion: "gateway.networking.k8s.io/v1",
-                    kind: "Gateway",
-                    metadata: {
-                        name: this.gatewayName,
-                        namespace: ingressNamespace,
-                        labels: LAB_LABELS,
-                        annotations: {
-                            ...waitFor("condition=Programmed"),
-                            // Istio's default is LoadBalancer; on OpenShift the Route is the way in and the Service stays inside.
-                            [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? (args.platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
-                        },
+                    name: this.gatewayName,
+                    namespace: ingressNamespace,
+                    labels: LAB_LABELS,
+                    annotations: {
+                        ...waitFor("condition=Programmed"),
+                        // Istio's default is LoadBalancer; on OpenShift the Route is the way in and the Service stays inside.
+                        [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? (args.platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
                     },
-                    spec,
                 },
+                spec,
                 { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
             );
-            const listeners = (spec.listeners as Array<{ name: string; protocol: string }>).filter(
-                (l) => l.protocol === (useTls ? "HTTPS" : "HTTP"),
-            );
+            const listenerNames = (protocol: string) =>
+                (spec.listeners as Array<{ name: string; protocol: string }>).filter((l) => l.protocol === protocol).map((l) => l.name);
             const parent = { name: this.gatewayName, namespace: ingressNamespace };
-            this.routeParents = listeners.map((l) => ({ ...parent, sectionName: l.name }));
+            this.routeParents = listenerNames(useTls ? "HTTPS" : "HTTP").map((sectionName) => ({ ...parent, sectionName }));
             if (useTls) {
-                const http = (spec.listeners as Array<{ name: string; protocol: string }>)
-                    .filter((l) => l.protocol === "HTTP")
-                    .map((l) => l.name);
-                new k8s.apiextensions.CustomResource(
+                gatewayApiObject(
                     `${name}-https-redirect`,
-                    {
-                        apiVersion: "gateway.networking.k8s.io/v1",
-                        kind: "HTTPRoute",
-                        metadata: { name: `${this.gatewayName}-https-redirect`, namespace: ingressNamespace, labels: LAB_LABELS },
-                        spec: httpsRedirectSpec(parent, http),
-                    },
+                    "HTTPRoute",
+                    { name: `${this.gatewayName}-https-redirect`, namespace: ingressNamespace, labels: LAB_LABELS },
+                    httpsRedirectSpec(parent, listenerNames("HTTP")),
                     { parent: this, dependsOn: [this.gateway] },
                 );
             }

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { versionServices } from "./httpRoute";
+import { gatewayApiObject, versionServices } from "./httpRoute";
 import { subsetsOf } from "./traffic";
 import {
     DNS1123_ALLOWED,
@@ -15,6 +15,7 @@ import {
     reject,
     reservedNamespaceAllowed,
     show,
+    Dataplane,
 } from "./lab";
 import { meshNamespace, namespaceName, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
@@ -91,7 +92,7 @@ export interface GuestbookArgs {
     /** Gateway API routing: one Service per version (`guestbook-v2`, selecting its `version` label) for weighted backendRefs. @default false */
     readonly versionServices?: boolean;
     /** `ambient`: the namespace joins the ambient mesh (`istio.io/dataplane-mode: ambient`) instead of injection. @default "sidecar" */
-    readonly dataplane?: "sidecar" | "ambient";
+    readonly dataplane?: Dataplane;
     /**
      * Ambient: a waypoint for the namespace (a Gateway API `Gateway` of class `istio-waypoint` named `waypoint`,
      * bound with `istio.io/use-waypoint`), so that L7 policy (the circuit breaker) applies to traffic inside the mesh too. @default false
@@ -267,19 +268,16 @@ export class Guestbook extends pulumi.ComponentResource {
             }
         }
         if (args.waypoint) {
-            new k8s.apiextensions.CustomResource(
+            gatewayApiObject(
                 `${name}-waypoint`,
+                "Gateway",
                 {
-                    apiVersion: "gateway.networking.k8s.io/v1",
-                    kind: "Gateway",
-                    metadata: {
-                        name: WAYPOINT_NAME,
-                        namespace: nsOut,
-                        labels: { ...LAB_LABELS, "istio.io/waypoint-for": "service" },
-                        annotations: waitFor("condition=Programmed"),
-                    },
-                    spec: waypointSpec(),
+                    name: WAYPOINT_NAME,
+                    namespace: nsOut,
+                    labels: { ...LAB_LABELS, "istio.io/waypoint-for": "service" },
+                    annotations: waitFor("condition=Programmed"),
                 },
+                waypointSpec(),
                 { parent: this, dependsOn: [...requires, ns] },
             );
         }

@@ -1,9 +1,27 @@
-// The lab's routing in Kubernetes Gateway API terms (issue 16, `trafficApi: gatewayApi`): an HTTPRoute whose
-// canary is weighted `backendRefs` to one Service per version, whose A/B rule is a header match of type
+// The lab's routing in Kubernetes Gateway API terms (`trafficApi: gatewayApi`): an HTTPRoute whose canary is
+// weighted `backendRefs` to one Service per version, whose A/B rule is a header match of type
 // `RegularExpression` (RE2, as Envoy matches), and whose round robin is one backend to the `guestbook`
-// Service. Pure builders; the components that register them come with the rest of the switch.
-import type * as pulumi from "@pulumi/pulumi";
+// Service; the Gateway, its HTTPS redirect, and the one way the components register any of them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { AbTest, Routing, Subset } from "./traffic";
+
+/** The Gateway API version the lab writes (`v1`: Gateway and HTTPRoute are standard there). */
+export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+
+/** A Gateway API object (`Gateway`, `HTTPRoute`) of the lab. */
+export function gatewayApiObject(
+    logicalName: string,
+    kind: "Gateway" | "HTTPRoute",
+    metadata: pulumi.Input<Record<string, unknown>>,
+    spec: pulumi.Input<Record<string, unknown>>,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(logicalName, { apiVersion: GATEWAY_API_VERSION, kind, metadata, spec }, opts);
+}
+
+/** A `parentRefs` entry: the Gateway (and listener) a route attaches to. */
+const parentRef = (p: ParentRef) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", ...p });
 
 /** The guestbook's port on its Services. */
 const GUESTBOOK_SERVICE_PORT = 80;
@@ -91,7 +109,7 @@ export function httpRouteSpec(a: HttpRouteArgs): Record<string, unknown> {
     }
     const hostnames = a.hosts.filter((h) => h !== "*");
     return {
-        parentRefs: a.parents.map((p) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", ...p })),
+        parentRefs: a.parents.map(parentRef),
         ...(hostnames.length > 0 ? { hostnames } : {}),
         rules,
     };
@@ -156,7 +174,7 @@ export function gatewaySpec(a: LabGatewayArgs): Record<string, unknown> {
 /** With HTTPS on, the HTTP listeners redirect to it (the lab's `httpsRedirect`): an HTTPRoute on each HTTP listener. */
 export function httpsRedirectSpec(gateway: ParentRef, listeners: readonly string[]): Record<string, unknown> {
     return {
-        parentRefs: listeners.map((sectionName) => ({ group: "gateway.networking.k8s.io", kind: "Gateway", ...gateway, sectionName })),
+        parentRefs: listeners.map((sectionName) => parentRef({ ...gateway, sectionName })),
         rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
     };
 }

@@ -148,6 +148,9 @@ export const SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
 
 /** The namespace label that turns on sidecar injection for upstream Istio. */
 export const ISTIO_INJECTION_LABEL = "istio-injection";
+/** How a lab's workloads join the mesh: a sidecar in every pod, or ambient mode (ztunnel per node, waypoints for L7). */
+export const DATAPLANES = ["sidecar", "ambient"] as const;
+export type Dataplane = (typeof DATAPLANES)[number];
 /** The namespace label that puts its pods in the ambient mesh (`ambient`). */
 export const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
 /** The namespace label that sends its Services' traffic through a waypoint (the waypoint Gateway's name). */

@@ -1,6 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DNS1123_ALLOWED, FLAVORS, Flavor, LAB_LABELS, Platform, isDns1123Label, isReservedNamespace, reject, show } from "./lab";
+import {
+    DNS1123_ALLOWED,
+    Dataplane,
+    FLAVORS,
+    Flavor,
+    LAB_LABELS,
+    Platform,
+    isDns1123Label,
+    isReservedNamespace,
+    reject,
+    show,
+} from "./lab";
 import { meshNamespace, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
@@ -30,7 +41,7 @@ export interface MtlsLabArgs {
     /** Resources that must be ready first (the control plane). @default [] */
     readonly requires?: pulumi.Resource[];
     /** `ambient`: the in-mesh namespaces join the ambient mesh instead of getting sidecars; the plain ones stay out. @default "sidecar" */
-    readonly dataplane?: "sidecar" | "ambient";
+    readonly dataplane?: Dataplane;
 }
 
 /** The lab's namespaces: `foo` and `bar` with sidecars, `legacy` without. */

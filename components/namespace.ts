@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
     DATAPLANE_MODE_LABEL,
+    Dataplane,
     Flavor,
     ISTIO_INJECTION_LABEL,
     LAB_LABELS,
@@ -20,7 +21,7 @@ export interface MeshNamespaceArgs {
     /** Whether the namespace's workloads are in the mesh (with sidecars, or in ambient mode). */
     readonly sidecars: boolean;
     /** `ambient`: in-mesh namespaces join with `istio.io/dataplane-mode: ambient` instead of injection; the others get no label. @default "sidecar" */
-    readonly dataplane?: "sidecar" | "ambient";
+    readonly dataplane?: Dataplane;
     /** Ambient: the waypoint (a Gateway in the namespace) its Services' traffic goes through (`istio.io/use-waypoint`). @default none */
     readonly waypoint?: string;
     /** OpenShift: the control plane namespace whose member roll lists this namespace. */

@@ -1,7 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
-import { ParentRef, httpRouteSpec, httpRouteSplit } from "./httpRoute";
+import { ParentRef, gatewayApiObject, httpRouteSpec, httpRouteSplit } from "./httpRoute";
 import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
@@ -372,16 +371,10 @@ export class TrafficPolicy extends pulumi.ComponentResource {
                 abTest: args.abTest,
                 pathPrefix: args.pathPrefix,
             });
-            new k8s.apiextensions.CustomResource(
-                `${name}-http-route`,
-                {
-                    apiVersion: "gateway.networking.k8s.io/v1",
-                    kind: "HTTPRoute",
-                    metadata: { name: host, namespace: args.namespace, labels: LAB_LABELS },
-                    spec,
-                },
-                { parent: this, dependsOn: [...requires, destinationRule] },
-            );
+            gatewayApiObject(`${name}-http-route`, "HTTPRoute", { name: host, namespace: args.namespace, labels: LAB_LABELS }, spec, {
+                parent: this,
+                dependsOn: [...requires, destinationRule],
+            });
             // The split as the route says it, its relative weights in percent (round robin: one backend, by pods).
             if (routing === "weighted") {
                 split = shownSplit(httpRouteSplit(spec, args.subsets), args.subsets);

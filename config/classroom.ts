@@ -1,7 +1,7 @@
 // A classroom: one guestbook lab per attendee, each in `<guestbook.namespace>-<attendee>`, with the class's
 // traffic settings and the attendee's own overrides on top; and the hosts a class's domain gives them.
 import { z } from "zod";
-import { AccessMode, Budget, checkBudget, checkUserPattern, labNeeds } from "../components/access";
+import { AccessMode, Budget, BudgetMesh, checkBudget, checkUserPattern, labNeeds } from "../components/access";
 import { certificateNames, gatewayHosts } from "../components/gateway";
 import { guestbookWorkloads } from "../components/guestbook";
 import { DNS1123_ALLOWED, Platform, isDns1123Label, isReservedNamespace, reject, reservedNamespaceAllowed, show } from "../components/lab";
@@ -61,7 +61,7 @@ export function resolveAccess(
     c: { attendees?: unknown; attendeeAccess?: z.infer<typeof classroomSchema.attendeeAccess>; attendeeBudget?: Budget },
     platform: Platform,
     guestbook: GuestbookConfig,
-    mesh: { readonly dataplane: "sidecar" | "ambient"; readonly waypoint: boolean } = { dataplane: "sidecar", waypoint: false },
+    mesh: BudgetMesh = { dataplane: "sidecar", waypoint: false },
 ): AccessConfig | undefined {
     const access = c.attendeeAccess ?? false;
     if (access !== false && c.attendees === undefined) {

@@ -6,7 +6,7 @@
 // namespaces.ts (the rules every created namespace follows); input.ts reads the raw strings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Platform, LabInputError } from "../components/lab";
+import { Dataplane, Platform, LabInputError } from "../components/lab";
 import { PeerAuthPolicy } from "../components/peerAuth";
 import { redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
@@ -27,7 +27,7 @@ import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
 import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { Dataplane, GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds } from "./mesh";
+import { GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds } from "./mesh";
 import { TrafficApi, TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";

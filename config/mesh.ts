@@ -2,17 +2,13 @@
 // (sidecars or ambient), and where the Gateway API CRDs come from.
 import { readFileSync, statSync } from "fs";
 import { parseAllDocuments } from "yaml";
-import { LabInputError, Platform, reject, show } from "../components/lab";
+import { DATAPLANES, Dataplane, LabInputError, Platform, reject, show } from "../components/lab";
 import type { PeerAuthPolicy } from "../components/peerAuth";
 import { ISTIO_MINORS, gatewayApiCrdUrl, gatewayApiReleaseFor } from "../components/versions";
 import type { ControlPlaneConfig } from "./controlPlane";
 import type { Stage } from "./recipes";
 import { NAMESPACE, oneOf, text } from "./schema";
 import { TrafficApi, resolveTrafficApi } from "./traffic";
-
-/** How the lab's workloads join the mesh: a sidecar in every pod, or ambient mode (ztunnel per node, waypoints for L7). */
-export const DATAPLANES = ["sidecar", "ambient"] as const;
-export type Dataplane = (typeof DATAPLANES)[number];
 
 /** What `gatewayApiCrds` may be, for messages. */
 export const GATEWAY_API_CRDS_ALLOWED =

@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { LabResource, record, runLab } from "../tools/engine";
 import { lab } from "../tools/lab";
-import { Dataplane, ProbeResult } from "../tools/matrix";
+import { Dataplane } from "../components/lab";
+import { ProbeResult } from "../tools/matrix";
 import { readStackConfig, stackFile } from "../tools/stackConfig";
 
 /** The resource with this logical name; throws when there is none. */

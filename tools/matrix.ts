@@ -3,7 +3,7 @@
 // (Istio 1.12 and later): which policy a server enforces, what a client sends, and whether it is accepted;
 // and of ambient mode, where ztunnel carries traffic between ambient workloads over mutual TLS (HBONE)
 // whatever the policy, and enforces STRICT against callers outside the mesh.
-import { DATAPLANE_MODE_LABEL } from "../components/lab";
+import { DATAPLANE_MODE_LABEL, Dataplane } from "../components/lab";
 import { RenderedObject, metaOf as meta, selects as matches, specOf } from "./render";
 
 type Mode = "STRICT" | "PERMISSIVE" | "DISABLE" | "UNSET";
@@ -25,9 +25,6 @@ export interface ProbeResult {
     /** The data plane the prediction is for: `sidecar`, or `ambient` when the lab's namespaces join the ambient mesh. */
     readonly dataplane: Dataplane;
 }
-
-/** The data plane a prediction is for. */
-export type Dataplane = "sidecar" | "ambient";
 
 /** A workload (a Deployment's pods) as the mesh sees it. */
 export interface Workload {
