@@ -27,11 +27,12 @@ import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
 import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds } from "./mesh";
+import { GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds, wantsWaypoint } from "./mesh";
 import { TrafficApi, TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
 export { asWritten } from "./input";
+export { wantsWaypoint } from "./mesh";
 export { CONFIG_KEYS, ConfigKeyDoc } from "./keys";
 export { labNamespaces, labServices } from "./namespaces";
 export { RECIPES, Recipe, STAGES, Stage } from "./recipes";
@@ -141,9 +142,8 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const traffic = resolveTraffic(c, subsets, stages);
     const mesh = resolveMesh(c, platform, controlPlane, stages);
     const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
-    // Ambient: no sidecars to budget for; a waypoint pod where an attendee's lab has a circuit breaker.
-    const waypoint =
-        mesh.dataplane === "ambient" && stages.includes("traffic") && (attendees ?? []).some((a) => a.circuitBreaker !== undefined);
+    // Ambient: no sidecars to budget for; a waypoint pod where an attendee's lab has one.
+    const waypoint = (attendees ?? []).some((a) => wantsWaypoint(mesh.dataplane, stages, a));
     const access = resolveAccess(c, platform, guestbook, { dataplane: mesh.dataplane, waypoint });
 
     const config: LabConfig = {
@@ -171,9 +171,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         ignored: [
             ...ignoredSettings(raw, stages),
             ...unusedDomain(gateway, c.attendees !== undefined, stages),
-            ...(ignoredSettings(raw, stages).some((n) => n.key === `${NAMESPACE}:gatewayApiCrds`)
-                ? []
-                : unusedGatewayApiCrds(c.gatewayApiCrds, mesh)),
+            ...unusedGatewayApiCrds(c.gatewayApiCrds, mesh, stages),
         ],
         secrets: [],
         warnings,

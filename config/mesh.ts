@@ -7,6 +7,7 @@ import type { PeerAuthPolicy } from "../components/peerAuth";
 import { ISTIO_MINORS, gatewayApiCrdUrl, gatewayApiReleaseFor } from "../components/versions";
 import type { ControlPlaneConfig } from "./controlPlane";
 import type { Stage } from "./recipes";
+import type { Notice } from "./stages";
 import { NAMESPACE, oneOf, text } from "./schema";
 import { TrafficApi, resolveTrafficApi } from "./traffic";
 
@@ -151,6 +152,14 @@ export function resolveMesh(
     return { trafficApi, dataplane, gatewayApiCrds: { kind: "install", release, file: choice } };
 }
 
+/**
+ * Whether a lab (the one lab, or an attendee's) gets a waypoint: in ambient mode, with the traffic stage and a
+ * circuit breaker, the L7 policy that must also apply to traffic inside the mesh.
+ */
+export function wantsWaypoint(dataplane: Dataplane, stages: readonly Stage[], traffic: { readonly circuitBreaker?: unknown }): boolean {
+    return dataplane === "ambient" && stages.includes("traffic") && traffic.circuitBreaker !== undefined;
+}
+
 /** Where Istio says what DISABLE does in ambient mode, for messages and the README. */
 export const AMBIENT_DISABLE_SOURCE =
     'Istio\'s PeerAuthentication reference: "In ambient mode ... DISABLE mode is not supported"; OpenShift Service Mesh 3.2: a policy setting DISABLE is ignored, ztunnel and HBONE always use mTLS';
@@ -200,9 +209,12 @@ export function checkAmbient(
     return policies.map((p) => ({ ...p, destinationRule: false }));
 }
 
-/** `gatewayApiCrds` set for a lab that uses no Gateway API (Istio routing with sidecars): it does nothing, and is reported. */
-export function unusedGatewayApiCrds(given: string | undefined, mesh: MeshConfig): Array<{ key: string; message: string }> {
-    return given !== undefined && mesh.gatewayApiCrds === undefined
+/**
+ * `gatewayApiCrds` set for a lab with the stages it acts on but no Gateway API (Istio routing with sidecars): it
+ * does nothing, and is reported (without those stages the stage check reports it).
+ */
+export function unusedGatewayApiCrds(given: string | undefined, mesh: MeshConfig, stages: readonly Stage[]): Notice[] {
+    return given !== undefined && mesh.gatewayApiCrds === undefined && (stages.includes("gateway") || stages.includes("controlPlane"))
         ? [
               {
                   key: `${NAMESPACE}:gatewayApiCrds`,

@@ -13,7 +13,7 @@ import { PeerAuth, PolicySummary } from "../components/peerAuth";
 import { keepSecrets, markSecrets } from "../components/secrets";
 import { TrafficPolicy, subsetsOf, trafficSplit } from "../components/traffic";
 import type { LabConfig } from "../config";
-import { labNamespaces, labServices } from "../config";
+import { labNamespaces, labServices, wantsWaypoint } from "../config";
 
 /** The label every namespace of one lab carries, with a value generated once per stack. */
 export const LAB_ID_LABEL = "istio-lab/lab-id";
@@ -171,7 +171,6 @@ export function buildLab(config: LabConfig): LabOutputs {
           })
         : undefined;
     const meshReady = controlPlane?.ready ?? [...(operators?.ready ?? []), ...(crds?.ready ?? [])];
-    const ambient = config.dataplane === "ambient";
 
     const guestbook =
         has("guestbook") && !classroom
@@ -181,7 +180,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                   namespace: config.guestbook.namespace,
                   versionServices: config.trafficApi === "gatewayApi",
                   dataplane: config.dataplane,
-                  waypoint: ambient && has("traffic") && config.circuitBreaker !== undefined,
+                  waypoint: wantsWaypoint(config.dataplane, config.stages, config),
                   versions: config.guestbook.versions,
                   serviceType: config.guestbook.serviceType,
                   redisMasterImage: config.guestbook.redisMasterImage,
@@ -272,7 +271,7 @@ export function buildLab(config: LabConfig): LabOutputs {
                 host: domain ? `${a.name}.${domain}` : undefined,
                 tls: servesHttps(config.gateway.tls),
                 dataplane: config.dataplane,
-                waypoint: ambient && has("traffic") && a.circuitBreaker !== undefined,
+                waypoint: wantsWaypoint(config.dataplane, config.stages, a),
                 route:
                     platform === "openshift" && domain
                         ? {
