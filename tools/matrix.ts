@@ -330,25 +330,21 @@ function subsetLabels(objects: readonly RenderedObject[], fqdn: string, subset: 
     return undefined;
 }
 
-/** The data plane the lab's workloads are on: ambient when any of them is in the ambient mesh. */
-export function dataplaneOf(objects: readonly RenderedObject[], root: string): Dataplane {
-    return meshOf(objects, root).workloads.some((w) => w.ambient) ? "ambient" : "sidecar";
-}
-
 /**
  * The peer authentication lab's probe matrix: every `sleep.<from>` to every `httpbin.<to>:8000`.
  * A lab without those workloads gets the paths its users' traffic takes instead: the ingress
  * gateway to each guestbook version its routes send traffic to (`404` for every version when no
  * route bound to the gateway names the service; `503` for a route to a version scaled to no pods
- * or a subset no DestinationRule defines), and guestbook to redis. Every row says the data plane.
+ * or a subset no DestinationRule defines), and guestbook to redis. Every row says the data plane:
+ * ambient when any of the lab's workloads is in the ambient mesh.
  */
 export function probeMatrix(objects: readonly RenderedObject[], root: string): ProbeResult[] {
-    const dataplane = dataplaneOf(objects, root);
-    return probes(objects, root).map((r) => ({ ...r, dataplane }));
+    const mesh = meshOf(objects, root);
+    const dataplane: Dataplane = mesh.workloads.some((w) => w.ambient) ? "ambient" : "sidecar";
+    return probes(objects, mesh).map((r) => ({ ...r, dataplane }));
 }
 
-function probes(objects: readonly RenderedObject[], root: string): Array<Omit<ProbeResult, "dataplane">> {
-    const mesh = meshOf(objects, root);
+function probes(objects: readonly RenderedObject[], mesh: Mesh): Array<Omit<ProbeResult, "dataplane">> {
     const sleeps = mesh.workloads.filter((w) => w.labels.app === "sleep");
     const httpbins = mesh.services.filter((s) => s.name === "httpbin");
     if (sleeps.length > 0 && httpbins.length > 0) {
@@ -359,23 +355,18 @@ function probes(objects: readonly RenderedObject[], root: string): Array<Omit<Pr
     const results: Array<Omit<ProbeResult, "dataplane">> = [];
     // The ingress gateway is an Envoy proxy: the control plane's in the root namespace, or the one Istio deploys for a Gateway API Gateway.
     const gatewayApi = istioClassGateway(objects);
-    const gateway: Workload = gatewayApi
-        ? {
-              namespace: meta(gatewayApi).namespace ?? root,
-              name: `${meta(gatewayApi).name}-istio`,
-              labels: { "gateway.networking.k8s.io/gateway-name": meta(gatewayApi).name },
-              sidecar: true,
-              ambient: false,
-              replicas: 1,
-          }
-        : {
-              namespace: root,
-              name: "istio-ingressgateway",
-              labels: { istio: "ingressgateway" },
-              sidecar: true,
-              ambient: false,
-              replicas: 1,
-          };
+    const gateway: Workload = {
+        ...(gatewayApi
+            ? {
+                  namespace: meta(gatewayApi).namespace ?? mesh.root,
+                  name: `${meta(gatewayApi).name}-istio`,
+                  labels: { "gateway.networking.k8s.io/gateway-name": meta(gatewayApi).name },
+              }
+            : { namespace: mesh.root, name: "istio-ingressgateway", labels: { istio: "ingressgateway" } }),
+        sidecar: true,
+        ambient: false,
+        replicas: 1,
+    };
     const from = `${gateway.name}.${gateway.namespace}`;
     const routed = gatewayApi ? httpRouteDestinations(objects, gatewayApi, mesh.services) : gatewayDestinations(objects, gateway.labels);
     for (const svc of mesh.services.filter((s) => s.name === "guestbook")) {
