@@ -78,22 +78,30 @@ export function routeFindings(vs: Manifest, destinationRules: readonly Manifest[
     return out;
 }
 
+/** True for an object of the Kubernetes Gateway API (`Gateway` there is not Istio's `Gateway`). */
+export function isGatewayApiObject(m: Manifest): boolean {
+    return typeof m.apiVersion === "string" && m.apiVersion.startsWith("gateway.networking.k8s.io/");
+}
+
+/** What is wrong with one HTTPRoute rule's backend weights. */
+export type HttpRouteWeightFinding =
+    | { readonly kind: "weights-not-whole"; readonly rule: number; readonly weights: readonly unknown[] }
+    | { readonly kind: "all-zero"; readonly rule: number };
+
 /**
  * Checks an HTTPRoute's backend weights: Gateway API weights are relative (a backend without one weighs 1),
  * so they need not sum to 100, but each is an integer from 0 to 1,000,000 and a rule's backends do not all
- * weigh 0 (that rule answers 500). Shared by the policy pack; `lab validate` reports the all-zero case too.
+ * weigh 0 (that rule answers 500). Shared by the policy pack and `lab validate`, as {@link routeFindings} is.
  */
-export function httpRouteWeightProblems(route: Manifest): string[] {
+export function httpRouteWeightFindings(route: Manifest): HttpRouteWeightFinding[] {
     const rules = (((route.spec ?? {}) as Obj).rules ?? []) as Array<{ backendRefs?: Array<{ weight?: unknown }> }>;
-    const out: string[] = [];
+    const out: HttpRouteWeightFinding[] = [];
     rules.forEach((rule, i) => {
         const weights = (rule.backendRefs ?? []).map((b) => b.weight);
         if (weights.some((w) => w !== undefined && (!Number.isInteger(w) || (w as number) < 0 || (w as number) > 1_000_000))) {
-            out.push(`rules[${i}]: backend weights must be integers from 0 to 1000000, got ${JSON.stringify(weights)}`);
+            out.push({ kind: "weights-not-whole", rule: i, weights });
         } else if (weights.length > 0 && weights.every((w) => w === 0)) {
-            out.push(
-                `rules[${i}]: every backend weighs 0, so the rule answers 500; Gateway API weights are relative, give one backend more than 0`,
-            );
+            out.push({ kind: "all-zero", rule: i });
         }
     });
     return out;
@@ -107,7 +115,17 @@ export function routesAreWhole(resources: readonly PolicyInput[]): Violation[] {
     const rules = resources.filter((r) => kind(r) === "DestinationRule").map((r) => r.props);
     const httpRoutes = resources
         .filter((r) => kind(r) === "HTTPRoute")
-        .flatMap((r) => httpRouteWeightProblems(r.props).map((message): Violation => ({ name: r.name, message })));
+        .flatMap((r) =>
+            httpRouteWeightFindings(r.props).map(
+                (f): Violation => ({
+                    name: r.name,
+                    message:
+                        f.kind === "weights-not-whole"
+                            ? `rules[${f.rule}]: backend weights must be integers from 0 to 1000000, got ${JSON.stringify(f.weights)}`
+                            : `rules[${f.rule}]: every backend weighs 0, so the rule answers 500; Gateway API weights are relative, give one backend more than 0`,
+                }),
+            ),
+        );
     return [
         ...resources
             .filter((r) => kind(r) === "VirtualService")
@@ -210,10 +228,12 @@ export function awaitedCustomResources(resources: readonly PolicyInput[]): Viola
     // What operators reconcile and later stages build on: OLM, OSSM 2's control plane and members, Sail/OSSM 3's control plane.
     // Ambient adds the ZTunnel, and the Gateway API Gateways Istio deploys (the ingress, waypoints), awaited Programmed.
     const awaited = ["Subscription", "ServiceMeshControlPlane", "ServiceMeshMember", "Istio", "IstioCNI", "ZTunnel"];
-    const gatewayApi = (r: PolicyInput) =>
-        kind(r) === "Gateway" && typeof r.props.apiVersion === "string" && r.props.apiVersion.startsWith("gateway.networking.k8s.io/");
     return resources
-        .filter((r) => (awaited.includes(kind(r) ?? "") || gatewayApi(r)) && !meta(r).annotations?.["pulumi.com/waitFor"])
+        .filter(
+            (r) =>
+                (awaited.includes(kind(r) ?? "") || (kind(r) === "Gateway" && isGatewayApiObject(r.props))) &&
+                !meta(r).annotations?.["pulumi.com/waitFor"],
+        )
         .map((r) => ({ name: r.name, message: `${kind(r)} has no pulumi.com/waitFor annotation; later stages would not wait for it` }));
 }
 

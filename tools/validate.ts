@@ -2,7 +2,7 @@
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
 import { DATAPLANE_MODE_LABEL, ISTIO_INJECTION_LABEL } from "../components/lab";
 import { LabConfig, NAMESPACE, labNamespaces } from "../config";
-import { POLICIES, routeFindings } from "../policy/rules";
+import { POLICIES, httpRouteWeightFindings, isGatewayApiObject, routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
 import { workloadsOf } from "./matrix";
 import { RenderedObject, metaOf as meta, selects as matches, specOf, applyOrder, objectId } from "./render";
@@ -135,8 +135,7 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
     return problems;
 }
 
-const isGatewayApi = (o: RenderedObject) =>
-    typeof o.manifest.apiVersion === "string" && o.manifest.apiVersion.startsWith("gateway.networking.k8s.io/");
+const isGatewayApi = (o: RenderedObject) => isGatewayApiObject(o.manifest);
 
 /**
  * An HTTPRoute's references, as Istio resolves them: every parentRef a Gateway API Gateway the lab creates
@@ -173,33 +172,34 @@ function httpRouteProblems(o: RenderedObject, objects: readonly RenderedObject[]
             }
         }
     });
-    (
-        (s.rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; port?: number; weight?: number; kind?: string }> }>) ??
-        []
-    ).forEach((rule, r) => {
-        const refs = rule.backendRefs ?? [];
-        refs.forEach((b, i) => {
-            if ((b.kind ?? "Service") !== "Service") {
-                return;
-            }
-            const service = find("Service", b.namespace ?? ns, b.name);
-            const ports = ((service && (specOf(service).ports as Array<{ port: number }>)) ?? []).map((x) => x.port);
-            if (!service) {
-                add(`spec.rules[${r}].backendRefs[${i}]`, `Referenced Service not found: "${b.namespace ?? ns}/${b.name}"`);
-            } else if (b.port === undefined || !ports.includes(b.port)) {
-                add(
-                    `spec.rules[${r}].backendRefs[${i}].port`,
-                    `Service "${b.namespace ?? ns}/${b.name}" has no port ${b.port ?? "(none given)"} (it has ${ports.join(", ")})`,
-                );
-            }
-        });
-        if (refs.length > 0 && refs.every((b) => b.weight === 0)) {
+    ((s.rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; port?: number; kind?: string }> }>) ?? []).forEach(
+        (rule, r) => {
+            (rule.backendRefs ?? []).forEach((b, i) => {
+                if ((b.kind ?? "Service") !== "Service") {
+                    return;
+                }
+                const service = find("Service", b.namespace ?? ns, b.name);
+                const ports = ((service && (specOf(service).ports as Array<{ port: number }>)) ?? []).map((x) => x.port);
+                if (!service) {
+                    add(`spec.rules[${r}].backendRefs[${i}]`, `Referenced Service not found: "${b.namespace ?? ns}/${b.name}"`);
+                } else if (b.port === undefined || !ports.includes(b.port)) {
+                    add(
+                        `spec.rules[${r}].backendRefs[${i}].port`,
+                        `Service "${b.namespace ?? ns}/${b.name}" has no port ${b.port ?? "(none given)"} (it has ${ports.join(", ")})`,
+                    );
+                }
+            });
+        },
+    );
+    // A weight that is not whole is the schema check's to report.
+    for (const f of httpRouteWeightFindings(o.manifest)) {
+        if (f.kind === "all-zero") {
             add(
-                `spec.rules[${r}].backendRefs`,
+                `spec.rules[${f.rule}].backendRefs`,
                 "every backend weighs 0: the rule answers 500 (weights are relative; give one backend more than 0)",
             );
         }
-    });
+    }
     return problems;
 }
 
