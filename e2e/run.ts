@@ -14,7 +14,7 @@ import { parseConfig } from "../config";
 import { LAB_ID_LABEL } from "../stacks/lab";
 import { ObjectChange, diffRenders } from "../tools/diff";
 import { runLab } from "../tools/engine";
-import { RenderedObject, metaOf, objectId, render } from "../tools/render";
+import { CONFIG_FILE, RenderedObject, metaOf, objectId, render } from "../tools/render";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
 import { Cluster, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
@@ -73,9 +73,6 @@ interface Step {
     /** An object the Gateway API CRD file holds (a child of the provider's ConfigFile), which `lab render` shows as the file. */
     readonly fromFile: boolean;
 }
-
-/** The provider's YAML component, as a preview's steps name it. */
-const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
 
 /** `Kind namespace/name` of a Kubernetes resource's inputs (a Helm release by its name and namespace; the ConfigFile by its URN's name). */
 function objectOfInputs(type: string, inputs: Manifest | undefined, urn: string): string {

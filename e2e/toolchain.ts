@@ -35,6 +35,17 @@ function required(goMod: string, module: string): string {
     return match[1];
 }
 
+/** Where Go downloaded `module@version` (resolved in `inModule`, whose go.sum pins it). */
+function moduleDir(module: string, version: string, inModule: string): string {
+    return (JSON.parse(go(["mod", "download", "-json", `${module}@${version}`], inModule)) as { Dir: string }).Dir;
+}
+
+/** Writes YAML files as one multi-document stream at `out` (through a partial file, so a cut-off write is never cached). */
+function writeYamlStream(out: string, files: readonly string[]): void {
+    writeFileSync(`${out}.partial`, files.map((f) => readFileSync(f, "utf8").trim()).join("\n---\n") + "\n");
+    renameSync(`${out}.partial`, out);
+}
+
 /** The cache directory: `$ISTIO_LAB_E2E_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/istio-lab`. */
 export function cacheRoot(): string {
     return process.env.ISTIO_LAB_E2E_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), ".cache"), "istio-lab");
@@ -123,22 +134,20 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
         log(`[e2e:tools] ${"istio CRDs".padEnd(24)} cached`);
     } else {
         const start = Date.now();
-        const info = JSON.parse(go(["mod", "download", "-json", `istio.io/api@${istioApi}`], MODULE)) as { Dir: string };
-        copyFileSync(path.join(info.Dir, "kubernetes", "customresourcedefinitions.gen.yaml"), `${istioCrds}.partial`);
+        const apiDir = moduleDir("istio.io/api", istioApi, MODULE);
+        copyFileSync(path.join(apiDir, "kubernetes", "customresourcedefinitions.gen.yaml"), `${istioCrds}.partial`);
         renameSync(`${istioCrds}.partial`, istioCrds);
         log(`[e2e:tools] ${"istio CRDs".padEnd(24)} written in ${((Date.now() - start) / 1000).toFixed(0)} s (istio.io/api ${istioApi})`);
     }
     // kwok v0.8.0 ships no built-in stages: its module's "fast" node and pod stages, read where Go downloaded them.
     const kwokStages = path.join(dir, "kwok-stages.yaml");
     if (!existsSync(kwokStages)) {
-        const info = JSON.parse(go(["mod", "download", "-json", `sigs.k8s.io/kwok@${kwok}`], KWOK_MODULE)) as { Dir: string };
-        const stageDir = path.join(info.Dir, "kustomize", "stage");
+        const stageDir = path.join(moduleDir("sigs.k8s.io/kwok", kwok, KWOK_MODULE), "kustomize", "stage");
         const files = [
             path.join(stageDir, "node", "fast", "node-initialize.yaml"),
             ...["pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"].map((f) => path.join(stageDir, "pod", "fast", f)),
         ];
-        writeFileSync(`${kwokStages}.partial`, files.map((f) => readFileSync(f, "utf8").trim()).join("\n---\n") + "\n");
-        renameSync(`${kwokStages}.partial`, kwokStages);
+        writeYamlStream(kwokStages, files);
         log(`[e2e:tools] ${"kwok stages".padEnd(24)} written (sigs.k8s.io/kwok ${kwok})`);
     }
     // The Gateway API's standard-install.yaml is its config/crd/standard files in its kustomization's order.
@@ -147,18 +156,14 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
     if (existsSync(gatewayApiCrds)) {
         log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} cached`);
     } else {
-        const info = JSON.parse(go(["mod", "download", "-json", `sigs.k8s.io/gateway-api@${gatewayApi}`], GATEWAY_API_MODULE)) as {
-            Dir: string;
-        };
-        const crdDir = path.join(info.Dir, "config", "crd");
+        const crdDir = path.join(moduleDir("sigs.k8s.io/gateway-api", gatewayApi, GATEWAY_API_MODULE), "config", "crd");
         const files = [
             ...readFileSync(path.join(crdDir, "kustomization.yaml"), "utf8").matchAll(/^\s*-\s*(standard\/\S+\.yaml)\s*$/gm),
         ].map((m) => m[1]);
-        writeFileSync(
-            `${gatewayApiCrds}.partial`,
-            files.map((f) => readFileSync(path.join(crdDir, f), "utf8").trim()).join("\n---\n") + "\n",
+        writeYamlStream(
+            gatewayApiCrds,
+            files.map((f) => path.join(crdDir, f)),
         );
-        renameSync(`${gatewayApiCrds}.partial`, gatewayApiCrds);
         log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} written (sigs.k8s.io/gateway-api ${gatewayApi}, ${files.length} files)`);
     }
     return {
@@ -270,9 +275,9 @@ export function ensureEngine(log: (line: string) => void = (l) => console.log(l)
         // read-only: build from a writable copy, with this project's module (and go.sum) as the main one.
         const work = path.join(dir, "kubernetes-build");
         rmSync(work, { recursive: true, force: true });
-        const info = JSON.parse(go(["mod", "download", "-json", `${providerModule}@${providerPin}`], kubeModule)) as { Dir: string };
+        const providerDir = moduleDir(providerModule, providerPin, kubeModule);
         const provider = path.join(work, "provider");
-        cpSync(info.Dir, provider, { recursive: true });
+        cpSync(providerDir, provider, { recursive: true });
         makeWritable(provider);
         const main = path.join(work, "main");
         mkdirSync(main, { recursive: true });
@@ -311,12 +316,12 @@ export function ensureEngine(log: (line: string) => void = (l) => console.log(l)
     // Each chart the lab installs (ambient adds cni and ztunnel), copied once into the cache.
     const missing = ISTIO_CHARTS.filter(([name]) => !existsSync(path.join(charts, name)));
     if (missing.length > 0) {
-        const info = JSON.parse(go(["mod", "download", "-json", `istio.io/istio@${istioPin}`], chartsModule)) as { Dir: string };
+        const istioDir = moduleDir("istio.io/istio", istioPin, chartsModule);
         mkdirSync(charts, { recursive: true });
         for (const [name, from] of missing) {
             const partial = path.join(charts, `${name}.partial`);
             rmSync(partial, { recursive: true, force: true });
-            cpSync(path.join(info.Dir, "manifests", "charts", from), partial, { recursive: true });
+            cpSync(path.join(istioDir, "manifests", "charts", from), partial, { recursive: true });
             makeWritable(partial);
             renameSync(partial, path.join(charts, name));
         }

@@ -30,7 +30,7 @@ function redact(manifest: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The Kubernetes provider's YAML component (the Gateway API CRDs): applied by the provider, shown by the file it applies. */
-const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+export const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
 
 /** True for what `pulumi up` applies: the provider's custom resources, and its YAML component. */
 function isApplied(r: LabResource): boolean {
