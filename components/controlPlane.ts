@@ -382,7 +382,9 @@ export class ControlPlane extends pulumi.ComponentResource {
                     },
                     { parent: this, dependsOn: [...requires, ...after] },
                 );
-            const base = chart("istio-base", "base", { defaultRevision: "default" }, []);
+            // Both charts read `base` (its validationURL, for a validator reached by URL rather than istiod's Service).
+            const baseValues = values.base === undefined ? {} : { base: values.base };
+            const base = chart("istio-base", "base", { defaultRevision: "default", ...baseValues }, []);
             const profile = ambient ? { profile: "ambient" } : {};
             const istiod = chart(
                 "istiod",

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RE2JS } from "re2js";
-import { ParentRef, gatewayApiObject, httpRouteSpec, httpRouteSplit } from "./httpRoute";
+import { ParentRef, gatewayApiObject, httpRouteSpec, httpRouteSplit, versionServiceName } from "./httpRoute";
 import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 
 /** A routing subset: its name and the `version` label of the pods it selects. */
@@ -360,8 +360,8 @@ export class TrafficPolicy extends pulumi.ComponentResource {
         );
         let split = trafficSplit(args.subsets, weight, routing, args.replicas ?? []);
         if (args.gatewayApiParents) {
-            // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic
-            // (the circuit breaker and client TLS have no Gateway API form).
+            // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic to
+            // `host` (the circuit breaker and client TLS have no Gateway API form).
             const spec = httpRouteSpec({
                 parents: args.gatewayApiParents,
                 hosts: args.hosts ?? ["*"],
@@ -371,9 +371,34 @@ export class TrafficPolicy extends pulumi.ComponentResource {
                 abTest: args.abTest,
                 pathPrefix: args.pathPrefix,
             });
+            // Istio applies a DestinationRule by the destination's host, and the weighted backends are the
+            // per-version Services, not `host`: each gets the policy its version has (the whole service's, or
+            // the breaker of its subset), or the breaker and client TLS would never touch the route's traffic.
+            const versionRules =
+                routing === "weighted"
+                    ? args.subsets.flatMap((s) => {
+                          const policy = cb && cb.subset === s.name ? { ...circuitBreakerPolicy(cb), ...serviceTls } : servicePolicy;
+                          return policy === undefined
+                              ? []
+                              : [
+                                    istioObject(
+                                        `${name}-destination-rule-${s.name}`,
+                                        apis.networking,
+                                        "DestinationRule",
+                                        {
+                                            name: `destination-rule-${versionServiceName(s.name)}`,
+                                            namespace: args.namespace,
+                                            labels: LAB_LABELS,
+                                        },
+                                        { host: versionServiceName(s.name), trafficPolicy: policy },
+                                        { parent: this, dependsOn: requires },
+                                    ),
+                                ];
+                      })
+                    : [];
             gatewayApiObject(`${name}-http-route`, "HTTPRoute", { name: host, namespace: args.namespace, labels: LAB_LABELS }, spec, {
                 parent: this,
-                dependsOn: [...requires, destinationRule],
+                dependsOn: [...requires, destinationRule, ...versionRules],
             });
             // The split as the route says it, its relative weights in percent (round robin: one backend, by pods).
             if (routing === "weighted") {

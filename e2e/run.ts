@@ -22,21 +22,11 @@ import { accessScenario } from "./access";
 import { promoteScenario } from "./promote";
 import { Config, Harness, Scenario } from "./scenario";
 import { Workspace, createWorkspace } from "./pulumi";
-import { EngineTools, ensureEngine, ensureTools } from "./toolchain";
+import { EngineTools, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
+import { HARNESS_ISTIOD_VALUES, ISTIOD, Istiod, superviseIstiod } from "./istiod";
+import { judgeScenario } from "./judge";
 
 type Manifest = Record<string, unknown>;
-
-/** istiod never runs here: keep its webhooks out of the API server's way (harness stacks only). */
-export const HARNESS_ISTIOD_VALUES = {
-    global: {
-        // The injection webhook (failurePolicy Fail) would block every pod of the gateway release.
-        operatorManageWebhooks: true,
-        // The validating webhook; the base chart's (failurePolicy Ignore) is still called, and fails fast.
-        configValidation: false,
-        // The charts come from the master branch at Istio 1.31.0's commit: name that release's images.
-        tag: "1.31.0",
-    },
-};
 
 const json = (v: unknown) => JSON.stringify(v);
 const parseObject = (v: string | undefined): Record<string, unknown> => (v ? (JSON.parse(v) as Record<string, unknown>) : {});
@@ -361,14 +351,17 @@ function sameSplit(
 }
 
 /** `pulumi up` while the harness plays the operators the stack waits for. */
-async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string): Promise<{ ms: number; played: number }> {
+async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string, istiod: Istiod): Promise<{ ms: number; played: number }> {
     const played = new Set<string>();
     const run = ws.pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack]);
     let done = false;
     void run.then(() => (done = true));
     while (!done) {
         playOperators(c, played);
-        playGateways(c, played);
+        // A running istiod deploys and reports its Gateways itself; the harness plays them only for the operator flavours.
+        if (!istiod.state().ready) {
+            playGateways(c, played);
+        }
         await new Promise((r) => setTimeout(r, 1000));
     }
     const result = await run;
@@ -379,7 +372,12 @@ async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string): Pro
 }
 
 /** The helpers the scenarios in files of their own are given. */
-const HARNESS: Harness = { config: harnessConfig, withStack, applyCrds };
+const HARNESS: Harness = {
+    config: harnessConfig,
+    withStack,
+    applyCrds,
+    up: (x, stack) => upPlayingOperators(x.cluster, x.ws, stack, x.istiod),
+};
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -615,7 +613,8 @@ const SCENARIOS: Scenario[] = [
     },
     {
         name: "5 OSSM 2 and OSSM 3 up and down: every pulumi.com/waitFor resolved by the provider's own await once the harness plays the operator; one nobody plays fails within its timeout",
-        run: async ({ cluster, ws, engine, crds }) => {
+        run: async (x) => {
+            const { cluster, ws, engine, crds } = x;
             applyCrds(cluster, crds);
             cluster.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
             cluster.kubectl(["create", "namespace", "openshift-operators"], undefined, true);
@@ -624,7 +623,7 @@ const SCENARIOS: Scenario[] = [
                 const config = harnessConfig(engine, name, { "istio-lab:tracing": "true" });
                 const objects = await rendered(config, name);
                 await withStack(ws, name, config, async () => {
-                    const { ms, played } = await upPlayingOperators(cluster, ws, name);
+                    const { ms, played } = await HARNESS.up(x, name);
                     assertLiveApplied(cluster, objects, labIdOf(ws, name));
                     const waits = objects.filter((o) => metaOf(o).annotations?.[WAIT_FOR] !== undefined).length;
                     const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name]);
@@ -763,7 +762,8 @@ const SCENARIOS: Scenario[] = [
     accessScenario(HARNESS),
     {
         name: "13 the gateway-api and ambient stacks up and down: the Gateway API CRDs from sigs.k8s.io/gateway-api as a local standard-install.yaml, istiod (with cni and ztunnel in ambient), the Gateway (and waypoint) Programmed once the harness plays Istio; live as rendered; a canary change is one HTTPRoute update, trafficSplit in percent; destroy leaves the CRDs",
-        run: async ({ cluster, ws, engine, gatewayApiCrds, times }) => {
+        run: async (x) => {
+            const { cluster, ws, engine, gatewayApiCrds, times } = x;
             const out: string[] = [];
             const release = (doc: string) => /bundle-version: (v\S+)/.exec(doc)?.[1];
             for (const name of ["gateway-api", "ambient"]) {
@@ -771,7 +771,7 @@ const SCENARIOS: Scenario[] = [
                 const objects = await rendered(config, name);
                 const applied = objects.filter((o) => o.manifest.kind !== "ConfigFile");
                 await withStack(ws, name, config, async () => {
-                    const { ms, played } = await upPlayingOperators(cluster, ws, name);
+                    const { ms, played } = await HARNESS.up(x, name);
                     times.push([`pulumi up, ${name}`, secs(ms)]);
                     assertLiveApplied(cluster, applied, labIdOf(ws, name));
                     // labUrl: the node port of the Service Istio deployed for the Gateway (played here), read after it is Programmed.
@@ -833,6 +833,7 @@ const SCENARIOS: Scenario[] = [
             return out.join("; ");
         },
     },
+    judgeScenario(HARNESS),
 ];
 
 /**
@@ -920,6 +921,7 @@ async function inside(): Promise<void> {
     const log = (l: string) => console.log(l);
     const tools = ensureTools(() => undefined);
     const engine = ensureEngine(() => undefined);
+    const istio = ensureIstio(() => undefined);
     const dial = await serviceRangeUnreachable();
     if (!/^(ENETUNREACH|EHOSTUNREACH)/.test(dial)) {
         console.log(`FAIL    harness: a dial to 10.96.0.1:443 ${dial}; the scenarios need a network namespace with only loopback`);
@@ -928,9 +930,11 @@ async function inside(): Promise<void> {
     }
     console.log(`network namespace: loopback only (a dial to 10.96.0.1:443: ${dial})`);
     let cluster: Cluster | undefined;
+    let istiod: Istiod | undefined;
     let ws: Workspace | undefined;
     let failed = false;
     const onSignal = () => {
+        istiod?.stop();
         cluster?.stop(true);
         console.log(`interrupted; logs kept in ${cluster?.dir ?? "(no cluster)"}`);
         process.exit(130);
@@ -942,6 +946,11 @@ async function inside(): Promise<void> {
         cluster = await startCluster(tools);
         console.log(`control plane on 127.0.0.1 up in ${secs(Date.now() - started)} (${cluster.dir})`);
         cluster.kubectl(["apply", "--server-side", "-f", "-"], minimalCrds());
+        // The real istiod: started by its supervisor whenever a lab's istiod chart is installed, stopped before the API server.
+        istiod = superviseIstiod(cluster, istio);
+        console.log(
+            `istiod: ${istio.versions.istiod}, a host process on 127.0.0.1 (webhooks ${ISTIOD.webhooks}, xDS ${ISTIOD.xds}) following the lab's istiod chart`,
+        );
         ws = createWorkspace(engine, cluster.kubeconfig, log);
         console.log(
             `engine: ${Object.entries(engine.versions)
@@ -955,7 +964,16 @@ async function inside(): Promise<void> {
         for (const s of chosen) {
             const t = Date.now();
             try {
-                const detail = await s.run({ cluster, ws, engine, times, crds: tools.istioCrds, gatewayApiCrds: tools.gatewayApiCrds });
+                const detail = await s.run({
+                    cluster,
+                    ws,
+                    engine,
+                    times,
+                    crds: tools.istioCrds,
+                    gatewayApiCrds: tools.gatewayApiCrds,
+                    istio,
+                    istiod,
+                });
                 passed++;
                 console.log(`PASS    ${s.name} (${secs(Date.now() - t)}): ${detail}`);
             } catch (e) {
@@ -973,6 +991,7 @@ async function inside(): Promise<void> {
         failed = true;
         console.log(`FAIL    harness: ${(e as Error).message}`);
     } finally {
+        istiod?.stop();
         cluster?.stop(failed);
         if (!failed) {
             ws?.remove();
@@ -990,6 +1009,7 @@ export async function main(argv: readonly string[] = []): Promise<void> {
     }
     try {
         ensureEngine();
+        ensureIstio();
         ensureTools();
     } catch (e) {
         console.log(`FAIL    tools: ${(e as Error).message}`);

@@ -6,7 +6,8 @@ import * as path from "path";
 import { PROJECT_ROOT } from "../tools/stackConfig";
 import type { Cluster } from "./cluster";
 import type { Workspace } from "./pulumi";
-import type { EngineTools } from "./toolchain";
+import type { Istiod } from "./istiod";
+import type { EngineTools, IstioTools } from "./toolchain";
 
 /** A stack's config: `{"istio-lab:key": "value or JSON"}`. */
 export type Config = Record<string, string>;
@@ -20,6 +21,10 @@ export interface Context {
     readonly crds: string;
     /** The Gateway API's standard-install.yaml, written from its Go module. */
     readonly gatewayApiCrds: string;
+    /** The real Istio's binaries (istiod, istioctl, the xDS client). */
+    readonly istio: IstioTools;
+    /** The real istiod, following the lab's istiod chart. */
+    readonly istiod: Istiod;
 }
 
 /** One scenario: its name (number first) and what it checks; it returns a line of detail or throws. */
@@ -36,6 +41,8 @@ export interface Harness {
     readonly withStack: <T>(ws: Workspace, name: string, config: Config, fn: () => Promise<T>) => Promise<T>;
     /** Applies Istio's CRDs. */
     readonly applyCrds: (c: Cluster, crds: string) => void;
+    /** `pulumi up` of a stack while the harness plays the operators (and, without a running istiod, Istio's Gateway controller). */
+    readonly up: (x: Context, stack: string) => Promise<{ ms: number; played: number }>;
 }
 
 /** The ingress gateway's Service, as the istio-ingressgateway chart would make it (a node port here). */

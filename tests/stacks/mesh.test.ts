@@ -10,7 +10,7 @@ import { diffRenders } from "../../tools/diff";
 import { lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
 import { objectId, render } from "../../tools/render";
-import { GUESTBOOK_APP, ProbeRow, itRefuses, named, peerAuthMatrix, probeTable, spec, stackConfig } from "../helpers";
+import { GUESTBOOK_APP, ProbeRow, dependsOn, itRefuses, named, peerAuthMatrix, probeTable, spec, stackConfig } from "../helpers";
 
 const LAB_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "istio-lab" };
 const CRDS = "ConfigFile gateway-api-crds-standard";
@@ -435,6 +435,55 @@ describe("trafficApi and dataplane (issue 16)", () => {
                 resources: ["httproutes"],
                 verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
             });
+        });
+
+        it("the breaker and client TLS under the Gateway API sit on the hosts the HTTPRoute sends to (one DestinationRule per version Service)", async () => {
+            const base = configOf("kubernetes", "helm", "gatewayApi", "sidecar");
+            const whole = await runLab({
+                ...base,
+                "istio-lab:canaryWeight": "20",
+                "istio-lab:circuitBreaker": "{}",
+                "istio-lab:clientTls": "ISTIO_MUTUAL",
+            });
+            const policy = {
+                connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+                outlierDetection: { consecutive5xxErrors: 1, interval: "1s", baseEjectionTime: "3m", maxEjectionPercent: 100 },
+                tls: { mode: "ISTIO_MUTUAL" },
+            };
+            for (const v of ["v1", "v2"]) {
+                expect(named(whole.resources, `traffic-destination-rule-${v}`).inputs).to.deep.equal({
+                    apiVersion: "networking.istio.io/v1",
+                    kind: "DestinationRule",
+                    metadata: { name: `destination-rule-guestbook-${v}`, namespace: "guestbook", labels: LAB_LABELS },
+                    spec: { host: `guestbook-${v}`, trafficPolicy: policy },
+                });
+            }
+            // The route waits for them, so no request reaches a version before its policy does.
+            for (const v of ["v1", "v2"]) {
+                expect(dependsOn(whole.resources, "traffic-http-route", `traffic-destination-rule-${v}`)).to.equal(true);
+            }
+            // A breaker on one version lands on that version's Service alone.
+            const one = await runLab({
+                ...base,
+                "istio-lab:canaryWeight": "20",
+                "istio-lab:circuitBreaker": '{"subset":"v2","maxConnections":3}',
+            });
+            expect(one.resources.filter((r) => r.name.startsWith("traffic-destination-rule-")).map((r) => r.name)).to.deep.equal([
+                "traffic-destination-rule-v2",
+            ]);
+            expect(spec(named(one.resources, "traffic-destination-rule-v2"))).to.deep.equal({
+                host: "guestbook-v2",
+                trafficPolicy: {
+                    connectionPool: { ...policy.connectionPool, tcp: { maxConnections: 3 } },
+                    outlierDetection: policy.outlierDetection,
+                },
+            });
+            // Round robin sends to guestbook itself, where destination-rule-guestbook's policy already is; no policy, no extra rule.
+            const rr = await runLab({ ...base, "istio-lab:routing": "roundRobin", "istio-lab:circuitBreaker": "{}" });
+            const plain = await runLab({ ...base, "istio-lab:canaryWeight": "20" });
+            for (const run of [rr, plain]) {
+                expect(run.resources.filter((r) => r.name.startsWith("traffic-destination-rule-"))).to.deep.equal([]);
+            }
         });
 
         it("trafficSplit in percent for the Gateway API (its weights are relative)", async () => {

@@ -1,0 +1,478 @@
+// Istio judges the lab: every step of the traffic lab (on both traffic APIs) and of the peer authentication
+// lab, applied with `pulumi up`, then held against what the real istiod (istiod.ts) sends each proxy. For
+// each step, cell by cell: `lab matrix`'s rows (each caller to each callee: the code and whether mutual TLS
+// was used) against the same call derived from the caller's clusters and endpoints and the callee's inbound
+// chains; `trafficSplit` (the weights and the A/B rule) against the ingress's routes; the circuit breaker
+// and client TLS the config asks for against the clusters the ingress's traffic really uses.
+import { spawnSync } from "child_process";
+import { parseConfig } from "../config";
+import { CircuitBreaker, circuitBreakerPolicy } from "../components/traffic";
+import { ClusterBreaker, ProxyConfig, RouteEntry, fromXds, parseClusterName, routeEntries } from "../tools/envoy";
+import { ProbeResult, probeMatrix, workloadsOf } from "../tools/matrix";
+import { runLab } from "../tools/engine";
+import { RenderedObject, metaOf, render, specOf } from "../tools/render";
+import { MeshPod, callVerdict, clusterPolicy, podsOfCluster, routedClusters, splitOf } from "../tools/verdict";
+import { ProxyNode, askIstiod } from "./istiod";
+import type { Cluster } from "./cluster";
+import type { Config, Context, Harness, Scenario } from "./scenario";
+import type { IstioTools } from "./toolchain";
+
+const json = (v: unknown) => JSON.stringify(v);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A pod as the API server has it. */
+interface LivePod {
+    readonly namespace: string;
+    readonly name: string;
+    /** The Deployment it belongs to (its name without the ReplicaSet's and the pod's suffixes). */
+    readonly workload: string;
+    readonly ip: string;
+    readonly labels: Record<string, string>;
+    readonly containers: string[];
+    readonly images: string[];
+}
+
+export function livePods(c: Cluster): LivePod[] {
+    const items = (
+        JSON.parse(c.kubectl(["get", "pods", "-A", "-o", "json"]).stdout) as {
+            items: Array<{
+                metadata: { name: string; namespace: string; labels?: Record<string, string>; deletionTimestamp?: string };
+                spec: { containers: Array<{ name: string; image: string }> };
+                status: { podIP?: string; phase?: string };
+            }>;
+        }
+    ).items;
+    return items
+        .filter((p) => p.status.podIP && p.status.phase === "Running" && !p.metadata.deletionTimestamp)
+        .map((p) => ({
+            namespace: p.metadata.namespace,
+            name: p.metadata.name,
+            workload: p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""),
+            ip: p.status.podIP!,
+            labels: p.metadata.labels ?? {},
+            containers: p.spec.containers.map((x) => x.name),
+            images: p.spec.containers.map((x) => x.image),
+        }));
+}
+
+/** Whether a pod is a gateway's proxy (a `router` node to istiod) rather than a sidecar. */
+const isGateway = (p: LivePod) => p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
+
+/** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out). */
+function meshPods(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshPod[] {
+    const pods = livePods(c).filter((p) => namespaces.includes(p.namespace) || isGateway(p));
+    const proxied = pods.filter((p) => p.containers.includes("istio-proxy"));
+    const nodes: ProxyNode[] = proxied.map((p) => ({
+        type: isGateway(p) ? "router" : "sidecar",
+        ip: p.ip,
+        pod: p.name,
+        namespace: p.namespace,
+    }));
+    const answers = nodes.length > 0 ? askIstiod(istio, nodes) : [];
+    const configs = new Map(proxied.map((p, i) => [p.name, fromXds(answers[i])]));
+    return pods.map((p) => ({ namespace: p.namespace, name: p.workload, ip: p.ip, labels: p.labels, proxy: configs.get(p.name) ?? null }));
+}
+
+/** One compared cell: what the lab's model says and what istiod's configuration says. */
+interface Cell {
+    readonly what: string;
+    readonly lab: string;
+    readonly istio: string;
+}
+
+const probeText = (r: { code: string; mtls: boolean }) => `${r.code}${r.mtls ? " mTLS" : ""}`;
+
+/** A cluster's version: a VirtualService subset's name, or the per-version Service's (`guestbook-v2` is `v2`). */
+function versionOfCluster(clusterName: string): string {
+    const c = parseClusterName(clusterName);
+    if (!c) {
+        return clusterName;
+    }
+    return c.subset || (/^guestbook-([^.]+)\./.exec(c.host)?.[1] ?? c.host.split(".")[0]);
+}
+
+const isGuestbookHost = (host: string | undefined, namespace: string) =>
+    host !== undefined && new RegExp(`^guestbook(-[^.]+)?\\.${namespace}\\.svc\\.cluster\\.local$`).test(host);
+
+/** The ingress's routes to the guestbook's Services, of the first route configuration and virtual host that has any. */
+function guestbookRoutes(cfg: ProxyConfig, namespace: string): RouteEntry[] {
+    const all = routeEntries(cfg).filter(
+        (r) => !r.redirect && r.clusters.some((c) => isGuestbookHost(parseClusterName(c.cluster)?.host, namespace)),
+    );
+    const first = all[0];
+    return first ? all.filter((r) => r.routeConfig === first.routeConfig && r.virtualHost === first.virtualHost) : [];
+}
+
+const uniqueWorkloads = (pods: readonly MeshPod[]) => [...new Map(pods.map((p) => [p.name, p])).values()];
+
+/** The lab matrix's guestbook rows as istiod configures them: the ingress to each version it routes to, the app to redis. */
+function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshPod | undefined): Row[] {
+    const rows: Row[] = [];
+    const versions = uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "guestbook"));
+    if (gateway?.proxy) {
+        const from = `${gateway.name}.${gateway.namespace}`;
+        const clusters = routedClusters(guestbookRoutes(gateway.proxy, namespace));
+        for (const version of versions) {
+            const serving = clusters.find((cl) => podsOfCluster(gateway.proxy!, cl, pods).some((p) => p.name === version.name));
+            if (clusters.length === 0) {
+                rows.push({ from, to: `${version.name}.${namespace}`, code: "404", mtls: false });
+            } else if (serving) {
+                const c = parseClusterName(serving)!;
+                const server = pods.find((p) => p.name === version.name && podsOfCluster(gateway.proxy!, serving, [p]).length > 0)!;
+                const v = callVerdict(gateway, server, c.host, c.port, 3000, serving);
+                rows.push({ from, to: `${version.name}.${namespace}`, code: v.code, mtls: v.mtls });
+            }
+        }
+    }
+    const front = pods.find((p) => p.name === versions[0]?.name);
+    for (const redis of uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "redis"))) {
+        if (front) {
+            const v = callVerdict(front, redis, `${redis.name}.${namespace}.svc.cluster.local`, 6379, 6379);
+            rows.push({ from: `guestbook.${namespace}`, to: `${redis.name}.${namespace}`, code: v.code, mtls: v.mtls });
+        }
+    }
+    return rows;
+}
+
+/** The peer authentication lab's probe as istiod configures it: every sleep to every httpbin on port 8000 (container port 80). */
+function probeRows(pods: readonly MeshPod[], containerPort: (namespace: string) => number): Row[] {
+    const sleeps = pods.filter((p) => p.labels.app === "sleep");
+    const httpbins = pods.filter((p) => p.labels.app === "httpbin");
+    return sleeps.flatMap((client) =>
+        httpbins.map((server) => {
+            const v = callVerdict(client, server, `httpbin.${server.namespace}.svc.cluster.local`, 8000, containerPort(server.namespace));
+            return { from: client.namespace, to: server.namespace, code: v.code, mtls: v.mtls };
+        }),
+    );
+}
+
+type Row = Omit<ProbeResult, "dataplane">;
+
+/** Istio's unlimited defaults (or no cluster policy at all) read as no breaker. */
+function breakerText(b: ClusterBreaker | undefined): string {
+    if (!b || ((b.maxConnections === undefined || b.maxConnections >= 2 ** 31) && b.consecutive5xxErrors === undefined)) {
+        return "none";
+    }
+    return BREAKER_FIELDS.map((k) => `${k} ${b[k] ?? "-"}`).join(", ");
+}
+
+const BREAKER_FIELDS = [
+    "maxConnections",
+    "http1MaxPendingRequests",
+    "maxRequestsPerConnection",
+    "consecutive5xxErrors",
+    "interval",
+    "baseEjectionTime",
+    "maxEjectionPercent",
+] as const;
+
+/** The breaker a lab's config asks for, in the same terms (its defaults filled in as the DestinationRule has them). */
+function wantedBreaker(cb: CircuitBreaker): ClusterBreaker {
+    const p = circuitBreakerPolicy(cb) as {
+        connectionPool: { tcp: { maxConnections: number }; http: { http1MaxPendingRequests: number; maxRequestsPerConnection: number } };
+        outlierDetection: { consecutive5xxErrors: number; interval: string; baseEjectionTime: string; maxEjectionPercent: number };
+    };
+    return {
+        maxConnections: p.connectionPool.tcp.maxConnections,
+        http1MaxPendingRequests: p.connectionPool.http.http1MaxPendingRequests,
+        maxRequestsPerConnection: p.connectionPool.http.maxRequestsPerConnection,
+        ...p.outlierDetection,
+    };
+}
+
+type Split = { weights: Record<string, number>; abTest: { header: string; regex: string } | null } | null;
+
+const sortedText = (w: Record<string, number>) =>
+    Object.entries(w)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ");
+
+/** What istiod's configuration says of the lab, and what the lab says of itself, for one step. */
+function compare(objects: readonly RenderedObject[], config: Config, split: Split, pods: readonly MeshPod[]): Cell[] {
+    const cells: Cell[] = [];
+    const lab = probeMatrix(objects, "istio-system");
+    const isProbeLab = pods.some((p) => p.labels.app === "sleep");
+    const gateway = pods.find((p) => p.proxy && isGatewayPod(p));
+    const ns = parseConfig(config).guestbook?.namespace ?? "guestbook";
+    const istio = isProbeLab ? probeRows(pods, (n) => targetPortOf(objects, n)) : ingressRows(pods, ns, gateway);
+    const key = (r: Row) => `${r.from} to ${r.to}`;
+    const mine = new Map(istio.map((r) => [key(r), probeText(r)]));
+    const theirs = new Map(lab.map((r) => [key(r), probeText(r)]));
+    for (const k of [...new Set([...theirs.keys(), ...mine.keys()])]) {
+        cells.push({ what: `matrix ${k}`, lab: theirs.get(k) ?? "(no row)", istio: mine.get(k) ?? "(no row)" });
+    }
+    if (isProbeLab || !gateway?.proxy) {
+        return cells;
+    }
+    const c = parseConfig(config);
+    const routes = guestbookRoutes(gateway.proxy, ns);
+    const header = routes.find((r) => r.headers.length > 0);
+    const last = routes.filter((r) => r.headers.length === 0).at(-1);
+    // The split: the default route's weights in percent, or for round robin (one cluster, no subset) its endpoints' pods by version.
+    let weights: Record<string, number> = {};
+    if (last && last.clusters.length === 1 && !parseClusterName(last.clusters[0].cluster)?.subset && c.routing === "roundRobin") {
+        const serving = podsOfCluster(gateway.proxy, last.clusters[0].cluster, pods);
+        for (const p of serving) {
+            const v = p.name.replace(/^guestbook-/, "");
+            weights[v] = (weights[v] ?? 0) + 1;
+        }
+        weights = Object.fromEntries(Object.entries(weights).map(([k, n]) => [k, Math.round((n * 100) / serving.length)]));
+    } else if (last) {
+        weights = splitOf(last, versionOfCluster);
+    }
+    cells.push({ what: "trafficSplit weights", lab: split ? sortedText(split.weights) : "(none)", istio: sortedText(weights) });
+    const ab = header
+        ? `${header.headers.map((h) => `${h.header} ~ ${h.regex ?? h.exact ?? h.prefix}`).join(" & ")} to ${header.clusters.map((x) => versionOfCluster(x.cluster)).join(", ")}`
+        : "none";
+    const newest = (c.guestbook?.versions ?? []).at(-1)?.name ?? "v2";
+    cells.push({
+        what: "trafficSplit abTest",
+        lab: split?.abTest ? `${split.abTest.header} ~ ${split.abTest.regex} to ${newest}` : "none",
+        istio: ab,
+    });
+    // Breaker and client TLS on every cluster the ingress's routes send to.
+    for (const cl of routedClusters(routes)) {
+        const version = versionOfCluster(cl);
+        const policy = clusterPolicy(gateway.proxy, cl);
+        const cb = c.circuitBreaker;
+        const wanted = cb && (cb.subset === undefined || cb.subset === version) ? wantedBreaker(cb) : undefined;
+        cells.push({ what: `breaker on ${cl}`, lab: breakerText(wanted), istio: breakerText(policy.breaker) });
+        cells.push({ what: `client TLS on ${cl}`, lab: c.clientTls ?? "auto", istio: policy.tls ?? "(no cluster)" });
+    }
+    return cells;
+}
+
+const isGatewayPod = (p: MeshPod) =>
+    p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
+
+function targetPortOf(objects: readonly RenderedObject[], namespace: string): number {
+    const svc = objects.find((o) => o.manifest.kind === "Service" && metaOf(o).name === "httpbin" && metaOf(o).namespace === namespace);
+    const port = ((specOf(svc!).ports as Array<{ port: number; targetPort?: number }>) ?? [])[0];
+    return port.targetPort ?? port.port;
+}
+
+/** One step of a lab: its name (after the seed documents) and the config it sets over the stack's. */
+export interface JudgedStep {
+    readonly name: string;
+    readonly set: Config;
+}
+
+/** The traffic lab's steps (the seed's VirtualService states, then its circuit breaker and mutual TLS pages). */
+export const TRAFFIC_STEPS: readonly JudgedStep[] = [
+    { name: "all-v1", set: { "istio-lab:canaryWeight": "0" } },
+    { name: "A/B test", set: { "istio-lab:canaryWeight": "0", "istio-lab:abTest": "{}" } },
+    { name: "canary 80/20", set: { "istio-lab:canaryWeight": "20" } },
+    { name: "all-v2", set: { "istio-lab:canaryWeight": "100" } },
+    { name: "round robin", set: { "istio-lab:canaryWeight": "0", "istio-lab:routing": "roundRobin" } },
+    { name: "circuit breaker", set: { "istio-lab:canaryWeight": "20", "istio-lab:circuitBreaker": "{}" } },
+    {
+        name: "circuit breaker on v2",
+        set: { "istio-lab:canaryWeight": "20", "istio-lab:circuitBreaker": json({ subset: "v2", maxConnections: 3 }) },
+    },
+    { name: "client TLS ISTIO_MUTUAL", set: { "istio-lab:canaryWeight": "20", "istio-lab:clientTls": "ISTIO_MUTUAL" } },
+    { name: "client TLS DISABLE", set: { "istio-lab:canaryWeight": "20", "istio-lab:clientTls": "DISABLE" } },
+];
+
+const pa = (policies: unknown[]) => ({ "istio-lab:peerAuth": json(policies) });
+
+/** The peer authentication lab's steps 8 to 13 (README's config for each). */
+export const PEER_AUTH_STEPS: readonly JudgedStep[] = [
+    { name: "step 8: no policy", set: pa([]) },
+    { name: "step 9: mesh STRICT", set: pa([{ mode: "STRICT", scope: "mesh" }]) },
+    { name: "step 10: namespace foo STRICT", set: pa([{ mode: "STRICT", scope: "namespace", namespace: "foo" }]) },
+    {
+        name: "step 11: workload httpbin.bar STRICT",
+        set: pa([{ mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" } }]),
+    },
+    {
+        name: "step 12: port 80 DISABLE",
+        set: pa([
+            { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } },
+        ]),
+    },
+    {
+        name: "step 13: namespace STRICT, workload DISABLE",
+        set: pa([
+            { mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" },
+            {
+                mode: "DISABLE",
+                scope: "workload",
+                namespace: "foo",
+                selector: { app: "httpbin" },
+                name: "workload-peer-auth-policy-httpbin-foo",
+            },
+        ]),
+    },
+];
+
+/** The namespaces whose pods the lab's cells are about. */
+function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
+    return objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
+}
+
+/** Reads the cells until two reads a second apart agree (istiod debounces a change; a push shows within a second or so). */
+async function settledCells(x: Context, objects: readonly RenderedObject[], config: Config, split: Split): Promise<Cell[]> {
+    await sleep(1500);
+    let last = "";
+    let cells: Cell[] = [];
+    for (let i = 0; i < 15; i++) {
+        cells = compare(objects, config, split, meshPods(x.cluster, x.istio, labNamespacesOf(objects)));
+        const now = json(cells);
+        if (now === last) {
+            return cells;
+        }
+        last = now;
+        await sleep(1000);
+    }
+    return cells;
+}
+
+/** One line of the printed table. */
+export interface JudgedRow {
+    readonly lab: string;
+    readonly step: string;
+    readonly cells: number;
+    readonly disagreements: readonly Cell[];
+}
+
+export function formatJudgement(rows: readonly JudgedRow[]): string {
+    const lines = ["| lab | step | cells | agreed | disagreed |", "|---|---|---|---|---|"];
+    for (const r of rows) {
+        lines.push(`| ${r.lab} | ${r.step} | ${r.cells} | ${r.cells - r.disagreements.length} | ${r.disagreements.length} |`);
+    }
+    const total = rows.reduce((a, r) => a + r.cells, 0);
+    const bad = rows.reduce((a, r) => a + r.disagreements.length, 0);
+    lines.push(`| all | ${rows.length} steps | ${total} | ${total - bad} | ${bad} |`);
+    for (const r of rows) {
+        for (const d of r.disagreements) {
+            lines.push(`disagreement: ${r.lab}, ${r.step}, ${d.what}: lab ${d.lab}, istiod ${d.istio}`);
+        }
+    }
+    return lines.join("\n");
+}
+
+/**
+ * The real injector against the lab's model: every meshed workload's pods carry `istio-proxy` (Istio's
+ * proxy image, `auto` filled in for gateways), and no pod of a workload the lab keeps out of the mesh does.
+ */
+function checkInjection(x: Context, objects: readonly RenderedObject[], release: string): string {
+    const pods = livePods(x.cluster);
+    const problems: string[] = [];
+    let meshed = 0;
+    let plain = 0;
+    for (const w of workloadsOf(objects)) {
+        const mine = pods.filter((p) => p.namespace === w.namespace && p.workload === w.name);
+        if (mine.length !== w.replicas) {
+            problems.push(`${w.name}.${w.namespace}: ${mine.length} running pods, not ${w.replicas}`);
+        }
+        for (const p of mine) {
+            const injected = p.containers.includes("istio-proxy");
+            if (injected !== w.sidecar) {
+                problems.push(
+                    `${p.name}.${p.namespace}: ${injected ? "injected" : "not injected"}, the lab says ${w.sidecar ? "sidecar" : "none"}`,
+                );
+            }
+            if (injected) {
+                meshed++;
+            } else {
+                plain++;
+            }
+        }
+    }
+    const gateways = pods.filter(isGatewayLive);
+    for (const g of gateways) {
+        const image = g.images[g.containers.indexOf("istio-proxy")] ?? g.images[0];
+        if (image !== `docker.io/istio/proxyv2:${release}`) {
+            problems.push(`${g.name}.${g.namespace}: proxy image ${image}, not docker.io/istio/proxyv2:${release}`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(`injection: ${problems.join("; ")}`);
+    }
+    return `${meshed} pods injected with istio-proxy, ${plain} left plain as the lab says; ${gateways.length} gateway pod(s) with image auto filled in`;
+}
+
+const isGatewayLive = (p: LivePod) => isGateway(p) && p.containers.includes("istio-proxy");
+
+/** Codes `istioctl analyze` reports here that say nothing about the lab, with why. */
+const ANALYZE_IGNORED: Readonly<Record<string, string>> = {
+    IST0164: "the harness reaches istiod's webhooks by URL (an IP address), as no istiod Service answers in its network namespace",
+};
+
+/** `istioctl analyze` of the live cluster: its findings, less the ones the harness's URL webhooks cause. */
+export function analyzeLive(x: Context): { findings: string[]; ignored: number } {
+    const r = spawnSync(x.istio.istioctl, ["analyze", "--kubeconfig", x.cluster.kubeconfig, "--all-namespaces", "-o", "json"], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    let messages: Array<{ code: string; level: string; message: string; origin?: string }>;
+    try {
+        messages = JSON.parse(r.stdout || "[]") as typeof messages;
+    } catch {
+        throw new Error(`istioctl analyze exited ${r.status}: ${(r.stdout + r.stderr).trim().slice(0, 800)}`);
+    }
+    const kept = messages.filter((m) => ANALYZE_IGNORED[m.code] === undefined);
+    return { findings: kept.map((m) => `${m.code} ${m.level} ${m.origin ?? ""}: ${m.message}`), ignored: messages.length - kept.length };
+}
+
+/** The labs judged: the traffic lab on both traffic APIs, and the peer authentication lab. */
+const JUDGED = [
+    { lab: "traffic (Istio API)", stack: "kubernetes", steps: TRAFFIC_STEPS, gatewayApi: false },
+    { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true },
+    { lab: "peer authentication", stack: "peer-auth", steps: PEER_AUTH_STEPS, gatewayApi: false },
+] as const;
+
+/** Scenario 14. */
+export function judgeScenario(h: Harness): Scenario {
+    return {
+        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs) and the peer authentication lab (steps 8 to 13) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy; the real injector against the lab's sidecars; istioctl analyze of the live cluster",
+        run: async (x) => {
+            const rows: JudgedRow[] = [];
+            const notes: string[] = [];
+            for (const l of JUDGED) {
+                const base = h.config(x.engine, l.stack, l.gatewayApi ? { "istio-lab:gatewayApiCrds": x.gatewayApiCrds } : {});
+                const name = `judge-${l.stack}`;
+                await h.withStack(x.ws, name, base, async () => {
+                    await h.up(x, name);
+                    const objects = render((await runLab(base, { stack: name })).resources);
+                    notes.push(`${l.stack}: ${checkInjection(x, objects, x.istio.release)}`);
+                    const analysis = analyzeLive(x);
+                    if (analysis.findings.length > 0) {
+                        throw new Error(`${l.stack}: istioctl analyze: ${analysis.findings.join("; ")}`);
+                    }
+                    notes.push(`${l.stack}: istioctl analyze clean (${analysis.ignored} IST0164 for the URL webhooks left out)`);
+                    for (const step of l.steps) {
+                        const config = { ...base, ...step.set };
+                        x.ws.configure(name, config);
+                        await h.up(x, name);
+                        const stepObjects = render((await runLab(config, { stack: name })).resources);
+                        const split = JSON.parse(
+                            x.ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout || "null",
+                        ) as Split;
+                        const cells = await settledCells(x, stepObjects, config, split);
+                        rows.push({
+                            lab: l.lab,
+                            step: step.name,
+                            cells: cells.length,
+                            disagreements: cells.filter((c) => c.lab !== c.istio),
+                        });
+                    }
+                });
+            }
+            const table = formatJudgement(rows);
+            console.log(table);
+            const total = rows.reduce((a, r) => a + r.cells, 0);
+            const bad = rows.reduce((a, r) => a + r.disagreements.length, 0);
+            if (bad > 0 || total === 0) {
+                throw new Error(
+                    `${bad} of ${total} cells disagree with istiod:\n${table
+                        .split("\n")
+                        .filter((l) => l.startsWith("disagreement"))
+                        .join("\n")}`,
+                );
+            }
+            return `${total} cells over ${rows.length} steps, 0 disagreements; ${notes.join("; ")}`;
+        },
+    };
+}
