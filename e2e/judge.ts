@@ -11,6 +11,8 @@ import { ClusterBreaker, ProxyConfig, RouteEntry, fromXds, parseClusterName, rou
 import { ProbeResult, probeMatrix, workloadsOf } from "../tools/matrix";
 import { runLab } from "../tools/engine";
 import { RenderedObject, metaOf, render, specOf } from "../tools/render";
+import { schemaProblems } from "../tools/schemas";
+import { admissionProblems, meshProblems } from "../tools/validate";
 import { MeshPod, callVerdict, clusterPolicy, podsOfCluster, routedClusters, splitOf } from "../tools/verdict";
 import { ProxyNode, askIstiod } from "./istiod";
 import type { Cluster } from "./cluster";
@@ -475,4 +477,155 @@ export function judgeScenario(h: Harness): Scenario {
             return `${total} cells over ${rows.length} steps, 0 disagreements; ${notes.join("; ")}`;
         },
     };
+}
+
+/** Istio objects Istio's admission refuses (its CRD rules or istiod's validating webhook), each as a user might write it. */
+export const REFUSED_OBJECTS: ReadonlyArray<{
+    readonly what: string;
+    /** What Istio's answer and lab validate's reason must both say. */
+    readonly says: string;
+    readonly manifest: Record<string, unknown>;
+}> = [
+    {
+        what: "a negative route weight",
+        says: "weight -5 < 0",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "negative-weight", namespace: "guestbook" },
+            spec: {
+                hosts: ["guestbook"],
+                http: [
+                    {
+                        route: [
+                            { destination: { host: "guestbook", subset: "v1" }, weight: -5 },
+                            { destination: { host: "guestbook", subset: "v2" }, weight: 105 },
+                        ],
+                    },
+                ],
+            },
+        },
+    },
+    {
+        what: "a wildcard host on a mesh route",
+        says: "wildcard host * is not allowed for virtual services bound to the mesh gateway",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "mesh-wildcard", namespace: "guestbook" },
+            spec: { hosts: ["*"], http: [{ route: [{ destination: { host: "guestbook" } }] }] },
+        },
+    },
+    {
+        what: "a gateway port out of range",
+        says: "port number 99999 must be in the range 1..65535",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "Gateway",
+            metadata: { name: "bad-port", namespace: "guestbook" },
+            spec: {
+                selector: { istio: "ingressgateway" },
+                servers: [{ port: { number: 99999, name: "http", protocol: "HTTP" }, hosts: ["*"] }],
+            },
+        },
+    },
+    {
+        what: "a duplicate subset",
+        says: "duplicate subset names: v1",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "DestinationRule",
+            metadata: { name: "duplicate-subset", namespace: "guestbook" },
+            spec: {
+                host: "guestbook",
+                subsets: [
+                    { name: "v1", labels: { version: "1.0" } },
+                    { name: "v1", labels: { version: "2.0" } },
+                ],
+            },
+        },
+    },
+    {
+        what: "a header regex RE2 cannot compile (lookahead)",
+        says: "Istio uses RE2 style regex-based match",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "lookahead", namespace: "guestbook" },
+            spec: {
+                hosts: ["guestbook"],
+                http: [
+                    {
+                        match: [{ headers: { "user-agent": { regex: "(?!Chrome).*Firefox.*" } } }],
+                        route: [{ destination: { host: "guestbook" } }],
+                    },
+                ],
+            },
+        },
+    },
+    {
+        what: "all route weights zero",
+        says: "total destination weight = 0",
+        manifest: {
+            apiVersion: "networking.istio.io/v1",
+            kind: "VirtualService",
+            metadata: { name: "zero-weights", namespace: "guestbook" },
+            spec: {
+                hosts: ["guestbook"],
+                http: [
+                    {
+                        route: [
+                            { destination: { host: "guestbook", subset: "v1" }, weight: 0 },
+                            { destination: { host: "guestbook", subset: "v2" }, weight: 0 },
+                        ],
+                    },
+                ],
+            },
+        },
+    },
+    {
+        what: "port-level mTLS without a selector",
+        says: "portLevelMtls requires selector",
+        manifest: {
+            apiVersion: "security.istio.io/v1",
+            kind: "PeerAuthentication",
+            metadata: { name: "port-no-selector", namespace: "guestbook" },
+            spec: { mtls: { mode: "STRICT" }, portLevelMtls: { "80": { mode: "DISABLE" } } },
+        },
+    },
+];
+
+/** What Istio's admission says of each refused object (a server-side dry run: nothing is stored). */
+export function admissionVerdicts(c: Cluster): Array<{ what: string; refused: boolean; message: string }> {
+    return REFUSED_OBJECTS.map((o) => {
+        const r = c.kubectl(["apply", "--dry-run=server", "-f", "-"], json(o.manifest), true);
+        return { what: o.what, refused: r.status !== 0, message: r.stderr.trim() };
+    });
+}
+
+/** lab validate's reasons for one object alone (schemas, mesh checks, admission checks). */
+export function labValidateReasons(manifest: Record<string, unknown>): string[] {
+    const objects = [
+        { type: `kubernetes:${String(manifest.apiVersion)}:${String(manifest.kind)}`, name: "x", manifest },
+    ] as unknown as RenderedObject[];
+    return [...schemaProblems(objects), ...meshProblems(objects), ...admissionProblems(objects)].map((p) => p.reason);
+}
+
+/** Istio's admission and lab validate on each refused object: both refuse it, and both say why in the same words. */
+export function checkAdmissionParity(c: Cluster): string {
+    const problems: string[] = [];
+    for (const [i, v] of admissionVerdicts(c).entries()) {
+        const o = REFUSED_OBJECTS[i];
+        const reasons = labValidateReasons(o.manifest);
+        if (!v.refused || !v.message.includes(o.says)) {
+            problems.push(`${o.what}: Istio ${v.refused ? `refused it saying ${v.message}` : "accepted it"}, not "${o.says}"`);
+        }
+        if (!reasons.some((r) => r.includes(o.says))) {
+            problems.push(`${o.what}: lab validate says [${reasons.join("; ")}], not "${o.says}"`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new Error(`admission: ${problems.join("; ")}`);
+    }
+    return `${REFUSED_OBJECTS.length} objects Istio refuses, lab validate refuses each in Istio's words`;
 }

@@ -32,7 +32,7 @@ const json = (v: unknown) => JSON.stringify(v);
 const parseObject = (v: string | undefined): Record<string, unknown> => (v ? (JSON.parse(v) as Record<string, unknown>) : {});
 
 /** A shipped stack's config with what the harness needs: local charts, istiod's values, a node port. */
-function harnessConfig(engine: EngineTools, stack: string, extra: Config = {}): Config {
+export function harnessConfig(engine: EngineTools, stack: string, extra: Config = {}): Config {
     const base = { ...readStackConfig(stackFile(stack)), ...extra };
     if ((base["istio-lab:platform"] ?? "kubernetes") !== "kubernetes") {
         return base;
@@ -351,7 +351,7 @@ function sameSplit(
 }
 
 /** `pulumi up` while the harness plays the operators the stack waits for. */
-async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string, istiod: Istiod): Promise<{ ms: number; played: number }> {
+export async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string, istiod: Istiod): Promise<{ ms: number; played: number }> {
     const played = new Set<string>();
     const run = ws.pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack]);
     let done = false;

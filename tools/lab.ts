@@ -14,7 +14,15 @@ import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
 import { schemaProblems } from "./schemas";
-import { clusterNotes, configProblems, formatProblems, meshProblems, orderingProblems, policyProblems } from "./validate";
+import {
+    admissionProblems,
+    clusterNotes,
+    configProblems,
+    formatProblems,
+    meshProblems,
+    orderingProblems,
+    policyProblems,
+} from "./validate";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
@@ -247,6 +255,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                     ...configProblems(run.config),
                     ...schemaProblems(objects),
                     ...meshProblems(objects),
+                    ...admissionProblems(objects),
                     ...orderingProblems(run.resources, objects),
                     ...policyProblems(objects, run.config),
                 ];

@@ -1,5 +1,6 @@
 // Checks of the kind `istioctl analyze` makes, run on the rendered objects before anything reaches a
 // cluster, plus the ordering check: a custom resource must come after what installs its definition.
+import { RE2JS } from "re2js";
 import { DATAPLANE_MODE_LABEL, ISTIO_INJECTION_LABEL } from "../components/lab";
 import { LabConfig, NAMESPACE, labNamespaces } from "../config";
 import { POLICIES, httpRouteWeightFindings, isGatewayApiObject, routeFindings } from "../policy/rules";
@@ -118,7 +119,7 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
                         o,
                         "spec.portLevelMtls",
                         "-",
-                        "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies",
+                        "Istio's admission refuses it: portLevelMtls requires selector (its CRD rule; a namespace- or mesh-wide policy cannot have port-level modes)",
                     );
                 }
                 break;
@@ -355,4 +356,88 @@ export function clusterNotes(config: LabConfig): string[] {
 /** A human-readable report. */
 export function formatProblems(problems: readonly Problem[]): string {
     return problems.length === 0 ? "no problems" : problems.map((p) => `${p.code} ${p.object} ${p.field}: ${p.reason}`).join("\n");
+}
+
+/** A problem in Istio's own words: what its admission (the CRDs' rules or istiod's validating webhook) would say. */
+const refused = (message: string) => `Istio's admission refuses it: ${message}`;
+
+/**
+ * What Istio's admission refuses that neither the published schemas nor the mesh checks catch, in the words
+ * istiod's validating webhook uses (istio.io/istio pkg/config/validation at 1.31), so that `lab validate`
+ * refuses what a `pulumi up` would have refused, and says it the same way: negative route weights and
+ * several all weighing 0, a `*` host on a route bound to the mesh, a gateway port out of range, duplicate
+ * subset names, and header regexes RE2 cannot compile.
+ */
+export function admissionProblems(objects: readonly RenderedObject[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const o of objects) {
+        const add = (field: string, message: string) => problems.push({ object: objectId(o), field, code: "-", reason: refused(message) });
+        const s = specOf(o);
+        if (!/^networking\.istio\.io\/v1(alpha3|beta1)?$/.test(String(o.manifest.apiVersion))) {
+            continue;
+        }
+        switch (o.manifest.kind) {
+            case "VirtualService": {
+                const gateways = (s.gateways as string[] | undefined) ?? [];
+                if ((gateways.length === 0 || gateways.includes("mesh")) && ((s.hosts as string[] | undefined) ?? []).includes("*")) {
+                    add("spec.hosts", "wildcard host * is not allowed for virtual services bound to the mesh gateway");
+                }
+                const http =
+                    (s.http as Array<{
+                        match?: Array<{ headers?: Record<string, { regex?: string }> }>;
+                        route?: Array<{ weight?: unknown }>;
+                    }>) ?? [];
+                http.forEach((h, i) => {
+                    const route = h.route ?? [];
+                    route.forEach((d, j) => {
+                        if (typeof d.weight === "number" && d.weight < 0) {
+                            add(`spec.http[${i}].route[${j}].weight`, `weight ${d.weight} < 0`);
+                        }
+                    });
+                    if (route.length > 1 && route.every((d) => (d.weight ?? 0) === 0)) {
+                        add(`spec.http[${i}].route`, "total destination weight = 0");
+                    }
+                    (h.match ?? []).forEach((m, k) => {
+                        for (const [name, value] of Object.entries(m.headers ?? {})) {
+                            if (typeof value?.regex === "string" && !compilesAsRe2(value.regex)) {
+                                add(
+                                    `spec.http[${i}].match[${k}].headers.${name}.regex`,
+                                    `"headers": ${JSON.stringify(value.regex)} is not an RE2 regular expression; Istio uses RE2 style regex-based match`,
+                                );
+                            }
+                        }
+                    });
+                });
+                break;
+            }
+            case "Gateway":
+                ((s.servers as Array<{ port?: { number?: number } }>) ?? []).forEach((srv, i) => {
+                    const n = srv.port?.number;
+                    if (typeof n === "number" && (n < 1 || n > 65535)) {
+                        add(`spec.servers[${i}].port.number`, `port number ${n} must be in the range 1..65535`);
+                    }
+                });
+                break;
+            case "DestinationRule": {
+                const seen = new Set<string>();
+                ((s.subsets as Array<{ name: string }>) ?? []).forEach((sub, i) => {
+                    if (seen.has(sub.name)) {
+                        add(`spec.subsets[${i}].name`, `duplicate subset names: ${sub.name}`);
+                    }
+                    seen.add(sub.name);
+                });
+                break;
+            }
+        }
+    }
+    return problems;
+}
+
+function compilesAsRe2(regex: string): boolean {
+    try {
+        RE2JS.compile(regex);
+        return true;
+    } catch {
+        return false;
+    }
 }

@@ -223,7 +223,7 @@ describe("lab validate", () => {
                 object: "PeerAuthentication guestbook/pa",
                 field: "spec.portLevelMtls",
                 code: "-",
-                reason: "portLevelMtls needs a selector; Istio ignores it on namespace- and mesh-wide policies",
+                reason: "Istio's admission refuses it: portLevelMtls requires selector (its CRD rule; a namespace- or mesh-wide policy cannot have port-level modes)",
             },
         ]);
     });
