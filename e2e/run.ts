@@ -28,6 +28,16 @@ import { judgeScenario } from "./judge";
 
 type Manifest = Record<string, unknown>;
 
+/**
+ * The real istiod runs only with ISTIO_LAB_E2E_ISTIOD=1 (scenario 14 needs it; not yet run through every
+ * scenario, so .ci/run keeps the harness without it). Without it istiod's webhooks are kept out of the API
+ * server's way as before.
+ */
+const REAL_ISTIOD = process.env.ISTIO_LAB_E2E_ISTIOD === "1";
+const NO_ISTIOD_VALUES = {
+    global: { operatorManageWebhooks: true, configValidation: false, tag: "1.31.0" },
+};
+
 const json = (v: unknown) => JSON.stringify(v);
 const parseObject = (v: string | undefined): Record<string, unknown> => (v ? (JSON.parse(v) as Record<string, unknown>) : {});
 
@@ -43,7 +53,13 @@ export function harnessConfig(engine: EngineTools, stack: string, extra: Config 
     return {
         ...base,
         ...(stages.includes("controlPlane")
-            ? { "istio-lab:controlPlane": json({ chartRepo: engine.charts, values: HARNESS_ISTIOD_VALUES, ...cp }) }
+            ? {
+                  "istio-lab:controlPlane": json({
+                      chartRepo: engine.charts,
+                      values: REAL_ISTIOD ? HARNESS_ISTIOD_VALUES : NO_ISTIOD_VALUES,
+                      ...cp,
+                  }),
+              }
             : {}),
         // No load balancer answers here: the control plane's ingress gateway Service gets a node port.
         ...(stages.includes("gateway") || stages.includes("controlPlane")
@@ -351,7 +367,12 @@ function sameSplit(
 }
 
 /** `pulumi up` while the harness plays the operators the stack waits for. */
-export async function upPlayingOperators(c: Cluster, ws: Workspace, stack: string, istiod: Istiod): Promise<{ ms: number; played: number }> {
+export async function upPlayingOperators(
+    c: Cluster,
+    ws: Workspace,
+    stack: string,
+    istiod: Istiod | undefined,
+): Promise<{ ms: number; played: number }> {
     const played = new Set<string>();
     const run = ws.pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack]);
     let done = false;
@@ -359,7 +380,7 @@ export async function upPlayingOperators(c: Cluster, ws: Workspace, stack: strin
     while (!done) {
         playOperators(c, played);
         // A running istiod deploys and reports its Gateways itself; the harness plays them only for the operator flavours.
-        if (!istiod.state().ready) {
+        if (!istiod?.state().ready) {
             playGateways(c, played);
         }
         await new Promise((r) => setTimeout(r, 1000));
@@ -833,7 +854,7 @@ const SCENARIOS: Scenario[] = [
             return out.join("; ");
         },
     },
-    judgeScenario(HARNESS),
+    ...(REAL_ISTIOD ? [judgeScenario(HARNESS)] : []),
 ];
 
 /**
@@ -947,9 +968,11 @@ async function inside(): Promise<void> {
         console.log(`control plane on 127.0.0.1 up in ${secs(Date.now() - started)} (${cluster.dir})`);
         cluster.kubectl(["apply", "--server-side", "-f", "-"], minimalCrds());
         // The real istiod: started by its supervisor whenever a lab's istiod chart is installed, stopped before the API server.
-        istiod = superviseIstiod(cluster, istio);
+        istiod = REAL_ISTIOD ? superviseIstiod(cluster, istio) : undefined;
         console.log(
-            `istiod: ${istio.versions.istiod}, a host process on 127.0.0.1 (webhooks ${ISTIOD.webhooks}, xDS ${ISTIOD.xds}) following the lab's istiod chart`,
+            REAL_ISTIOD
+                ? `istiod: ${istio.versions.istiod}, a host process on 127.0.0.1 (webhooks ${ISTIOD.webhooks}, xDS ${ISTIOD.xds}) following the lab's istiod chart`
+                : "istiod: not run (ISTIO_LAB_E2E_ISTIOD=1 runs the real one and scenario 14)",
         );
         ws = createWorkspace(engine, cluster.kubeconfig, log);
         console.log(

@@ -24,7 +24,7 @@ export interface Context {
     /** The real Istio's binaries (istiod, istioctl, the xDS client). */
     readonly istio: IstioTools;
     /** The real istiod, following the lab's istiod chart. */
-    readonly istiod: Istiod;
+    readonly istiod: Istiod | undefined;
 }
 
 /** One scenario: its name (number first) and what it checks; it returns a line of detail or throws. */
