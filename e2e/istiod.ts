@@ -139,10 +139,11 @@ export function istiodEnv(deployment: { metadata: { namespace: string }; spec: u
     return env;
 }
 
-/** GET http://127.0.0.1:8080<p>: the status code, or 0 when nothing answers. */
+/** GET istiod's debug address `p`: the status code, or 0 when nothing answers. */
 function httpStatus(p: string): Promise<number> {
     return new Promise((resolve) => {
-        const req = get({ host: "127.0.0.1", port: 8080, path: p, timeout: 1000 }, (res) => {
+        const [host, port] = ISTIOD.debug.split(":");
+        const req = get({ host, port: Number(port), path: p, timeout: 1000 }, (res) => {
             res.resume();
             resolve(res.statusCode ?? 0);
         });

@@ -59,8 +59,9 @@ export function livePods(c: Cluster): LivePod[] {
         }));
 }
 
-/** Whether a pod is a gateway's proxy (a `router` node to istiod) rather than a sidecar. */
-const isGateway = (p: LivePod) => p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
+/** Whether a pod is a gateway's proxy (a `router` node to istiod) rather than a sidecar, by its labels. */
+const isGateway = (p: { readonly labels: Readonly<Record<string, string>> }) =>
+    p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
 
 /** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out). */
 function meshPods(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshPod[] {
@@ -126,14 +127,19 @@ function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshP
         const from = `${gateway.name}.${gateway.namespace}`;
         const clusters = routedClusters(guestbookRoutes(gateway.proxy, namespace));
         for (const version of versions) {
-            const serving = clusters.find((cl) => podsOfCluster(gateway.proxy!, cl, pods).some((p) => p.name === version.name));
             if (clusters.length === 0) {
                 rows.push({ from, to: `${version.name}.${namespace}`, code: "404", mtls: false });
-            } else if (serving) {
-                const c = parseClusterName(serving)!;
-                const server = pods.find((p) => p.name === version.name && podsOfCluster(gateway.proxy!, serving, [p]).length > 0)!;
-                const v = callVerdict(gateway, server, c.host, c.port, 3000, serving);
-                rows.push({ from, to: `${version.name}.${namespace}`, code: v.code, mtls: v.mtls });
+                continue;
+            }
+            // The first routed cluster one of this version's pods is an endpoint of, and that pod.
+            for (const cl of clusters) {
+                const server = podsOfCluster(gateway.proxy, cl, pods).find((p) => p.name === version.name);
+                if (server) {
+                    const c = parseClusterName(cl)!;
+                    const v = callVerdict(gateway, server, c.host, c.port, 3000, cl);
+                    rows.push({ from, to: `${version.name}.${namespace}`, code: v.code, mtls: v.mtls });
+                    break;
+                }
             }
         }
     }
@@ -206,8 +212,9 @@ function compare(objects: readonly RenderedObject[], config: Config, split: Spli
     const cells: Cell[] = [];
     const lab = probeMatrix(objects, "istio-system");
     const isProbeLab = pods.some((p) => p.labels.app === "sleep");
-    const gateway = pods.find((p) => p.proxy && isGatewayPod(p));
-    const ns = parseConfig(config).guestbook?.namespace ?? "guestbook";
+    const gateway = pods.find((p) => p.proxy && isGateway(p));
+    const c = parseConfig(config);
+    const ns = c.guestbook?.namespace ?? "guestbook";
     const istio = isProbeLab ? probeRows(pods, (n) => targetPortOf(objects, n)) : ingressRows(pods, ns, gateway);
     const key = (r: Row) => `${r.from} to ${r.to}`;
     const mine = new Map(istio.map((r) => [key(r), probeText(r)]));
@@ -218,7 +225,6 @@ function compare(objects: readonly RenderedObject[], config: Config, split: Spli
     if (isProbeLab || !gateway?.proxy) {
         return cells;
     }
-    const c = parseConfig(config);
     const routes = guestbookRoutes(gateway.proxy, ns);
     const header = routes.find((r) => r.headers.length > 0);
     const last = routes.filter((r) => r.headers.length === 0).at(-1);
@@ -255,9 +261,6 @@ function compare(objects: readonly RenderedObject[], config: Config, split: Spli
     }
     return cells;
 }
-
-const isGatewayPod = (p: MeshPod) =>
-    p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
 
 function targetPortOf(objects: readonly RenderedObject[], namespace: string): number {
     const svc = objects.find((o) => o.manifest.kind === "Service" && metaOf(o).name === "httpbin" && metaOf(o).namespace === namespace);

@@ -5,6 +5,8 @@
 // teaches: what each inbound port accepts (mutual TLS, plain text or both), what a caller sends each
 // destination, how a route splits traffic, and the circuit breaker on a cluster.
 
+import type { CircuitBreaker } from "../components/traffic";
+
 /** Envoy's JSON for a message (proto3 JSON, camelCase; `@type` on typed configs). */
 type Json = Record<string, unknown>;
 
@@ -248,15 +250,7 @@ export function routeEntries(cfg: ProxyConfig): RouteEntry[] {
 }
 
 /** The circuit breaker and outlier detection on a cluster, in the lab's terms (Istio's unlimited defaults read as they are). */
-export interface ClusterBreaker {
-    readonly maxConnections?: number;
-    readonly http1MaxPendingRequests?: number;
-    readonly maxRequestsPerConnection?: number;
-    readonly consecutive5xxErrors?: number;
-    readonly interval?: string;
-    readonly baseEjectionTime?: string;
-    readonly maxEjectionPercent?: number;
-}
+export type ClusterBreaker = Omit<CircuitBreaker, "subset">;
 
 /** A duration as Envoy writes it (`"180s"`, `"0.500s"`) in the lab's words (`"3m"`, `"500ms"`). */
 export function labDuration(d: unknown): string | undefined {
