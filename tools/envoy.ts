@@ -112,35 +112,52 @@ export interface Endpoint {
     readonly address: string;
     readonly port: number;
     readonly tlsMode: string | undefined;
+    /** Reached through the proxy's HBONE tunnel (`connect_originate`): an ambient workload ztunnel receives for, over mutual TLS. */
+    readonly tunnel: boolean;
 }
 
-/** A cluster's endpoints, as EDS gives them. */
+/** A cluster's endpoints, as EDS gives them (an HBONE endpoint's address is its `endpointId`, `ip:port`). */
 export function endpointsOf(cfg: ProxyConfig, clusterName: string): Endpoint[] {
     const cla = cfg.endpoints.find((e) => e.clusterName === clusterName);
     return list(cla?.endpoints).flatMap((locality) =>
         list(locality.lbEndpoints).map((lb) => {
-            const socket = isObject(lb.endpoint) && isObject(lb.endpoint.address) ? lb.endpoint.address.socketAddress : undefined;
+            const address = isObject(lb.endpoint) && isObject(lb.endpoint.address) ? lb.endpoint.address : {};
+            const socket = address.socketAddress;
+            const internal = address.envoyInternalAddress;
             const filter = isObject(lb.metadata) && isObject(lb.metadata.filterMetadata) ? lb.metadata.filterMetadata : {};
             const match = filter["envoy.transport_socket_match"];
+            const tunnel = isObject(internal) && internal.serverListenerName === "connect_originate";
+            const id = tunnel ? /^(.*):(\d+)$/.exec(String(internal.endpointId)) : null;
             return {
-                address: isObject(socket) ? String(socket.address) : "",
-                port: isObject(socket) ? Number(socket.portValue) : 0,
+                address: isObject(socket) ? String(socket.address) : (id?.[1] ?? ""),
+                port: isObject(socket) ? Number(socket.portValue) : Number(id?.[2] ?? 0),
                 tlsMode: isObject(match) && typeof match.tlsMode === "string" ? match.tlsMode : undefined,
+                tunnel: tunnel && isObject(match) && match.tunnel === "http",
             };
         }),
     );
 }
 
-/** Whether this proxy, calling `clusterName`, sends mutual TLS to the endpoint at `address` (auto mTLS decides per endpoint). */
+/**
+ * Whether this proxy, calling `clusterName`, sends mutual TLS to the endpoint at `address`: always through
+ * HBONE (ambient's tunnel is mutual TLS); otherwise as the cluster's TLS says (auto mTLS decides per endpoint).
+ */
 export function sendsMtls(cfg: ProxyConfig, clusterName: string, address: string): boolean | undefined {
     const mode = clusterTls(cfg, clusterName);
     if (mode === undefined) {
         return undefined;
     }
+    const endpoint = endpointsOf(cfg, clusterName).find((e) => e.address === address);
+    if (
+        endpoint?.tunnel &&
+        list(cluster(cfg, clusterName)?.transportSocketMatches).some((m) => isObject(m.match) && m.match.tunnel === "http")
+    ) {
+        return true;
+    }
     if (mode !== "auto") {
         return mode === "ISTIO_MUTUAL";
     }
-    return endpointsOf(cfg, clusterName).find((e) => e.address === address)?.tlsMode === "istio";
+    return endpoint?.tlsMode === "istio";
 }
 
 /** What an inbound port accepts. */

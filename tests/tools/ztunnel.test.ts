@@ -1,0 +1,125 @@
+// tools/ztunnel.ts on what the real istiod (1.31.0) sent ztunnel for the ambient stack (Pulumi.ambient.yaml,
+// canary 80/20, mesh-wide STRICT) in the e2e harness, with the guestbook's pods marked
+// `ambient.istio.io/redirection: enabled` by hand as the CNI agent marks the pods it redirects (the harness's
+// CNI agent is played by kwok and marks nothing); and the ingress gateway's clusters for the same pods.
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import * as path from "path";
+import { endpointsOf, fromXds, sendsMtls } from "../../tools/envoy";
+import { PROJECT_ROOT } from "../../tools/stackConfig";
+import { Authorization, addressText, fromZtunnelXds, policiesOf, workloadAt, ztunnelAccepts, ztunnelAllows } from "../../tools/ztunnel";
+
+const [ztunnelNode, gatewayNode] = JSON.parse(
+    readFileSync(path.join(PROJECT_ROOT, "tests", "fixtures", "istiod", "ambient-canary-80-20.json"), "utf8"),
+) as Array<{ answer: unknown }>;
+const zt = fromZtunnelXds(ztunnelNode.answer);
+const gateway = fromXds(gatewayNode.answer);
+const workload = (name: string) => zt.workloads.find((w) => w.name.startsWith(name))!;
+const mesh = { principal: "spiffe://cluster.local/ns/istio-system/sa/guestbook-gateway-istio", namespace: "istio-system" };
+
+describe("tools/ztunnel on istiod's answer to ztunnel (ambient, Istio 1.31.0)", () => {
+    it("reads the workload API's addresses as text", () => {
+        expect(addressText("CvQACg==")).to.equal("10.244.0.10");
+        expect(addressText(Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).toString("base64"))).to.equal(
+            "2001:db8:0:0:0:0:0:1",
+        );
+    });
+
+    it("the guestbook's 9 pods are captured (HBONE); the gateway, the waypoint and the control plane's pods are not", () => {
+        expect(
+            zt.workloads
+                .filter((w) => w.captured)
+                .map((w) => w.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""))
+                .sort(),
+        ).to.deep.equal([
+            "guestbook-v1",
+            "guestbook-v1",
+            "guestbook-v1",
+            "guestbook-v2",
+            "guestbook-v2",
+            "guestbook-v2",
+            "redis-master",
+            "redis-slave",
+            "redis-slave",
+        ]);
+        expect(["guestbook-gateway-istio", "waypoint", "istiod", "ztunnel"].map((n) => workload(n).captured)).to.deep.equal([
+            false,
+            false,
+            false,
+            false,
+        ]);
+        expect(workloadAt(zt, "10.244.0.8")?.name).to.match(/^redis-master-/);
+    });
+
+    it("mesh-wide STRICT: each workload carries the converted static strict policy, which refuses plain text and takes mutual TLS", () => {
+        const redis = workload("redis-master");
+        expect(policiesOf(zt, redis).map((p) => `${p.namespace}/${p.name} ${p.action}`)).to.deep.equal([
+            "istio-system/istio_converted_static_strict DENY",
+        ]);
+        expect(ztunnelAccepts(zt, redis, 6379, mesh)).to.deep.equal({ mtls: true, plaintext: false });
+    });
+
+    it("the ingress gateway reaches the captured pods through its HBONE tunnel, so it sends them mutual TLS", () => {
+        const v1 = "outbound|80||guestbook-v1.guestbook.svc.cluster.local";
+        const endpoints = endpointsOf(gateway, v1);
+        expect(endpoints.map((e) => [e.port, e.tunnel]).sort()).to.deep.equal([
+            [3000, true],
+            [3000, true],
+            [3000, true],
+        ]);
+        expect(endpoints.map((e) => sendsMtls(gateway, v1, e.address))).to.deep.equal([true, true, true]);
+        expect(endpoints.every((e) => workloadAt(zt, e.address)?.captured)).to.equal(true);
+    });
+
+    describe("policies of other shapes (written here in the shapes istiod converts PeerAuthentication to)", () => {
+        const strictButPort80: Authorization = {
+            name: "converted_peer_authentication_httpbin",
+            namespace: "bar",
+            scope: "WORKLOAD_SELECTOR",
+            action: "DENY",
+            groups: [{ rules: [{ matches: [{ notDestinationPorts: [80] }] }, { matches: [{ notPrincipals: [{ presence: {} }] }] }] }],
+        };
+        const httpbin = {
+            name: "httpbin",
+            namespace: "bar",
+            addresses: ["10.0.0.9"],
+            serviceAccount: "httpbin",
+            captured: true,
+            policies: ["bar/converted_peer_authentication_httpbin"],
+        };
+        const cfg = { workloads: [httpbin], authorizations: [strictButPort80] };
+
+        it("STRICT with port 80 DISABLE: plain text through on 80 only, mutual TLS on every port", () => {
+            expect(ztunnelAccepts(cfg, httpbin, 80, mesh)).to.deep.equal({ mtls: true, plaintext: true });
+            expect(ztunnelAccepts(cfg, httpbin, 8080, mesh)).to.deep.equal({ mtls: true, plaintext: false });
+        });
+
+        it("a workload-selected policy applies only to the workloads that name it; an ALLOW lets through only what it matches", () => {
+            expect(policiesOf(cfg, { ...httpbin, policies: [] })).to.deep.equal([]);
+            const allowFoo: Authorization = {
+                name: "allow-foo",
+                namespace: "bar",
+                scope: "NAMESPACE",
+                action: "ALLOW",
+                groups: [{ rules: [{ matches: [{ namespaces: [{ exact: "foo" }] }] }] }],
+            };
+            const c = { workloads: [httpbin], authorizations: [allowFoo] };
+            expect(ztunnelAllows(c, httpbin, { port: 80, principal: "spiffe://cluster.local/ns/foo/sa/sleep", namespace: "foo" })).to.equal(
+                true,
+            );
+            expect(ztunnelAllows(c, httpbin, { port: 80, principal: "spiffe://cluster.local/ns/bar/sa/sleep", namespace: "bar" })).to.equal(
+                false,
+            );
+        });
+
+        it("a condition it does not read is an error naming it, never a guess", () => {
+            const bySource: Authorization = {
+                ...strictButPort80,
+                groups: [{ rules: [{ matches: [{ sourceIps: [{ address: "CgAAAQ==", length: 32 }] }] }] }],
+            };
+            expect(() => ztunnelAllows({ workloads: [httpbin], authorizations: [bySource] }, httpbin, { port: 80 })).to.throw(
+                "ztunnel policy: the sourceIps condition is not read here (only principals, namespaces and ports)",
+            );
+        });
+    });
+});
