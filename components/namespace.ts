@@ -84,3 +84,32 @@ export function podSidecarAnnotations(flavor: Flavor, sidecars: boolean): Record
 export function namespaceName(ns: k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch, name: string): pulumi.Output<string> {
     return ns.urn.apply(() => name);
 }
+
+/** The `kubernetes` provider settings that pick the cluster and how it is reached (read by the default provider from the stack's config). */
+const CLUSTER_SETTINGS = ["kubeconfig", "context", "cluster", "clusterIdentifier", "renderYamlToDirectory"] as const;
+
+/**
+ * A provider that creates namespaces with a plain create, which the API server refuses with `AlreadyExists`
+ * when the namespace is there already. The default provider (server-side apply, `@pulumi/kubernetes` before
+ * 4.29) creates by applying, which silently takes over a namespace someone else made, and `pulumi destroy`
+ * then deletes it with everything in it (`istio-system` on a cluster that already runs Istio,
+ * `openshift-operators-redhat` beside OpenShift Logging). It reaches the same cluster as the default
+ * provider: the stack's `kubernetes:*` settings, else the environment's kubeconfig.
+ */
+export function namespaceProvider(name: string): k8s.Provider {
+    const settings = new pulumi.Config("kubernetes");
+    const args: Record<string, pulumi.Input<string> | undefined> = {};
+    for (const key of CLUSTER_SETTINGS) {
+        // The kubeconfig may be a secret of the stack's; the others are names and paths.
+        args[key] = key === "kubeconfig" ? settings.getSecret(key) : settings.get(key);
+    }
+    const flags = ["deleteUnreachable", "skipUpdateUnreachable"] as const;
+    return new k8s.Provider(name, {
+        ...args,
+        ...Object.fromEntries(flags.map((f) => [f, settings.getBoolean(f)])),
+        enableServerSideApply: false,
+    });
+}
+
+/** The resource type of the Namespaces the lab creates (its NamespacePatches label namespaces it does not own). */
+export const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";

@@ -16,6 +16,7 @@ import { RenderedObject, metaOf, render, specOf } from "../tools/render";
 import { schemaProblems } from "../tools/schemas";
 import { admissionProblems, meshProblems } from "../tools/validate";
 import { MeshPod, callVerdict, clusterPolicy, podsOfCluster, routedClusters, splitOf } from "../tools/verdict";
+import { ZtunnelConfig, fromZtunnelXds } from "../tools/ztunnel";
 import { ProxyNode, askIstiod } from "./istiod";
 import type { Cluster } from "./cluster";
 import type { Config, Context, Harness, Scenario } from "./scenario";
@@ -34,14 +35,22 @@ interface LivePod {
     readonly labels: Record<string, string>;
     readonly containers: string[];
     readonly images: string[];
+    readonly serviceAccount: string;
+    readonly annotations: Record<string, string>;
 }
 
 export function livePods(c: Cluster): LivePod[] {
     const items = (
         JSON.parse(c.kubectl(["get", "pods", "-A", "-o", "json"]).stdout) as {
             items: Array<{
-                metadata: { name: string; namespace: string; labels?: Record<string, string>; deletionTimestamp?: string };
-                spec: { containers: Array<{ name: string; image: string }> };
+                metadata: {
+                    name: string;
+                    namespace: string;
+                    labels?: Record<string, string>;
+                    annotations?: Record<string, string>;
+                    deletionTimestamp?: string;
+                };
+                spec: { containers: Array<{ name: string; image: string }>; serviceAccountName?: string };
                 status: { podIP?: string; phase?: string };
             }>;
         }
@@ -56,16 +65,62 @@ export function livePods(c: Cluster): LivePod[] {
             labels: p.metadata.labels ?? {},
             containers: p.spec.containers.map((x) => x.name),
             images: p.spec.containers.map((x) => x.image),
+            serviceAccount: p.spec.serviceAccountName ?? "default",
+            annotations: p.metadata.annotations ?? {},
         }));
 }
 
-/** Whether a pod is a gateway's proxy (a `router` node to istiod) rather than a sidecar, by its labels. */
-const isGateway = (p: { readonly labels: Readonly<Record<string, string>> }) =>
-    p.labels.istio === "ingressgateway" || p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined;
+type Labelled = { readonly labels: Readonly<Record<string, string>> };
 
-/** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out). */
-function meshPods(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshPod[] {
-    const pods = livePods(c).filter((p) => namespaces.includes(p.namespace) || isGateway(p));
+/** Whether a pod is an ambient waypoint's proxy (istiod deploys it for a Gateway of class `istio-waypoint`). */
+const isWaypoint = (p: Labelled) => p.labels["gateway.networking.k8s.io/gateway-class-name"] === "istio-waypoint";
+
+/** Whether a pod is an ingress gateway's proxy (a `router` node to istiod) rather than a sidecar, by its labels. */
+const isGateway = (p: Labelled) =>
+    p.labels.istio === "ingressgateway" || (p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined && !isWaypoint(p));
+
+/** The annotation Istio's CNI agent sets on a pod whose traffic it redirected to ztunnel (istiod then counts it as captured). */
+const REDIRECTION = "ambient.istio.io/redirection";
+
+/**
+ * Plays Istio's CNI agent, which kwok cannot run: annotates as redirected every pod of a namespace in the
+ * ambient mesh (`istio.io/dataplane-mode: ambient`) that has no sidecar and does not opt out with the
+ * pod label `istio.io/dataplane-mode: none`, as the agent does once it has set up the pod's redirection.
+ * istiod reads the annotation; without it no workload is in the ambient mesh. Returns whether any changed.
+ */
+function playCniAgent(c: Cluster, pods: readonly LivePod[]): boolean {
+    const namespaces = JSON.parse(c.kubectl(["get", "namespaces", "-l", "istio.io/dataplane-mode=ambient", "-o", "json"]).stdout) as {
+        items: Array<{ metadata: { name: string } }>;
+    };
+    const ambient = new Set(namespaces.items.map((n) => n.metadata.name));
+    const todo = pods.filter(
+        (p) =>
+            ambient.has(p.namespace) &&
+            !p.containers.includes("istio-proxy") &&
+            p.labels["istio.io/dataplane-mode"] !== "none" &&
+            p.annotations[REDIRECTION] !== "enabled",
+    );
+    for (const p of todo) {
+        c.kubectl(["annotate", "pod", "-n", p.namespace, p.name, `${REDIRECTION}=enabled`, "--overwrite"]);
+    }
+    return todo.length > 0;
+}
+
+/** What istiod sends: each of the lab's pods with its proxy's configuration, and ztunnel's (null without a ztunnel). */
+interface MeshView {
+    readonly pods: MeshPod[];
+    readonly ztunnel: ZtunnelConfig | null;
+}
+
+/** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out), and what it sends ztunnel. */
+function meshView(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshView {
+    let all = livePods(c);
+    if (playCniAgent(c, all)) {
+        all = livePods(c);
+    }
+    // A waypoint is left out: no call of the lab's is addressed to it (the ingress sends to the pods directly,
+    // and ztunnel's policies judge a call through it by the caller's identity).
+    const pods = all.filter((p) => (namespaces.includes(p.namespace) || isGateway(p)) && !isWaypoint(p));
     const proxied = pods.filter((p) => p.containers.includes("istio-proxy"));
     const nodes: ProxyNode[] = proxied.map((p) => ({
         type: isGateway(p) ? "router" : "sidecar",
@@ -73,15 +128,31 @@ function meshPods(c: Cluster, istio: IstioTools, namespaces: readonly string[]):
         pod: p.name,
         namespace: p.namespace,
     }));
+    // ztunnel's node: the ztunnel DaemonSet's pod (istiod sends every node's ztunnel the whole mesh's workloads).
+    const zt = all.find((p) => p.labels.app === "ztunnel");
+    if (zt) {
+        nodes.push({ type: "ztunnel", ip: zt.ip, pod: zt.name, namespace: zt.namespace });
+    }
     const answers = nodes.length > 0 ? askIstiod(istio, nodes) : [];
     if (process.env.ISTIO_LAB_E2E_RECORD && recording.step) {
         // ISTIO_LAB_E2E_RECORD=DIR keeps istiod's answers of each step (the unit tests' recorded configuration comes from here).
         mkdirSync(process.env.ISTIO_LAB_E2E_RECORD, { recursive: true });
         const file = path.join(process.env.ISTIO_LAB_E2E_RECORD, `${recording.step.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
-        writeFileSync(file, json(nodes.map((n, i) => ({ node: n, labels: proxied[i].labels, answer: answers[i] }))));
+        const labelled = [...proxied, ...(zt ? [zt] : [])];
+        writeFileSync(file, json(nodes.map((n, i) => ({ node: n, labels: labelled[i].labels, answer: answers[i] }))));
     }
     const configs = new Map(proxied.map((p, i) => [p.name, fromXds(answers[i])]));
-    return pods.map((p) => ({ namespace: p.namespace, name: p.workload, ip: p.ip, labels: p.labels, proxy: configs.get(p.name) ?? null }));
+    return {
+        pods: pods.map((p) => ({
+            namespace: p.namespace,
+            name: p.workload,
+            ip: p.ip,
+            labels: p.labels,
+            serviceAccount: p.serviceAccount,
+            proxy: configs.get(p.name) ?? null,
+        })),
+        ztunnel: zt ? fromZtunnelXds(answers[nodes.length - 1]) : null,
+    };
 }
 
 /** The step being read, for ISTIO_LAB_E2E_RECORD's file names. */
@@ -120,7 +191,7 @@ function guestbookRoutes(cfg: ProxyConfig, namespace: string): RouteEntry[] {
 const uniqueWorkloads = (pods: readonly MeshPod[]) => [...new Map(pods.map((p) => [p.name, p])).values()];
 
 /** The lab matrix's guestbook rows as istiod configures them: the ingress to each version it routes to, the app to redis. */
-function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshPod | undefined): Row[] {
+function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshPod | undefined, ambient?: ZtunnelConfig): Row[] {
     const rows: Row[] = [];
     const versions = uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "guestbook"));
     if (gateway?.proxy) {
@@ -136,7 +207,7 @@ function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshP
                 const server = podsOfCluster(gateway.proxy, cl, pods).find((p) => p.name === version.name);
                 if (server) {
                     const c = parseClusterName(cl)!;
-                    const v = callVerdict(gateway, server, c.host, c.port, 3000, cl);
+                    const v = callVerdict(gateway, server, c.host, c.port, 3000, cl, ambient);
                     rows.push({ from, to: `${version.name}.${namespace}`, code: v.code, mtls: v.mtls });
                     break;
                 }
@@ -146,7 +217,8 @@ function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshP
     const front = pods.find((p) => p.name === versions[0]?.name);
     for (const redis of uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "redis"))) {
         if (front) {
-            const v = callVerdict(front, redis, `${redis.name}.${namespace}.svc.cluster.local`, 6379, 6379);
+            const host = `${redis.name}.${namespace}.svc.cluster.local`;
+            const v = callVerdict(front, redis, host, 6379, 6379, undefined, ambient);
             rows.push({ from: `guestbook.${namespace}`, to: `${redis.name}.${namespace}`, code: v.code, mtls: v.mtls });
         }
     }
@@ -154,12 +226,13 @@ function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshP
 }
 
 /** The peer authentication lab's probe as istiod configures it: every sleep to every httpbin on port 8000 (container port 80). */
-function probeRows(pods: readonly MeshPod[], containerPort: (namespace: string) => number): Row[] {
+function probeRows(pods: readonly MeshPod[], containerPort: (namespace: string) => number, ambient?: ZtunnelConfig): Row[] {
     const sleeps = pods.filter((p) => p.labels.app === "sleep");
     const httpbins = pods.filter((p) => p.labels.app === "httpbin");
     return sleeps.flatMap((client) =>
         httpbins.map((server) => {
-            const v = callVerdict(client, server, `httpbin.${server.namespace}.svc.cluster.local`, 8000, containerPort(server.namespace));
+            const host = `httpbin.${server.namespace}.svc.cluster.local`;
+            const v = callVerdict(client, server, host, 8000, containerPort(server.namespace), undefined, ambient);
             return { from: client.namespace, to: server.namespace, code: v.code, mtls: v.mtls };
         }),
     );
@@ -208,14 +281,16 @@ const sortedText = (w: Record<string, number>) =>
         .join(", ");
 
 /** What istiod's configuration says of the lab, and what the lab says of itself, for one step. */
-function compare(objects: readonly RenderedObject[], config: Config, split: Split, pods: readonly MeshPod[]): Cell[] {
+function compare(objects: readonly RenderedObject[], config: Config, split: Split, view: MeshView): Cell[] {
+    const { pods } = view;
+    const ambient = view.ztunnel ?? undefined;
     const cells: Cell[] = [];
     const lab = probeMatrix(objects, "istio-system");
     const isProbeLab = pods.some((p) => p.labels.app === "sleep");
     const gateway = pods.find((p) => p.proxy && isGateway(p));
     const c = parseConfig(config);
     const ns = c.guestbook?.namespace ?? "guestbook";
-    const istio = isProbeLab ? probeRows(pods, (n) => targetPortOf(objects, n)) : ingressRows(pods, ns, gateway);
+    const istio = isProbeLab ? probeRows(pods, (n) => targetPortOf(objects, n), ambient) : ingressRows(pods, ns, gateway, ambient);
     const key = (r: Row) => `${r.from} to ${r.to}`;
     const mine = new Map(istio.map((r) => [key(r), probeText(r)]));
     const theirs = new Map(lab.map((r) => [key(r), probeText(r)]));
@@ -328,12 +403,12 @@ function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
 }
 
 /** Reads the cells until two reads a second apart agree (istiod debounces a change; a push shows within a second or so). */
-async function settledCells(x: Context, objects: readonly RenderedObject[], config: Config, split: Split): Promise<Cell[]> {
+export async function settledCells(x: Context, objects: readonly RenderedObject[], config: Config, split: Split): Promise<Cell[]> {
     await sleep(1500);
     let last = "";
     let cells: Cell[] = [];
     for (let i = 0; i < 15; i++) {
-        cells = compare(objects, config, split, meshPods(x.cluster, x.istio, labNamespacesOf(objects)));
+        cells = compare(objects, config, split, meshView(x.cluster, x.istio, labNamespacesOf(objects)));
         const now = json(cells);
         if (now === last) {
             return cells;
@@ -399,8 +474,9 @@ function checkInjection(x: Context, objects: readonly RenderedObject[], release:
     const gateways = pods.filter(isGatewayLive);
     for (const g of gateways) {
         const image = g.images[g.containers.indexOf("istio-proxy")] ?? g.images[0];
-        if (image !== `docker.io/istio/proxyv2:${release}`) {
-            problems.push(`${g.name}.${g.namespace}: proxy image ${image}, not docker.io/istio/proxyv2:${release}`);
+        // The ambient profile's charts ask for the distroless variant of the same image.
+        if (image !== `docker.io/istio/proxyv2:${release}` && image !== `docker.io/istio/proxyv2:${release}-distroless`) {
+            problems.push(`${g.name}.${g.namespace}: proxy image ${image}, not docker.io/istio/proxyv2:${release}(-distroless)`);
         }
     }
     if (problems.length > 0) {
@@ -470,24 +546,41 @@ export function analyzeLive(x: Context, objects: readonly RenderedObject[]): { f
     return { findings, ignored };
 }
 
-/** The labs judged: the traffic lab on both traffic APIs, and the peer authentication lab. */
-const JUDGED = [
+/** The traffic lab's steps in ambient mode: all but client TLS, which the lab refuses there (ztunnel's HBONE is always mutual TLS). */
+const AMBIENT_TRAFFIC_STEPS = TRAFFIC_STEPS.filter((s) => s.set["istio-lab:clientTls"] === undefined);
+
+/** The labs judged: the traffic lab on both traffic APIs and in ambient mode, and the peer authentication lab with sidecars and in ambient. */
+const JUDGED: ReadonlyArray<{ lab: string; stack: string; steps: readonly JudgedStep[]; gatewayApi: boolean; set?: Config }> = [
     { lab: "traffic (Istio API)", stack: "kubernetes", steps: TRAFFIC_STEPS, gatewayApi: false },
     { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true },
+    { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT_TRAFFIC_STEPS, gatewayApi: true },
     { lab: "peer authentication", stack: "peer-auth", steps: PEER_AUTH_STEPS, gatewayApi: false },
-] as const;
+    {
+        lab: "peer authentication (ambient)",
+        stack: "peer-auth",
+        steps: PEER_AUTH_STEPS,
+        // Ambient installs the Gateway API CRDs (a waypoint is a Gateway API Gateway).
+        gatewayApi: true,
+        set: { "istio-lab:dataplane": "ambient" },
+    },
+];
 
 /** Scenario 14. */
 export function judgeScenario(h: Harness): Scenario {
     return {
-        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs) and the peer authentication lab (steps 8 to 13) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy; the real injector against the lab's sidecars; istioctl analyze of the live cluster",
+        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs, and ambient) and the peer authentication lab (steps 8 to 13, sidecars and ambient) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy and ztunnel; the real injector against the lab's sidecars; istioctl analyze of the live cluster",
         run: async (x) => {
             const rows: JudgedRow[] = [];
             const notes: string[] = [];
             const failures: string[] = [];
-            for (const l of JUDGED) {
-                const base = h.config(x.engine, l.stack, l.gatewayApi ? { "istio-lab:gatewayApiCrds": x.gatewayApiCrds } : {});
-                const name = `judge-${l.stack}`;
+            // ISTIO_LAB_E2E_JUDGE=TEXT judges only the labs whose name contains it (a developer's shortcut; CI judges all).
+            const only = process.env.ISTIO_LAB_E2E_JUDGE;
+            for (const l of JUDGED.filter((j) => !only || j.lab.includes(only))) {
+                const base = {
+                    ...h.config(x.engine, l.stack, l.gatewayApi ? { "istio-lab:gatewayApiCrds": x.gatewayApiCrds } : {}),
+                    ...l.set,
+                };
+                const name = `judge-${l.stack}${l.set?.["istio-lab:dataplane"] === "ambient" ? "-ambient" : ""}`;
                 await h.withStack(x.ws, name, base, async () => {
                     await h.up(x, name);
                     const objects = render((await runLab(base, { stack: name })).resources);

@@ -8,6 +8,7 @@ import { GatewayApiCrds } from "../components/gatewayApiCrds";
 import { Guestbook } from "../components/guestbook";
 import { MtlsLab } from "../components/mtlsLab";
 import { TIMEOUT_SECONDS, WAIT_FOR, istioApisFor } from "../components/lab";
+import { NAMESPACE_TYPE, namespaceProvider } from "../components/namespace";
 import { OperatorStack, operatorsFor } from "../components/operators";
 import { PeerAuth, PolicySummary } from "../components/peerAuth";
 import { keepSecrets, markSecrets } from "../components/secrets";
@@ -89,6 +90,16 @@ function secretOutputs(secrets: LabConfig["secrets"], outputs: LabOutputs): LabO
     return Object.fromEntries(marked) as unknown as LabOutputs;
 }
 
+/**
+ * Creates every Namespace of the lab through `provider`, which refuses one that exists already: the lab
+ * creates (and `pulumi destroy` deletes) only the namespaces it made.
+ */
+function createNamespacesOnly(provider: pulumi.ProviderResource): void {
+    pulumi.runtime.registerStackTransformation((args) =>
+        args.type === NAMESPACE_TYPE ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { provider }) } : undefined,
+    );
+}
+
 /** Puts `pulumi.com/timeoutSeconds` beside every `pulumi.com/waitFor` the stages write. */
 function limitWaits(seconds: number): void {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -110,6 +121,7 @@ export function buildLab(config: LabConfig): LabOutputs {
         limitWaits(config.waitTimeoutSeconds);
     }
     keepSecrets(config.secrets);
+    createNamespacesOnly(namespaceProvider("lab-namespaces"));
     const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
     const platform = config.platform;
     const flavor = config.controlPlane.flavor;

@@ -31,6 +31,8 @@ export interface LabResource {
     readonly aliasTypes: readonly string[];
     /** Properties `pulumi up` leaves as they are after creation (`ignoreChanges`). */
     readonly ignoreChanges: readonly string[];
+    /** The key of the explicit provider that creates it (`pulumi:providers:kubernetes::lab-namespaces`); none for the default provider. */
+    readonly provider?: string;
 }
 
 /** What one run of the program produced. */
@@ -91,10 +93,25 @@ function stableRandom(name: string, length: number): string {
     return Array.from(digest.subarray(0, length), (b) => alphabet[b % alphabet.length]).join("");
 }
 
-function mocks(observed: RunOptions["observed"], inputsByKey: Map<string, Record<string, unknown>>): pulumi.runtime.Mocks {
+/** A provider reference (`<urn>::<id>`) as the key of the provider resource (`<type>::<name>`). */
+function providerKey(reference: string | undefined): string | undefined {
+    const urn = reference?.replace(/::[^:]*$/, "");
+    const parts = urn?.split("::") ?? [];
+    return parts.length >= 4 ? `${parts[2].split("$").at(-1)}::${parts[3]}` : undefined;
+}
+
+function mocks(
+    observed: RunOptions["observed"],
+    inputsByKey: Map<string, Record<string, unknown>>,
+    providerByKey = new Map<string, string>(),
+): pulumi.runtime.Mocks {
     return {
         newResource(args) {
             const key = `${args.type}::${args.name}`;
+            const provider = providerKey(args.provider);
+            if (provider) {
+                providerByKey.set(key, provider);
+            }
             const inputs = args.inputs as Record<string, unknown>;
             inputsByKey.set(key, redactSecrets(inputs) as Record<string, unknown>);
             let state: Record<string, unknown> = { ...inputs };
@@ -176,7 +193,8 @@ export async function record(
     options: RunOptions & { readonly config?: Readonly<Record<string, string>> } = {},
 ): Promise<{ resources: LabResource[]; outputs: Record<string, unknown> }> {
     const inputsByKey = new Map<string, Record<string, unknown>>();
-    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey), PROJECT, options.stack ?? "dev", false);
+    const providerByKey = new Map<string, string>();
+    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey, providerByKey), PROJECT, options.stack ?? "dev", false);
     pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
 
     const captured: Captured[] = [];
@@ -225,6 +243,7 @@ export async function record(
             inputs: inputsByKey.get(key) ?? {},
             dependsOn: [...deps].sort(),
             ignoreChanges: [...(c.opts.ignoreChanges ?? [])],
+            ...(providerByKey.has(key) ? { provider: providerByKey.get(key) } : {}),
             aliasTypes: (c.opts.aliases ?? []).flatMap((a) =>
                 typeof a === "object" && a !== null && "type" in a && typeof a.type === "string" ? [a.type] : [],
             ),

@@ -19,6 +19,7 @@ import {
     sendsMtls,
 } from "./envoy";
 import type { ProbeResult } from "./matrix";
+import { ZtunnelConfig, workloadAt, ztunnelAccepts } from "./ztunnel";
 
 /** A pod as the verdict sees it: where it is, and the configuration its proxy gets (none without one). */
 export interface MeshPod {
@@ -28,7 +29,12 @@ export interface MeshPod {
     readonly labels: Readonly<Record<string, string>>;
     /** Its proxy's configuration, or null for a pod without a sidecar. */
     readonly proxy: ProxyConfig | null;
+    /** Its service account (its identity over mutual TLS), `default` when unset. */
+    readonly serviceAccount?: string;
 }
+
+/** A pod's identity as the mesh's certificates name it (the trust domain `cluster.local`). */
+export const principalOf = (p: MeshPod) => `spiffe://cluster.local/ns/${p.namespace}/sa/${p.serviceAccount ?? "default"}`;
 
 /** What a pod without a sidecar accepts: plain text only (it enforces nothing). */
 const PLAIN: Accepts = { mtls: false, plaintext: true };
@@ -38,6 +44,10 @@ const PLAIN: Accepts = { mtls: false, plaintext: true };
  * what the caller's proxy sends that endpoint (plain text without a proxy), accepted what the server's
  * inbound chains take. A refused call is `503` from a caller with a sidecar (upstream connect error) and
  * `000` from one without (reset).
+ *
+ * With `ambient`, what istiod sends ztunnel: a pod without a proxy that ztunnel captured sends through
+ * ztunnel, over HBONE (mutual TLS) to a captured workload and in plain text to any other; a captured
+ * server accepts what ztunnel's policies (PeerAuthentication converted among them) let through.
  */
 export function callVerdict(
     client: MeshPod,
@@ -46,9 +56,23 @@ export function callVerdict(
     servicePort: number,
     containerPort: number,
     clusterName = outboundCluster(serviceHost, servicePort),
+    ambient?: ZtunnelConfig,
 ): { code: ProbeResult["code"]; mtls: boolean; sent: "mtls" | "plaintext"; accepts: Accepts } {
-    const sent = client.proxy ? sendsMtls(client.proxy, clusterName, server.ip) : false;
-    const accepts = server.proxy ? (inboundAccepts(server.proxy, containerPort) ?? PLAIN) : PLAIN;
+    const captured = (p: MeshPod) => (ambient && !p.proxy ? workloadAt(ambient, p.ip) : undefined);
+    const serverZ = captured(server);
+    const clientZ = captured(client);
+    let sent: boolean | undefined = false;
+    if (client.proxy) {
+        sent = sendsMtls(client.proxy, clusterName, server.ip);
+    } else if (clientZ?.captured) {
+        sent = serverZ?.captured === true;
+    }
+    let accepts = PLAIN;
+    if (server.proxy) {
+        accepts = inboundAccepts(server.proxy, containerPort) ?? PLAIN;
+    } else if (ambient && serverZ?.captured) {
+        accepts = ztunnelAccepts(ambient, serverZ, containerPort, { principal: principalOf(client), namespace: client.namespace });
+    }
     const refused = { code: (client.proxy ? "503" : "000") as ProbeResult["code"], mtls: false };
     const how = sent ? "mtls" : "plaintext";
     if (sent === undefined) {

@@ -116,6 +116,7 @@ describe("recipes", () => {
         it("parents every resource to its component", () => {
             const topLevel = run.resources.filter((r) => r.parent === undefined).map((r) => r.key);
             expect(topLevel).to.deep.equal([
+                "pulumi:providers:kubernetes::lab-namespaces",
                 "random:index/randomString:RandomString::lab-id",
                 "istio-lab:mesh:ControlPlane::control-plane",
                 "istio-lab:app:Guestbook::guestbook",
@@ -123,6 +124,22 @@ describe("recipes", () => {
                 "istio-lab:traffic:TrafficPolicy::traffic",
                 "istio-lab:security:PeerAuth::peer-auth",
             ]);
+        });
+
+        it("creates its namespaces with a plain create (AlreadyExists for one that is there), everything else by server-side apply", () => {
+            const creator = named(run.resources, "lab-namespaces");
+            expect(creator.inputs.enableServerSideApply).to.equal("false");
+            const byProvider = (p: string | undefined) =>
+                run.resources
+                    .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.provider === p)
+                    .map((r) => r.key)
+                    .sort();
+            expect(byProvider("pulumi:providers:kubernetes::lab-namespaces")).to.deep.equal([
+                "kubernetes:core/v1:Namespace::control-plane-namespace",
+                "kubernetes:core/v1:Namespace::guestbook-namespace",
+            ]);
+            expect(byProvider(undefined)).to.not.include.members(byProvider("pulumi:providers:kubernetes::lab-namespaces"));
+            expect(byProvider(undefined).length).to.be.greaterThan(10);
         });
 
         it("reports the load balancer address as the lab URL once it has one", async () => {

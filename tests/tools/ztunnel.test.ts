@@ -7,6 +7,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { endpointsOf, fromXds, sendsMtls } from "../../tools/envoy";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
+import { MeshPod, callVerdict } from "../../tools/verdict";
 import { Authorization, addressText, fromZtunnelXds, policiesOf, workloadAt, ztunnelAccepts, ztunnelAllows } from "../../tools/ztunnel";
 
 const [ztunnelNode, gatewayNode] = JSON.parse(
@@ -119,6 +120,45 @@ describe("tools/ztunnel on istiod's answer to ztunnel (ambient, Istio 1.31.0)", 
             };
             expect(() => ztunnelAllows({ workloads: [httpbin], authorizations: [bySource] }, httpbin, { port: 80 })).to.throw(
                 "ztunnel policy: the sourceIps condition is not read here (only principals, namespaces and ports)",
+            );
+        });
+    });
+
+    describe("callVerdict with what istiod sends ztunnel", () => {
+        const pod = (name: string, namespace: string, ip: string, proxy: MeshPod["proxy"] = null): MeshPod => ({
+            namespace,
+            name,
+            ip,
+            labels: {},
+            proxy,
+        });
+        const at = (prefix: string) => pod(prefix, "guestbook", workload(prefix).addresses[0]);
+        const ingress = pod("guestbook-gateway-istio", "istio-system", workload("guestbook-gateway-istio").addresses[0], gateway);
+        const v1 = "outbound|80||guestbook-v1.guestbook.svc.cluster.local";
+        const redis = "redis-master.guestbook.svc.cluster.local";
+        const short = (v: ReturnType<typeof callVerdict>) => `${v.code} ${v.sent}`;
+
+        it("the ingress to a captured guestbook pod: HBONE, which the mesh-wide STRICT policy lets through", () => {
+            expect(short(callVerdict(ingress, at("guestbook-v1"), "guestbook-v1.guestbook.svc.cluster.local", 80, 3000, v1, zt))).to.equal(
+                "200 mtls",
+            );
+        });
+
+        it("captured to captured: ztunnel sends HBONE; without ztunnel's view the same call reads as plain text", () => {
+            expect(short(callVerdict(at("guestbook-v1"), at("redis-master"), redis, 6379, 6379, undefined, zt))).to.equal("200 mtls");
+            expect(short(callVerdict(at("guestbook-v1"), at("redis-master"), redis, 6379, 6379))).to.equal("200 plaintext");
+        });
+
+        it("a caller outside the mesh to a captured pod: plain text, which STRICT refuses (000, a reset)", () => {
+            expect(short(callVerdict(pod("sleep", "legacy", "10.244.9.9"), at("redis-master"), redis, 6379, 6379, undefined, zt))).to.equal(
+                "000 plaintext",
+            );
+        });
+
+        it("captured to a workload ztunnel does not capture (istiod's pod): plain text, taken as it is", () => {
+            const istiod = pod("istiod", "istio-system", workload("istiod").addresses[0]);
+            expect(short(callVerdict(at("guestbook-v1"), istiod, "istiod.istio-system.svc.cluster.local", 15010, 15010, undefined, zt))).to.equal(
+                "200 plaintext",
             );
         });
     });
