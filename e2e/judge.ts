@@ -549,6 +549,9 @@ export function analyzeLive(x: Context, objects: readonly RenderedObject[]): { f
 /** The traffic lab's steps in ambient mode: all but client TLS, which the lab refuses there (ztunnel's HBONE is always mutual TLS). */
 const AMBIENT_TRAFFIC_STEPS = TRAFFIC_STEPS.filter((s) => s.set["istio-lab:clientTls"] === undefined);
 
+/** The peer authentication lab's steps in ambient mode: 8 to 11 (the lab refuses DISABLE there, which steps 12 and 13 set). */
+const AMBIENT_PEER_AUTH_STEPS = PEER_AUTH_STEPS.filter((s) => !s.set["istio-lab:peerAuth"].includes("DISABLE"));
+
 /** The labs judged: the traffic lab on both traffic APIs and in ambient mode, and the peer authentication lab with sidecars and in ambient. */
 const JUDGED: ReadonlyArray<{ lab: string; stack: string; steps: readonly JudgedStep[]; gatewayApi: boolean; set?: Config }> = [
     { lab: "traffic (Istio API)", stack: "kubernetes", steps: TRAFFIC_STEPS, gatewayApi: false },
@@ -558,7 +561,7 @@ const JUDGED: ReadonlyArray<{ lab: string; stack: string; steps: readonly Judged
     {
         lab: "peer authentication (ambient)",
         stack: "peer-auth",
-        steps: PEER_AUTH_STEPS,
+        steps: AMBIENT_PEER_AUTH_STEPS,
         // Ambient installs the Gateway API CRDs (a waypoint is a Gateway API Gateway).
         gatewayApi: true,
         set: { "istio-lab:dataplane": "ambient" },

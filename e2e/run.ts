@@ -24,6 +24,7 @@ import { Config, Harness, Scenario } from "./scenario";
 import { Workspace, createWorkspace } from "./pulumi";
 import { EngineTools, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
 import { HARNESS_ISTIOD_VALUES, ISTIOD, Istiod, superviseIstiod } from "./istiod";
+import { dataLossScenario } from "./dataLoss";
 import { judgeScenario } from "./judge";
 
 type Manifest = Record<string, unknown>;
@@ -855,6 +856,7 @@ const SCENARIOS: Scenario[] = [
         },
     },
     ...(REAL_ISTIOD ? [judgeScenario(HARNESS)] : []),
+    dataLossScenario(HARNESS),
 ];
 
 /**

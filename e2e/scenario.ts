@@ -64,7 +64,8 @@ const INGRESS_SERVICE = {
  */
 export async function withRoutedLab<T>(h: Harness, x: Context, extra: Config, fn: (config: Config) => Promise<T>): Promise<T> {
     h.applyCrds(x.cluster, x.crds);
-    x.cluster.kubectl(["create", "namespace", "istio-system"], undefined, true);
+    // The namespace the control plane would have made; removed afterwards if made here (a lab with a control plane creates its own).
+    const made = x.cluster.kubectl(["create", "namespace", "istio-system"], undefined, true).status === 0;
     x.cluster.kubectl(["apply", "-f", "-"], JSON.stringify(INGRESS_SERVICE));
     try {
         return await fn(
@@ -76,6 +77,9 @@ export async function withRoutedLab<T>(h: Harness, x: Context, extra: Config, fn
         );
     } finally {
         x.cluster.kubectl(["delete", "service", "istio-ingressgateway", "-n", "istio-system"], undefined, true);
+        if (made) {
+            x.cluster.kubectl(["delete", "namespace", "istio-system", "--wait=true", "--timeout=120s"], undefined, true);
+        }
     }
 }
 

@@ -9,6 +9,7 @@ import { parseArgs } from "util";
 import { parse, stringify } from "yaml";
 import type { AttendeeToken } from "../stacks/lab";
 import { StackError, openStack, plainOutputs } from "./automation";
+import { stackNameProblem } from "./stackConfig";
 
 /** Where attendees' kubectl reaches the API server. */
 export interface ClusterEndpoint {
@@ -88,6 +89,10 @@ export async function kubeconfigsMain(
             throw new KubeconfigError(`--kubeconfig ${dir}: is a file; expected a directory (new or existing)`);
         }
         const stackName = values.stack ?? "dev";
+        const stackProblem = stackNameProblem(stackName);
+        if (stackProblem) {
+            throw new KubeconfigError(stackProblem);
+        }
         const stack = await openStack(stackName, values.cwd, "--kubeconfig reads the stack's outputs (its tokens) through it");
         const tokens = plainOutputs(await stack.outputs()).attendeeTokens as AttendeeToken[] | null | undefined;
         if (!tokens || tokens.length === 0) {

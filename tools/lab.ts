@@ -1,7 +1,7 @@
 // `npm run lab -- <command>`: the lab program run offline under Pulumi's mocks, for reviewers and CI
 // with no cluster and no Pulumi CLI. Exit 0 on success, 1 when the command found problems, 2 on bad
 // arguments or bad config.
-import { existsSync, mkdirSync, statSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { stringify } from "yaml";
@@ -128,6 +128,27 @@ function outDirectory(dir: string): void {
     }
 }
 
+/** The files `render --out` writes: `NNN-<object>.yaml`. */
+const RENDERED_FILE = /^\d{3}-.+\.yaml$/;
+
+/**
+ * Empties `dir` of an earlier render's files, so that `kubectl apply -f DIR` applies this render alone; a
+ * directory holding anything else is refused, naming it, and nothing is removed.
+ */
+function clearEarlierRender(dir: string): void {
+    const entries = readdirSync(dir);
+    const foreign = entries.filter((e) => !RENDERED_FILE.test(e) || !statSync(path.join(dir, e)).isFile());
+    if (foreign.length > 0) {
+        const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, ... (${foreign.length} in all)` : "");
+        throw new UsageError(
+            `--out ${dir}: holds files lab render did not write (${shown}); expected a new or empty directory, or one an earlier lab render wrote (its files are replaced)`,
+        );
+    }
+    for (const e of entries) {
+        rmSync(path.join(dir, e));
+    }
+}
+
 /** The attendees as a table to print and hand out. */
 export function formatAttendees(rows: readonly AttendeeRow[]): string {
     const weights = (w: AttendeeRow["weights"]) =>
@@ -235,6 +256,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
             case "render": {
                 if (args.values.out) {
                     outDirectory(args.values.out);
+                    clearEarlierRender(args.values.out);
                     objects.forEach((o, i) => {
                         const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
                         try {

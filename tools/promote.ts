@@ -4,6 +4,7 @@
 // no controller in the cluster. The schedule, the argument checks and the gate formulas are pure and
 // tested under mocha; the stack is reached through a `PromotionStack`, the real one in promoteStack.ts.
 import { parseArgs } from "util";
+import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
@@ -136,11 +137,30 @@ function url(option: string, value: string, keyword?: string): string {
     return value;
 }
 
+/**
+ * `--threshold -5` as `--threshold=-5`: the argument parser takes a value that starts with a dash for an
+ * option and answers with a riddle ("argument is ambiguous"); joined, the value gets its option's own check.
+ */
+function withNegativeValues(argv: readonly string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        const name = /^--([a-z-]+)$/.exec(argv[i])?.[1];
+        const option = name === undefined ? undefined : (OPTIONS as Record<string, { type: string }>)[name];
+        if (option?.type === "string" && i + 1 < argv.length && /^-[\d.]/.test(argv[i + 1])) {
+            out.push(`${argv[i]}=${argv[i + 1]}`);
+            i++;
+        } else {
+            out.push(argv[i]);
+        }
+    }
+    return out;
+}
+
 /** Parses `lab promote`'s arguments; throws a PromoteError naming the option, the value and what is allowed. */
 export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "help" {
     let parsed;
     try {
-        parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
+        parsed = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
     } catch (e) {
         const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
         throw new PromoteError(
@@ -230,6 +250,10 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
     }
     if (v.attendee !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.attendee)) {
         bad("attendee", v.attendee, "an attendee's name, a DNS-1123 label such as user7");
+    }
+    const stackProblem = v.stack === undefined ? undefined : stackNameProblem(v.stack);
+    if (stackProblem) {
+        throw new PromoteError(stackProblem);
     }
     return {
         stack: v.stack ?? "dev",

@@ -2,8 +2,10 @@
 // CLI, backend and secrets), the program's own config contract to refuse what cannot take a weight, and
 // the gates' network and process calls. The decisions are in promote.ts.
 import { spawn } from "child_process";
+import { existsSync } from "fs";
 import * as http from "http";
 import * as https from "https";
+import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, NAMESPACE, parseConfig } from "../config";
@@ -28,6 +30,7 @@ import {
     vectorValue,
 } from "./promote";
 import { StackError, openStack, plainOutputs } from "./automation";
+import { PROJECT_ROOT, readStackFile } from "./stackConfig";
 
 /** What a promotion of this stack changes: the key, and where the applied weight shows in the outputs. */
 export interface Subject {
@@ -221,6 +224,29 @@ async function previewFirst(stack: Stack, s: Subject, weight: number, attendee: 
     }
 }
 
+/** The stack's config as the program checks it; a bad value is the stack's problem, named. */
+function labConfigOf(o: PromoteOptions, raw: Readonly<Record<string, string>>): LabConfig {
+    try {
+        return parseConfig(raw);
+    } catch (e) {
+        throw e instanceof LabInputError ? new PromoteError(`stack ${o.stack}: ${e.message}`) : e;
+    }
+}
+
+/** The stack's file in the project (`Pulumi.<stack>.yaml`), when there is one with nothing secret in it; else undefined. */
+function localConfig(o: PromoteOptions): Record<string, string> | undefined {
+    const file = path.join(o.cwd ?? PROJECT_ROOT, `Pulumi.${o.stack}.yaml`);
+    if (!existsSync(file)) {
+        return undefined;
+    }
+    try {
+        const f = readStackFile(file);
+        return f.secure.length === 0 ? f.config : undefined;
+    } catch {
+        return undefined; // the CLI reads it and says what is wrong
+    }
+}
+
 /** `lab promote`: returns the exit status. */
 export async function promoteMain(
     argv: readonly string[],
@@ -239,6 +265,11 @@ export async function promoteMain(
             return 0;
         }
         o = parsed;
+        // A stack whose own file already says it cannot take a weight is told so without the CLI.
+        const local = localConfig(o);
+        if (local !== undefined) {
+            subjectOf(labConfigOf(o, local), local, o);
+        }
         try {
             stack = await openStack(
                 o.stack,
@@ -249,13 +280,7 @@ export async function promoteMain(
             throw e instanceof StackError ? new PromoteError(e.message) : e;
         }
         const raw = await rawConfig(stack);
-        let config: LabConfig;
-        try {
-            config = parseConfig(raw);
-        } catch (e) {
-            throw e instanceof LabInputError ? new PromoteError(`stack ${o.stack}: ${e.message}`) : e;
-        }
-        subject = subjectOf(config, raw, o);
+        subject = subjectOf(labConfigOf(o, raw), raw, o);
         const outputs = plainOutputs(await stack.outputs());
         const applied = subject.applied(outputs);
         if (applied === undefined) {

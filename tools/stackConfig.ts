@@ -20,7 +20,18 @@ export class ConfigFileError extends Error {}
 
 /** The path of a stack's config file. */
 export function stackFile(stack: string): string {
+    const problem = stackNameProblem(stack);
+    if (problem) {
+        throw new ConfigFileError(problem);
+    }
     return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+}
+
+/** Why `--stack NAME` is not a stack name (Pulumi's: letters, digits, `-`, `_`, `.`), or undefined. A name is never a path. */
+export function stackNameProblem(stack: string): string | undefined {
+    return /^[A-Za-z0-9_.-]+$/.test(stack) && !/^\.+$/.test(stack)
+        ? undefined
+        : `--stack ${JSON.stringify(stack.length > 60 ? `${stack.slice(0, 57)}...` : stack)} is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere`;
 }
 
 /** Converts one config value to the string form Pulumi gives programs. */
@@ -118,7 +129,8 @@ function readText(file: string): string {
 /** The YAML document, or "not a stack config file" with where the YAML is broken. */
 function parseYaml(text: string): unknown {
     try {
-        const doc = parseDocument(text);
+        // Merge keys (`<<: *base`) merge, as the Pulumi CLI's YAML reader merges them.
+        const doc = parseDocument(text, { merge: true });
         if (doc.errors.length > 0) {
             throw doc.errors[0];
         }

@@ -314,6 +314,50 @@ describe("lab command", () => {
             );
         });
 
+        it("render --out replaces an earlier render's files, and refuses a directory holding anything else", async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "lab-rerender-"));
+            await lab(["render", "--stack", "openshift", "--set", "tracing=true", "--out", dir]);
+            expect(readdirSync(dir)).to.have.length(24);
+            expect(await lab(["render", "--stack", "kubernetes", "--out", dir])).to.deep.equal({
+                stdout: `wrote 17 objects to ${dir}\n`,
+                stderr: "",
+                code: 0,
+            });
+            expect(readdirSync(dir)).to.have.length(17);
+            expect(readdirSync(dir).some((f) => f.includes("openshift-operators-redhat"))).to.equal(false);
+            writeFileSync(path.join(dir, "kustomization.yaml"), "resources: []\n");
+            expect(await lab(["render", "--out", dir])).to.deep.equal(
+                fail(
+                    `--out ${dir}: holds files lab render did not write (kustomization.yaml); expected a new or empty directory, or one an earlier lab render wrote (its files are replaced)`,
+                ),
+            );
+            expect(readdirSync(dir)).to.have.length(18);
+        });
+
+        it("refuses a --stack that is a path, not a stack name", async () => {
+            for (const stack of ["../../x", "/etc/passwd", "..", "a/b"]) {
+                expect(await lab(["render", "--stack", stack])).to.deep.equal(
+                    fail(
+                        `--stack ${JSON.stringify(stack)} is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere`,
+                    ),
+                );
+            }
+        });
+
+        it("reads YAML merge keys in a stack file as the Pulumi CLI does (merged, the map's own keys winning)", async () => {
+            const f = file(
+                "Pulumi.merge.yaml",
+                "config:\n  istio-lab:circuitBreaker: &cb\n    maxConnections: 5\n    interval: 2s\n  istio-lab:canaryWeight: 20\n  istio-lab:attendeeOverrides:\n    user1:\n      circuitBreaker:\n        <<: *cb\n        maxConnections: 7\n  istio-lab:attendees: 2\n",
+            );
+            const r = await lab(["attendees", "--config", f, "--json"]);
+            expect(r.code, r.stderr).to.equal(0);
+            const dr = await lab(["render", "--config", f, "--json"]);
+            const rules = (JSON.parse(dr.stdout) as Array<{ manifest: { kind: string; metadata: { namespace: string }; spec: { trafficPolicy?: unknown } } }>)
+                .filter((o) => o.manifest.kind === "DestinationRule" && o.manifest.metadata.namespace === "guestbook-user1")
+                .map((o) => o.manifest.spec.trafficPolicy);
+            expect(JSON.stringify(rules)).to.include('"maxConnections":7').and.include('"interval":"2s"');
+        });
+
         it("refuses --out to an existing file, without a stack trace", async () => {
             const f = file("afile", "");
             expect(await lab(["render", "--out", f])).to.deep.equal(fail(`--out ${f}: is a file; expected a directory (new or existing)`));

@@ -144,6 +144,17 @@ describe("lab promote: arguments", () => {
             "option --bogus is not allowed; expected one of --stack, --cwd, --steps, --step-weight, --max-weight, --interval, --threshold, --attendee, --gate-prometheus, --min-success-rate, --max-p99-ms, --gate-http, --probes, --gate-command, --preview, --json, --help",
         ],
         [["--gate-command"], "Option '--gate-command <value>' argument missing"],
+        // A negative number is the option's value, checked as any other (not the parser's "argument is ambiguous").
+        [["--gate-command", "true", "--threshold", "-5"], '--threshold "-5" is not allowed; expected a whole number from 1 to 100'],
+        [["--gate-command", "true", "--step-weight", "-10"], '--step-weight "-10" is not allowed; expected a whole number from 1 to 100'],
+        [
+            ["--gate-http", "http://x", "--min-success-rate", "-1"],
+            '--min-success-rate "-1" is not allowed; expected a percentage from 0 to 100, e.g. 99 or 99.5',
+        ],
+        [
+            ["--gate-command", "true", "--stack", "../../x"],
+            '--stack "../../x" is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere',
+        ],
     ];
     for (const [argv, message] of refusals) {
         it(`refuses ${argv.join(" ").slice(0, 60) || "no arguments"}`, () => {
