@@ -221,7 +221,8 @@ export function isImageReference(image: string): boolean {
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** What a gateway host is, as error messages say it. */
-export const HOST_ALLOWED = 'a DNS name ("guestbook.example.com"), a wildcard name ("*.example.com") or "*"';
+export const HOST_ALLOWED =
+    'a DNS name ("guestbook.example.com", each label at most 63 characters), a wildcard name ("*.example.com") or "*"';
 
 /** True when `host` is `*`, a DNS name, or a DNS name behind `*.` (what Istio's Gateway and VirtualService accept). */
 export function isGatewayHost(host: string): boolean {
@@ -229,7 +230,7 @@ export function isGatewayHost(host: string): boolean {
         return true;
     }
     const name = host.startsWith("*.") ? host.slice(2) : host;
-    return name.length > 0 && name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
+    return name.length > 0 && name.length <= 253 && DNS1123_SUBDOMAIN.test(name) && name.split(".").every((l) => l.length <= 63);
 }
 
 /** The largest value of a Kubernetes int32 field (replicas, connection limits). */

@@ -11,7 +11,7 @@ import {
     gatewayHosts,
     issuerWithoutHost,
 } from "../components/gateway";
-import { Platform, isGatewayHost, reject } from "../components/lab";
+import { Platform, isGatewayHost, reject, show } from "../components/lab";
 import { NAMESPACE, allowed, bool, dnsLabel, host, int, labels, list, obj, oneOf, text } from "./schema";
 
 /** The shape of `gateway`. */
@@ -23,7 +23,9 @@ export const gatewaySchema = {
             'at least one label of the ingress gateway pods, e.g. {"istio": "ingressgateway"}',
         ),
         port: int(1, 65535),
-        hosts: list(host, 'a list of hosts, e.g. ["*"]').min(1, 'a list of at least one host, e.g. ["*"]'),
+        hosts: list(host, 'a list of hosts, e.g. ["*"]')
+            .min(1, 'a list of at least one host, e.g. ["*"]')
+            .refine((h) => new Set(h).size === h.length, 'a list of distinct hosts (a host twice makes conflicting listeners), e.g. ["*"]'),
         routeHost: text("a DNS name").refine(
             (h) => !h.includes("*") && isGatewayHost(h),
             "a DNS name without a wildcard (the OpenShift Route's host; a wildcard Route needs a wildcard policy the lab does not set)",
@@ -76,4 +78,24 @@ export function resolveGateway(gw: z.infer<typeof gatewaySchema.gateway> = {}, p
         );
     }
     return gateway;
+}
+
+/** The longest Gateway API Gateway name: Istio deploys it as `<name>-istio`, a Service name (a DNS-1035 label of at most 63). */
+const GATEWAY_API_NAME_MAX = 63 - "-istio".length;
+
+/**
+ * Under the Gateway API, Istio names the Deployment and Service it makes for the Gateway `<name>-istio`: a
+ * name Kubernetes would refuse there is refused here, at the key that chose it.
+ */
+export function checkGatewayApiName(gateway: GatewayConfig, trafficApi: string, stages: readonly string[]): void {
+    if (trafficApi !== "gatewayApi" || !stages.includes("gateway")) {
+        return;
+    }
+    if (!/^[a-z]/.test(gateway.name) || gateway.name.length > GATEWAY_API_NAME_MAX) {
+        reject(
+            `${NAMESPACE}:gateway.name`,
+            gateway.name,
+            `a name that starts with a letter and has at most ${GATEWAY_API_NAME_MAX} characters under the Gateway API (Istio makes the Service ${show(`${gateway.name}-istio`)}, which must be a DNS-1035 label of at most 63)`,
+        );
+    }
 }

@@ -6,7 +6,7 @@
 // namespaces.ts (the rules every created namespace follows); input.ts reads the raw strings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Dataplane, Platform, LabInputError } from "../components/lab";
+import { Dataplane, Platform, LabInputError, show } from "../components/lab";
 import { PeerAuthPolicy } from "../components/peerAuth";
 import { redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
@@ -19,7 +19,7 @@ import {
     resolveControlPlane,
     resolveOperators,
 } from "./controlPlane";
-import { GatewayConfig, gatewaySchema, resolveGateway } from "./gateway";
+import { GatewayConfig, checkGatewayApiName, gatewaySchema, resolveGateway } from "./gateway";
 import { GuestbookConfig, guestbookSchema, resolveGuestbook } from "./guestbook";
 import { parseValue, readInput } from "./input";
 import { checkNamespaces } from "./namespaces";
@@ -141,6 +141,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const subsets = subsetsOf(guestbook.versions);
     const traffic = resolveTraffic(c, subsets, stages);
     const mesh = resolveMesh(c, platform, controlPlane, stages);
+    checkGatewayApiName(gateway, mesh.trafficApi, stages);
     const attendees = resolveClassroom(c, guestbook.namespace, subsets, traffic, stages, controlPlane.namespace);
     // Ambient: no sidecars to budget for; a waypoint pod where an attendee's lab has one.
     const waypoint = (attendees ?? []).some((a) => wantsWaypoint(mesh.dataplane, stages, a));
@@ -172,6 +173,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
             ...ignoredSettings(raw, stages),
             ...unusedDomain(gateway, c.attendees !== undefined, stages),
             ...unusedGatewayApiCrds(c.gatewayApiCrds, mesh, stages),
+            ...noOpSettings(c, controlPlane.flavor, mesh.trafficApi, stages),
         ],
         secrets: [],
         warnings,
@@ -179,6 +181,49 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     checkNamespaces(config);
     checkSecurity(config);
     return config;
+}
+
+/**
+ * Settings of a stage the lab has that its flavour or traffic API does not read: each does nothing, and is
+ * reported like a setting for an absent stage (Pulumi warns at `pulumi up`, `lab validate` lists it).
+ */
+function noOpSettings(c: RawConfig, flavor: string, trafficApi: string, stages: readonly Stage[]): Notice[] {
+    const cp = (c.controlPlane ?? {}) as Record<string, unknown>;
+    const gw = (c.gateway ?? {}) as Record<string, unknown>;
+    const out: Notice[] = [];
+    const add = (key: string, why: string) =>
+        out.push({ key: `${NAMESPACE}:${key}`, message: `${NAMESPACE}:${key} has no effect: ${why}; remove the setting` });
+    if (stages.includes("controlPlane")) {
+        if (cp.istioVersion !== undefined && flavor === "ossm2") {
+            add(
+                "controlPlane.istioVersion",
+                `the "ossm2" flavour's Istio is the one its ServiceMeshControlPlane version ships (set ${NAMESPACE}:controlPlane.version)`,
+            );
+        }
+        if (cp.version !== undefined && flavor !== "ossm2") {
+            add(
+                "controlPlane.version",
+                `it is the ServiceMeshControlPlane version of the "ossm2" flavour, not read by ${show(flavor)} (set ${NAMESPACE}:controlPlane.istioVersion)`,
+            );
+        }
+        if (cp.chartRepo !== undefined && flavor !== "helm") {
+            add(
+                "controlPlane.chartRepo",
+                flavor === "sail"
+                    ? `with the "sail" flavour the Sail operator installs Istio (its own chart comes from ${NAMESPACE}:controlPlane.sailChartRepo)`
+                    : `the ${show(flavor)} flavour installs Istio through its operator, from no chart`,
+            );
+        }
+        for (const key of ["sailVersion", "sailChartRepo"]) {
+            if (cp[key] !== undefined && flavor !== "sail") {
+                add(`controlPlane.${key}`, `it is the Sail operator's, which the ${show(flavor)} flavour does not install`);
+            }
+        }
+    }
+    if (gw.selector !== undefined && trafficApi === "gatewayApi" && stages.includes("gateway")) {
+        add("gateway.selector", "under the Gateway API Istio deploys the Gateway's own proxy and routes through it, selecting no pods");
+    }
+    return out;
 }
 
 /** A class's domain set where there is no class: it does nothing, and is reported like a setting for an absent stage. */

@@ -156,8 +156,15 @@ export function readInput<S extends z.ZodTypeAny>(
     }
     const result = schema.safeParse(raw);
     if (!result.success) {
-        // zod may report one value twice (not an integer, and out of range): one line per problem.
-        throw new LabInputError([...new Set(result.error.issues.map((i) => describe(i, raw, schema)))].join("\n"));
+        // zod may report one value twice (not an integer, and out of range; empty, and not an image): one line per key, its first problem.
+        const first = new Map<string, string>();
+        for (const i of result.error.issues) {
+            const key = JSON.stringify(i.path);
+            if (!first.has(key)) {
+                first.set(key, describe(i, raw, schema));
+            }
+        }
+        throw new LabInputError([...new Set(first.values())].join("\n"));
     }
     return { values: result.data as z.infer<S>, raw };
 }

@@ -1,6 +1,6 @@
 // The namespaces a lab creates, each named by the key that names it: none twice, none the cluster's own;
 // and the Services in them (which the peer authentication policies are checked against).
-import { ISTIO_CNI_NAMESPACE, SAIL_OPERATOR_NAMESPACE } from "../components/controlPlane";
+import { ISTIO_CNI_NAMESPACE, SAIL_OPERATOR_NAMESPACE, ZTUNNEL_NAMESPACE } from "../components/controlPlane";
 import { guestbookServices } from "../components/guestbook";
 import { isReservedNamespace, reject, show } from "../components/lab";
 import { mtlsLabServices } from "../components/mtlsLab";
@@ -19,21 +19,24 @@ export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: str
         }
     }
     if (c.stages.includes("controlPlane")) {
+        // The flavour's own namespaces first, so that a clash is reported at the key the user set.
+        const flavor = c.controlPlane.flavor;
+        const fixed = (namespace: string, what: string) =>
+            out.push({
+                namespace,
+                key: `${NAMESPACE}:controlPlane.flavor`,
+                by: `the ${show(flavor)} flavour (${NAMESPACE}:controlPlane.flavor) creates it for ${what}`,
+            });
+        if (flavor === "ossm3" || flavor === "sail") {
+            fixed(ISTIO_CNI_NAMESPACE, "IstioCNI");
+            if (c.dataplane === "ambient") {
+                fixed(ZTUNNEL_NAMESPACE, "ZTunnel");
+            }
+        }
+        if (flavor === "sail") {
+            fixed(SAIL_OPERATOR_NAMESPACE, "the Sail operator");
+        }
         out.push({ namespace: c.controlPlane.namespace, key: `${NAMESPACE}:controlPlane.namespace` });
-        if (c.controlPlane.flavor === "ossm3" || c.controlPlane.flavor === "sail") {
-            out.push({
-                namespace: ISTIO_CNI_NAMESPACE,
-                key: `${NAMESPACE}:controlPlane.flavor`,
-                by: `the ${show(c.controlPlane.flavor)} flavour (${NAMESPACE}:controlPlane.flavor) creates it for IstioCNI`,
-            });
-        }
-        if (c.controlPlane.flavor === "sail") {
-            out.push({
-                namespace: SAIL_OPERATOR_NAMESPACE,
-                key: `${NAMESPACE}:controlPlane.flavor`,
-                by: `the "sail" flavour (${NAMESPACE}:controlPlane.flavor) creates it for the Sail operator`,
-            });
-        }
     }
     if (c.stages.includes("guestbook")) {
         if (c.attendees) {

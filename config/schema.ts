@@ -41,7 +41,7 @@ export const obj = <S extends z.ZodRawShape>(shape: S) =>
     z.object(shape, allowed(`an object with keys ${Object.keys(shape).join(", ")}`)).strict();
 export const list = <T extends z.ZodTypeAny>(item: T, what: string) => z.array(item, allowed(what));
 export const mode = oneOf(MTLS_MODES);
-export const image = text().refine(isImageReference, IMAGE_ALLOWED);
+export const image = text(IMAGE_ALLOWED).refine(isImageReference, IMAGE_ALLOWED);
 export const host = text(HOST_ALLOWED).refine(isGatewayHost, HOST_ALLOWED);
 export const int32 = (min: number) => int(min, INT32_MAX);
 export const quantity = text(QUANTITY_ALLOWED).refine(isQuantity, QUANTITY_ALLOWED);

@@ -65,7 +65,9 @@ export function dataLossScenario(h: Harness): Scenario {
                     if (after !== before) {
                         throw new Error(`${k.stack}: ${k.namespace} was [${before}] before the lab, [${after}] after its destroy`);
                     }
-                    out.push(`${k.stack}: up refused (namespaces "${k.namespace}" already exists), after destroy ${k.namespace} and its ConfigMap as they were`);
+                    out.push(
+                        `${k.stack}: up refused (namespaces "${k.namespace}" already exists), after destroy ${k.namespace} and its ConfigMap as they were`,
+                    );
                 } finally {
                     c.kubectl(["delete", "namespace", k.namespace, "--wait=true", "--timeout=120s"], undefined, true);
                 }

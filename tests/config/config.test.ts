@@ -187,7 +187,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:gateway": '{"hosts":["guestbook.example.com","bad_host"]}' },
-            'istio-lab:gateway.hosts[1]: "bad_host" is not allowed; expected a DNS name ("guestbook.example.com"), a wildcard name ("*.example.com") or "*"',
+            'istio-lab:gateway.hosts[1]: "bad_host" is not allowed; expected a DNS name ("guestbook.example.com", each label at most 63 characters), a wildcard name ("*.example.com") or "*"',
         ],
         [
             { "istio-lab:gateway": '{"hosts":[]}' },

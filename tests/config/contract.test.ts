@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { parseConfig } from "../../config";
 import { runLab } from "../../tools/engine";
+import { itRefuses } from "../helpers";
 
 type Raw = Record<string, string>;
 
@@ -344,5 +345,15 @@ describe("config contract: limits in a message agree", () => {
             { "istio-lab:attendees": JSON.stringify(Array.from({ length: 501 }, (_, i) => `a${i}`)) },
             `istio-lab:attendees: ["a0","a1","a2","a3","a4","a5","a6","a7","a8","a9","a10","a11","a12","a13","a14"... (3398 characters) is not allowed; expected a count from 1 to 500 (attendees user1 to userN) or a list of 1 to 500 distinct names (DNS-1123 labels)`,
         ],
+    ]);
+});
+
+describe("config contract: one problem, one line", () => {
+    itRefuses([
+        [
+            { "istio-lab:guestbook": '{"redisMasterImage":""}' },
+            'istio-lab:guestbook.redisMasterImage: "" is not allowed; expected an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"',
+        ],
+        [{ "istio-lab:canaryWeight": "150.5" }, "istio-lab:canaryWeight: 150.5 is not allowed; expected an integer from 0 to 100"],
     ]);
 });

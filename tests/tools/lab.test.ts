@@ -352,7 +352,11 @@ describe("lab command", () => {
             const r = await lab(["attendees", "--config", f, "--json"]);
             expect(r.code, r.stderr).to.equal(0);
             const dr = await lab(["render", "--config", f, "--json"]);
-            const rules = (JSON.parse(dr.stdout) as Array<{ manifest: { kind: string; metadata: { namespace: string }; spec: { trafficPolicy?: unknown } } }>)
+            const rules = (
+                JSON.parse(dr.stdout) as Array<{
+                    manifest: { kind: string; metadata: { namespace: string }; spec: { trafficPolicy?: unknown } };
+                }>
+            )
                 .filter((o) => o.manifest.kind === "DestinationRule" && o.manifest.metadata.namespace === "guestbook-user1")
                 .map((o) => o.manifest.spec.trafficPolicy);
             expect(JSON.stringify(rules)).to.include('"maxConnections":7').and.include('"interval":"2s"');

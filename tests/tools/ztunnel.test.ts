@@ -157,9 +157,9 @@ describe("tools/ztunnel on istiod's answer to ztunnel (ambient, Istio 1.31.0)", 
 
         it("captured to a workload ztunnel does not capture (istiod's pod): plain text, taken as it is", () => {
             const istiod = pod("istiod", "istio-system", workload("istiod").addresses[0]);
-            expect(short(callVerdict(at("guestbook-v1"), istiod, "istiod.istio-system.svc.cluster.local", 15010, 15010, undefined, zt))).to.equal(
-                "200 plaintext",
-            );
+            expect(
+                short(callVerdict(at("guestbook-v1"), istiod, "istiod.istio-system.svc.cluster.local", 15010, 15010, undefined, zt)),
+            ).to.equal("200 plaintext");
         });
     });
 });

@@ -1,0 +1,95 @@
+// The config contract, round three: values Kubernetes or Istio would refuse later are refused now, at the
+// key that chose them, and settings that do nothing are reported where the lab reports the others.
+import { expect } from "chai";
+import { parseConfig } from "../../config";
+import { itRefuses } from "../helpers";
+
+const LONG_LABEL = "a".repeat(64);
+
+describe("config contract, round three: refused now, not later", () => {
+    itRefuses([
+        [
+            { "istio-lab:recipe": "kubernetes", "istio-lab:trafficApi": "gatewayApi", "istio-lab:gateway": '{"name":"1gw"}' },
+            'istio-lab:gateway.name: "1gw" is not allowed; expected a name that starts with a letter and has at most 57 characters under the Gateway API (Istio makes the Service "1gw-istio", which must be a DNS-1035 label of at most 63)',
+        ],
+        [
+            {
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:gateway": JSON.stringify({ name: "g".repeat(58) }),
+            },
+            `istio-lab:gateway.name: "${"g".repeat(58)}" is not allowed; expected a name that starts with a letter and has at most 57 characters under the Gateway API (Istio makes the Service "${"g".repeat(58)}-istio", which must be a DNS-1035 label of at most 63)`,
+        ],
+        [
+            { "istio-lab:gateway": '{"hosts":["a.example.com","a.example.com"]}' },
+            'istio-lab:gateway.hosts: ["a.example.com","a.example.com"] is not allowed; expected a list of distinct hosts (a host twice makes conflicting listeners), e.g. ["*"]',
+        ],
+        [
+            { "istio-lab:gateway": JSON.stringify({ tls: false, hosts: [`${LONG_LABEL}.example.com`] }) },
+            `istio-lab:gateway.hosts[0]: "${LONG_LABEL}.example.com" is not allowed; expected a DNS name ("guestbook.example.com", each label at most 63 characters), a wildcard name ("*.example.com") or "*"`,
+        ],
+        ...(["sail-operator", "istio-cni", "ztunnel"] as const).map((ns): [Record<string, string>, string] => [
+            {
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:dataplane": "ambient",
+                "istio-lab:controlPlane": JSON.stringify({ flavor: "sail", namespace: ns }),
+            },
+            `istio-lab:controlPlane.namespace: "${ns}" is not allowed; expected a namespace no other stage creates (the "sail" flavour (istio-lab:controlPlane.flavor) creates it for ${{ "sail-operator": "the Sail operator", "istio-cni": "IstioCNI", ztunnel: "ZTunnel" }[ns]})`,
+        ]),
+    ]);
+
+    it("accepts a Gateway API name of 57 characters, and any name under the Istio API", () => {
+        expect(() =>
+            parseConfig({
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:gateway": JSON.stringify({ name: "g".repeat(57) }),
+            }),
+        ).to.not.throw();
+        expect(() => parseConfig({ "istio-lab:recipe": "kubernetes", "istio-lab:gateway": '{"name":"1gw"}' })).to.not.throw();
+    });
+});
+
+describe("config contract, round three: settings that do nothing are reported", () => {
+    const ignored = (raw: Record<string, string>) => parseConfig(raw).ignored.map((n) => n.message);
+
+    it("istioVersion on ossm2, version on ossm3 and helm", () => {
+        expect(
+            ignored({ "istio-lab:recipe": "openshift", "istio-lab:controlPlane": '{"flavor":"ossm2","istioVersion":"1.31.3"}' }),
+        ).to.deep.equal([
+            'istio-lab:controlPlane.istioVersion has no effect: the "ossm2" flavour\'s Istio is the one its ServiceMeshControlPlane version ships (set istio-lab:controlPlane.version); remove the setting',
+        ]);
+        expect(ignored({ "istio-lab:recipe": "openshift", "istio-lab:controlPlane": '{"version":"v2.6"}' })).to.deep.equal([
+            'istio-lab:controlPlane.version has no effect: it is the ServiceMeshControlPlane version of the "ossm2" flavour, not read by "ossm3" (set istio-lab:controlPlane.istioVersion); remove the setting',
+        ]);
+    });
+
+    it("chartRepo with sail, the Sail operator's settings without it", () => {
+        expect(
+            ignored({
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:controlPlane": '{"flavor":"sail","chartRepo":"oci://ghcr.io/istio/release/charts"}',
+            }),
+        ).to.deep.equal([
+            'istio-lab:controlPlane.chartRepo has no effect: with the "sail" flavour the Sail operator installs Istio (its own chart comes from istio-lab:controlPlane.sailChartRepo); remove the setting',
+        ]);
+        expect(ignored({ "istio-lab:recipe": "kubernetes", "istio-lab:controlPlane": '{"sailVersion":"1.31.2"}' })).to.deep.equal([
+            'istio-lab:controlPlane.sailVersion has no effect: it is the Sail operator\'s, which the "helm" flavour does not install; remove the setting',
+        ]);
+    });
+
+    it("gateway.selector under the Gateway API", () => {
+        expect(
+            ignored({
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:gateway": '{"selector":{"istio":"ingressgateway"}}',
+            }),
+        ).to.deep.equal([
+            "istio-lab:gateway.selector has no effect: under the Gateway API Istio deploys the Gateway's own proxy and routes through it, selecting no pods; remove the setting",
+        ]);
+        expect(ignored({ "istio-lab:recipe": "kubernetes", "istio-lab:gateway": '{"selector":{"istio":"ingressgateway"}}' })).to.deep.equal(
+            [],
+        );
+    });
+});
