@@ -19,6 +19,7 @@ import {
     resolveControlPlane,
     resolveOperators,
 } from "./controlPlane";
+import { checkSecretNames } from "./secretNames";
 import { GatewayConfig, checkGatewayApiName, gatewaySchema, resolveGateway } from "./gateway";
 import { GuestbookConfig, guestbookSchema, resolveGuestbook } from "./guestbook";
 import { parseValue, readInput } from "./input";
@@ -120,11 +121,19 @@ type RawConfig = z.infer<typeof configSchema>;
  */
 export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
     const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(parseValue(all[k])));
+    const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);
+    let input: ReturnType<typeof readInput<typeof configSchema>>;
     try {
-        const { values, raw } = readInput(all, configSchema);
-        return { ...resolve(values, raw), secrets };
+        input = readInput(all, configSchema);
     } catch (e) {
-        throw e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e;
+        throw hidden(e);
+    }
+    // Its message names fields, never values: not redacted (a secret leaf may be a word such as "namespace").
+    checkSecretNames(input.raw, secretKeys);
+    try {
+        return { ...resolve(input.values, input.raw), secrets };
+    } catch (e) {
+        throw hidden(e);
     }
 }
 

@@ -53,6 +53,11 @@ export interface RunOptions {
     readonly observed?: Readonly<Record<string, Record<string, unknown>>>;
     /** Config keys the stack marks secret (`secure:` values), as the Pulumi CLI tells the program. @default none */
     readonly secretKeys?: readonly string[];
+    /**
+     * Record secret inputs with their values, as the provider would get them (for checks that read the
+     * values, whose output then hides them); otherwise they read {@link REDACTED}. @default false
+     */
+    readonly reveal?: boolean;
 }
 
 /** Pulumi's marker for a secret value in serialized properties. */
@@ -86,6 +91,21 @@ function redactSecrets(value: unknown): unknown {
     return value;
 }
 
+/** Unwraps every secret in serialized inputs to its value, as the provider receives it. */
+function revealSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(revealSecrets);
+    }
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SECRET_SIG] === SECRET_VALUE) {
+            return revealSecrets(obj.value);
+        }
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, revealSecrets(v)]));
+    }
+    return value;
+}
+
 /** A stable stand-in for a random provider's result, so that runs are reproducible. */
 function stableRandom(name: string, length: number): string {
     const digest = createHash("sha256").update(name).digest();
@@ -104,6 +124,7 @@ function mocks(
     observed: RunOptions["observed"],
     inputsByKey: Map<string, Record<string, unknown>>,
     providerByKey = new Map<string, string>(),
+    reveal = false,
 ): pulumi.runtime.Mocks {
     return {
         newResource(args) {
@@ -113,7 +134,7 @@ function mocks(
                 providerByKey.set(key, provider);
             }
             const inputs = args.inputs as Record<string, unknown>;
-            inputsByKey.set(key, redactSecrets(inputs) as Record<string, unknown>);
+            inputsByKey.set(key, (reveal ? revealSecrets(inputs) : redactSecrets(inputs)) as Record<string, unknown>);
             let state: Record<string, unknown> = { ...inputs };
             if (args.id !== undefined && args.id !== "") {
                 state = { ...state, ...(observed?.[key] ?? {}) };
@@ -194,7 +215,7 @@ export async function record(
 ): Promise<{ resources: LabResource[]; outputs: Record<string, unknown> }> {
     const inputsByKey = new Map<string, Record<string, unknown>>();
     const providerByKey = new Map<string, string>();
-    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey, providerByKey), PROJECT, options.stack ?? "dev", false);
+    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey, providerByKey, options.reveal), PROJECT, options.stack ?? "dev", false);
     pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
 
     const captured: Captured[] = [];

@@ -6,6 +6,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
+import { redact } from "../components/secrets";
 import { diffRenders, formatDiff } from "./diff";
 import { kubeconfigsMain } from "./kubeconfigs";
 import { promoteMain } from "./promoteStack";
@@ -249,9 +250,37 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
         // A secure value given with --set is still the stack's secret: rendered redacted, named in messages.
+        // The checks (validate, matrix, diff) read it as the program would, decrypted; what they print hides it.
         const secretKeys = [...new Set(base.secure.map((x) => x.key))];
-        const run = await runLab(configured, { stack, secretKeys });
+        const reveal = command !== "render";
+        const run = await runLab(configured, { stack, secretKeys, reveal });
         const objects = render(run.resources);
+        const result = await commandResult(command as Command, args.values, { file, base, overrides, stack, run, objects });
+        return { ...result, stdout: redact(result.stdout, run.config.secrets), stderr: redact(result.stderr, run.config.secrets) };
+    } catch (e) {
+        if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
+            return { stdout: "", stderr: `${e.message}\n`, code: 2 };
+        }
+        throw e;
+    }
+}
+
+/** What one command found, from the run of the stack's config. */
+async function commandResult(
+    command: Command,
+    values: { json?: boolean; out?: string; against?: string },
+    x: {
+        file: string;
+        base: StackFile;
+        overrides: Record<string, string>;
+        stack: string;
+        run: Awaited<ReturnType<typeof runLab>>;
+        objects: RenderedObject[];
+    },
+): Promise<CommandResult> {
+    const { file, base, overrides, stack, run, objects } = x;
+    const args = { values };
+    {
         switch (command) {
             case "render": {
                 if (args.values.out) {
@@ -306,20 +335,22 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 return { stdout: `${args.values.json ? JSON.stringify(rows, null, 2) : formatAttendees(rows)}\n`, stderr: "", code: 0 };
             }
             case "diff": {
-                // Against another config file (the base branch's), or against this stack without the overrides.
+                // Against another config file (the base branch's), or against this stack without the overrides;
+                // a secure value given with --set is the stack's value on both sides.
                 const against = args.values.against;
-                const reference = against === undefined ? configure(file, base, {}) : configure(against, readConfigFile(against), {});
-                const before = render((await runLab(reference, { stack, secretKeys }).catch(inFile(against))).resources);
+                const secureOf = (f: StackFile) =>
+                    Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));
+                const againstFile = against === undefined ? base : readConfigFile(against);
+                const reference = configure(against ?? file, againstFile, secureOf(againstFile));
+                const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
+                const before = render(
+                    (await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against))).resources,
+                );
                 const changes = diffRenders(before, objects);
                 return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
             }
         }
         return { stdout: "", stderr: USAGE, code: 2 };
-    } catch (e) {
-        if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
-            return { stdout: "", stderr: `${e.message}\n`, code: 2 };
-        }
-        throw e;
     }
 }
 

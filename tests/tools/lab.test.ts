@@ -362,6 +362,23 @@ describe("lab command", () => {
             expect(JSON.stringify(rules)).to.include('"maxConnections":7').and.include('"interval":"2s"');
         });
 
+        it("validate, matrix and diff read a secure: value given with --set as the program reads the decrypted one", async () => {
+            const f = file(
+                "Pulumi.sec.yaml",
+                "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:canaryWeight:\n    secure: v1:abc:def\n  istio-lab:gateway:\n    hosts:\n      - secure: v1:abc:def\n",
+            );
+            const given = ["--config", f, "--set", "canaryWeight=30", "--set", 'gateway={"hosts":["team.example.com"]}'];
+            expect(await lab(["validate", ...given])).to.deep.equal({ stdout: "no problems\n", stderr: "", code: 0 });
+            const matrix = await lab(["matrix", ...given, "--json"]);
+            expect((JSON.parse(matrix.stdout) as ProbeResult[]).map((r) => r.code)).to.deep.equal(["200", "200", "200", "200"]);
+            expect(await lab(["diff", ...given])).to.deep.equal({ stdout: "no changes\n", stderr: "", code: 0 });
+            const changed = await lab(["diff", ...given, "--set", "abTest={}"]);
+            expect(changed.code).to.equal(0);
+            expect(changed.stdout).to.include("VirtualService guestbook/virtual-service-guestbook");
+            const rendered = await lab(["render", ...given]);
+            expect(rendered.stdout).to.include("<redacted>").and.not.include("team.example.com");
+        });
+
         it("refuses --out to an existing file, without a stack trace", async () => {
             const f = file("afile", "");
             expect(await lab(["render", "--out", f])).to.deep.equal(fail(`--out ${f}: is a file; expected a directory (new or existing)`));
