@@ -215,7 +215,12 @@ export async function record(
 ): Promise<{ resources: LabResource[]; outputs: Record<string, unknown> }> {
     const inputsByKey = new Map<string, Record<string, unknown>>();
     const providerByKey = new Map<string, string>();
-    await pulumi.runtime.setMocks(mocks(options.observed, inputsByKey, providerByKey, options.reveal), PROJECT, options.stack ?? "dev", false);
+    await pulumi.runtime.setMocks(
+        mocks(options.observed, inputsByKey, providerByKey, options.reveal),
+        PROJECT,
+        options.stack ?? "dev",
+        false,
+    );
     pulumi.runtime.setAllConfig({ ...(options.config ?? {}) }, [...(options.secretKeys ?? [])]);
 
     const captured: Captured[] = [];
