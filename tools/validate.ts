@@ -34,9 +34,90 @@ function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: strin
     return controlPlane ? [...pods, { namespace: "*", labels: { istio: "ingressgateway", app: "istio-ingressgateway" } }] : pods;
 }
 
+/** A host as a Service's full name, read in `namespace` (Istio's short-name rule). */
+function fullHost(host: string, namespace: string): string {
+    if (host.endsWith(".svc.cluster.local")) {
+        return host;
+    }
+    return host.includes(".") ? `${host}.svc.cluster.local` : `${host}.${namespace}.svc.cluster.local`;
+}
+
+/** The traffic policy a DestinationRule sets (on the host or a subset), by field, or none. */
+function policyFields(spec: Record<string, unknown>): string[] {
+    const fields = new Set<string>();
+    const policies = [spec.trafficPolicy, ...((spec.subsets as Array<{ trafficPolicy?: unknown }>) ?? []).map((x) => x.trafficPolicy)];
+    for (const p of policies) {
+        Object.keys((p as Record<string, unknown>) ?? {}).forEach((k) => fields.add(k));
+    }
+    return [...fields].sort();
+}
+
+/**
+ * A DestinationRule whose policy never applies: Istio applies a rule by the destination's host, and the
+ * lab's routes send the traffic to other Services of the same pods (the Gateway API's per-version
+ * Services beside a rule for `guestbook`), never to the rule's host.
+ */
+export function bypassedRuleProblems(objects: readonly RenderedObject[]): Problem[] {
+    const services = new Map(
+        objects
+            .filter((o) => o.manifest.kind === "Service")
+            .map((o) => [fullHost(meta(o).name, meta(o).namespace ?? "default"), (specOf(o).selector as Labels) ?? {}]),
+    );
+    const routed = new Set<string>();
+    for (const o of objects) {
+        const ns = meta(o).namespace ?? "default";
+        if (o.manifest.kind === "VirtualService") {
+            for (const http of (specOf(o).http as Array<{ route?: Array<{ destination?: { host?: string } }> }>) ?? []) {
+                (http.route ?? []).forEach((r) => r.destination?.host && routed.add(fullHost(r.destination.host, ns)));
+            }
+        } else if (o.manifest.kind === "HTTPRoute") {
+            for (const rule of (specOf(o).rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; kind?: string }> }>) ??
+                []) {
+                (rule.backendRefs ?? [])
+                    .filter((b) => (b.kind ?? "Service") === "Service")
+                    .forEach((b) => routed.add(fullHost(b.name, b.namespace ?? ns)));
+            }
+        }
+    }
+    const problems: Problem[] = [];
+    for (const o of objects.filter((x) => x.manifest.kind === "DestinationRule")) {
+        const spec = specOf(o);
+        const host = fullHost(String(spec.host ?? ""), meta(o).namespace ?? "default");
+        const fields = policyFields(spec);
+        const selector = services.get(host);
+        if (fields.length === 0 || routed.has(host) || selector === undefined) {
+            continue;
+        }
+        // Routed Services that select pods this host's Service selects too: the traffic goes to those pods by another host.
+        const instead = [...routed].filter((r) => {
+            const other = services.get(r);
+            return other !== undefined && Object.entries(selector).every(([k, v]) => other[k] === v);
+        });
+        // Where a rule for each routed host carries the same policy, this one is for calls inside the mesh addressed to its host.
+        const covered = (r: string) =>
+            objects.some(
+                (x) =>
+                    x.manifest.kind === "DestinationRule" &&
+                    fullHost(String(specOf(x).host ?? ""), meta(x).namespace ?? "default") === r &&
+                    fields.every((f) => policyFields(specOf(x)).includes(f)),
+            );
+        if (instead.length > 0 && !instead.every(covered)) {
+            problems.push({
+                object: objectId(o),
+                field: "spec.host",
+                code: "-",
+                reason: `its ${fields.join(", ")} never apply to the lab's routed traffic: the routes send this host's pods their traffic through ${instead
+                    .sort()
+                    .join(", ")}, never through ${host} (Istio applies a DestinationRule by the destination's host)`,
+            });
+        }
+    }
+    return problems;
+}
+
 /** Mesh checks over the rendered objects. */
 export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
-    const problems: Problem[] = [];
+    const problems: Problem[] = [...bypassedRuleProblems(objects)];
     const add = (o: RenderedObject, field: string, code: string, reason: string) =>
         problems.push({ object: objectId(o), field, code, reason });
     const pods = podLabels(objects);

@@ -6,7 +6,7 @@ import { lab } from "../../tools/lab";
 import { LabResource } from "../../tools/engine";
 import { RenderedObject, render } from "../../tools/render";
 import { schemaProblems } from "../../tools/schemas";
-import { meshProblems, orderingProblems } from "../../tools/validate";
+import { bypassedRuleProblems, meshProblems, orderingProblems } from "../../tools/validate";
 
 const obj = (kind: string, name: string, spec: Record<string, unknown>, namespace = "guestbook"): RenderedObject => ({
     type: `kubernetes:x:${kind}`,
@@ -404,5 +404,73 @@ describe("lab validate", () => {
             type: "kubernetes.io/tls",
             stringData: { "tls.key": "<redacted>", "tls.crt": "<redacted>" },
         });
+    });
+});
+
+describe("lab validate: a DestinationRule policy the routed traffic bypasses", () => {
+    const service = (name: string, selector: Record<string, string>) =>
+        obj("Service", name, { selector, ports: [{ name: "http", port: 80 }] });
+    const breaker = { connectionPool: { tcp: { maxConnections: 1 } }, outlierDetection: { consecutive5xxErrors: 1 } };
+    const route = obj("HTTPRoute", "guestbook", {
+        rules: [
+            {
+                backendRefs: [
+                    { name: "guestbook-v1", port: 80, weight: 80 },
+                    { name: "guestbook-v2", port: 80, weight: 20 },
+                ],
+            },
+        ],
+    });
+    const lab = [
+        service("guestbook", { app: "guestbook" }),
+        service("guestbook-v1", { app: "guestbook", version: "1.0" }),
+        service("guestbook-v2", { app: "guestbook", version: "2.0" }),
+        route,
+    ];
+
+    it("reports the breaker on host guestbook while the HTTPRoute sends to guestbook-v1 and guestbook-v2 (the Gateway API bug Istio showed)", () => {
+        const objects = [...lab, obj("DestinationRule", "destination-rule-guestbook", { host: "guestbook", trafficPolicy: breaker })];
+        expect(bypassedRuleProblems(objects)).to.deep.equal([
+            {
+                object: "DestinationRule guestbook/destination-rule-guestbook",
+                field: "spec.host",
+                code: "-",
+                reason: "its connectionPool, outlierDetection never apply to the lab's routed traffic: the routes send this host's pods their traffic through guestbook-v1.guestbook.svc.cluster.local, guestbook-v2.guestbook.svc.cluster.local, never through guestbook.guestbook.svc.cluster.local (Istio applies a DestinationRule by the destination's host)",
+            },
+        ]);
+    });
+
+    it("says nothing once each routed host has a rule with the same policy (the one on guestbook then serves calls inside the mesh)", () => {
+        const objects = [
+            ...lab,
+            obj("DestinationRule", "destination-rule-guestbook", { host: "guestbook", trafficPolicy: breaker }),
+            obj("DestinationRule", "destination-rule-guestbook-v1", { host: "guestbook-v1", trafficPolicy: breaker }),
+            obj("DestinationRule", "destination-rule-guestbook-v2", {
+                host: "guestbook-v2.guestbook.svc.cluster.local",
+                trafficPolicy: breaker,
+            }),
+        ];
+        expect(bypassedRuleProblems(objects)).to.deep.equal([]);
+    });
+
+    it("says nothing of a rule without a policy, or of one whose host the routes send to", () => {
+        const vs = obj("VirtualService", "vs", { hosts: ["*"], http: [{ route: [{ destination: { host: "guestbook", subset: "v1" } }] }] });
+        expect(
+            bypassedRuleProblems([
+                ...lab.slice(0, 3),
+                vs,
+                obj("DestinationRule", "dr", {
+                    host: "guestbook",
+                    trafficPolicy: breaker,
+                    subsets: [{ name: "v1", labels: { version: "1.0" } }],
+                }),
+            ]),
+        ).to.deep.equal([]);
+        expect(
+            bypassedRuleProblems([
+                ...lab,
+                obj("DestinationRule", "dr", { host: "guestbook", subsets: [{ name: "v1", labels: { version: "1.0" } }] }),
+            ]),
+        ).to.deep.equal([]);
     });
 });
