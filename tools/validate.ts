@@ -82,7 +82,7 @@ export function bypassedRuleProblems(objects: readonly RenderedObject[]): Proble
     const problems: Problem[] = [];
     for (const o of objects.filter((x) => x.manifest.kind === "DestinationRule")) {
         const spec = specOf(o);
-        const host = fullHost(String(spec.host ?? ""), meta(o).namespace ?? "default");
+        const host = fullHost(typeof spec.host === "string" ? spec.host : "", meta(o).namespace ?? "default");
         const fields = policyFields(spec);
         const selector = services.get(host);
         if (fields.length === 0 || routed.has(host) || selector === undefined) {
@@ -98,7 +98,7 @@ export function bypassedRuleProblems(objects: readonly RenderedObject[]): Proble
             objects.some(
                 (x) =>
                     x.manifest.kind === "DestinationRule" &&
-                    fullHost(String(specOf(x).host ?? ""), meta(x).namespace ?? "default") === r &&
+                    fullHost(typeof specOf(x).host === "string" ? (specOf(x).host as string) : "", meta(x).namespace ?? "default") === r &&
                     fields.every((f) => policyFields(specOf(x)).includes(f)),
             );
         if (instead.length > 0 && !instead.every(covered)) {
