@@ -6,7 +6,7 @@
 // namespaces.ts (the rules every created namespace follows); input.ts reads the raw strings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Dataplane, Platform, LabInputError, show } from "../components/lab";
+import { Dataplane, Platform, LabInputError, WrittenNumber, show } from "../components/lab";
 import { PeerAuthPolicy } from "../components/peerAuth";
 import { redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
@@ -19,7 +19,7 @@ import {
     resolveControlPlane,
     resolveOperators,
 } from "./controlPlane";
-import { checkSecretNames } from "./secretNames";
+import { namePaths } from "./secretNames";
 import { GatewayConfig, checkGatewayApiName, gatewaySchema, resolveGateway } from "./gateway";
 import { GuestbookConfig, guestbookSchema, resolveGuestbook } from "./guestbook";
 import { parseValue, readInput } from "./input";
@@ -119,8 +119,30 @@ type RawConfig = z.infer<typeof configSchema>;
  * (one line each), or the first problem the values have together; a value of a key in `secretKeys`
  * is never shown, only its key.
  */
+/**
+ * A secret key's value without the fields that become object names: a name cannot stay secret in
+ * Kubernetes, and Pulumi marks a whole key secret when any path in it is, so the names a secret key sets
+ * are not counted among its secrets (`lab` refuses a secure: value at such a field).
+ */
+function withoutNames(key: string, value: unknown): unknown {
+    const names = new Set(namePaths(key, value));
+    const strip = (v: unknown, at: string): unknown => {
+        if (names.has(at)) {
+            return undefined;
+        }
+        if (Array.isArray(v)) {
+            return v.map((x, i) => strip(x, `${at}[${i}]`));
+        }
+        if (v !== null && typeof v === "object" && !(v instanceof WrittenNumber)) {
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, strip(x, `${at}.${k}`)]));
+        }
+        return v;
+    };
+    return strip(value, key);
+}
+
 export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
-    const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(parseValue(all[k])));
+    const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(withoutNames(k, parseValue(all[k]))));
     const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);
     let input: ReturnType<typeof readInput<typeof configSchema>>;
     try {
@@ -128,8 +150,6 @@ export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: r
     } catch (e) {
         throw hidden(e);
     }
-    // Its message names fields, never values: not redacted (a secret leaf may be a word such as "namespace").
-    checkSecretNames(input.raw, secretKeys);
     try {
         return { ...resolve(input.values, input.raw), secrets };
     } catch (e) {

@@ -29,21 +29,26 @@ function matches(value: unknown, pattern: readonly string[], at = ""): string[] 
     return entries.flatMap(([k, v]) => matches(v, rest, Array.isArray(value) ? `${at}[${k}]` : at === "" ? k : `${at}.${k}`));
 }
 
-/** Refuses a secret key that sets a field which becomes an object's name. */
-export function checkSecretNames(raw: Readonly<Record<string, unknown>>, secretKeys: readonly string[]): void {
-    for (const full of secretKeys) {
-        const key = full.startsWith(`${NAMESPACE}:`) ? full.slice(NAMESPACE.length + 1) : undefined;
-        const fields = key === undefined ? undefined : NAME_FIELDS[key];
-        if (fields === undefined || !(key! in raw)) {
-            continue;
-        }
-        const named = fields.flatMap((f) => matches(raw[key!], f === "" ? [] : f.split(".")));
-        if (named.length > 0) {
-            const field = `${NAMESPACE}:${key}${named[0].startsWith("[") ? "" : "."}${named[0]}`;
+/** The paths (`istio-lab:guestbook.namespace`, `istio-lab:attendees[0]`) in a key's value whose values become object names. */
+export function namePaths(fullKey: string, value: unknown): string[] {
+    const key = fullKey.startsWith(`${NAMESPACE}:`) ? fullKey.slice(NAMESPACE.length + 1) : undefined;
+    const fields = key === undefined ? undefined : NAME_FIELDS[key];
+    return (fields ?? []).flatMap((f) => matches(value, f.split("."))).map((p) => `${fullKey}${p.startsWith("[") ? "" : "."}${p}`);
+}
+
+/**
+ * Refuses a `secure:` value (at `path`, inside config key `key`, whose value `value` is the one given) that is
+ * or holds a field which becomes an object's name. The program itself, told only which keys are secret,
+ * keeps such fields out of what it hides (see {@link namePaths}); this, where the secure paths are known, says so.
+ */
+export function checkSecretNames(secure: ReadonlyArray<{ key: string; path: string }>, values: Readonly<Record<string, unknown>>): void {
+    for (const { key, path } of secure) {
+        const named = namePaths(key, values[key]).find((p) => p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`));
+        if (named !== undefined) {
             reject(
-                `${NAMESPACE}:${key}`,
+                path,
                 "[secret]",
-                `a value in plain text: ${field} becomes an object's name, which Kubernetes cannot keep secret (names show in listings, events and the lab's output); keep secure: values out of ${NAMESPACE}:${key} while it sets names`,
+                `a value in plain text: ${named} becomes an object's name, which Kubernetes cannot keep secret (names show in listings, events and the lab's output); set it without --secret`,
             );
         }
     }

@@ -7,6 +7,8 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
+import { parseValue } from "../config/input";
+import { checkSecretNames } from "../config/secretNames";
 import { diffRenders, formatDiff } from "./diff";
 import { kubeconfigsMain } from "./kubeconfigs";
 import { promoteMain } from "./promoteStack";
@@ -107,7 +109,10 @@ function configure(file: string, stackFile: StackFile, overrides: Readonly<Recor
     if (unread !== undefined) {
         throw new ConfigFileError(`${file}: ${secretMessage(unread.key, unread.path)}`);
     }
-    return { ...stackFile.config, ...overrides };
+    const values = { ...stackFile.config, ...overrides };
+    // A secure: value at a field that becomes an object's name cannot stay secret: refused, naming the field.
+    checkSecretNames(stackFile.secure, Object.fromEntries(Object.entries(values).map(([k, v]) => [k, parseValue(v)])));
+    return values;
 }
 
 /** Makes `dir` for `--out`, or says why it cannot be. */

@@ -63,20 +63,15 @@ export interface StackFile {
 const isSecure = (value: unknown): boolean =>
     value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).join() === "secure";
 
-/** The path of the first `secure:` value in `value` (`pulumi config set --path --secret` nests them), if any. */
-function securePath(value: unknown, at: string): string | undefined {
+/** The paths of the `secure:` values in `value` (`pulumi config set --path --secret` nests them), in order. */
+function securePaths(value: unknown, at: string): string[] {
     if (isSecure(value)) {
-        return at;
+        return [at];
     }
     if (value !== null && typeof value === "object") {
-        for (const [k, v] of Object.entries(value)) {
-            const found = securePath(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`);
-            if (found !== undefined) {
-                return found;
-            }
-        }
+        return Object.entries(value).flatMap(([k, v]) => securePaths(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`));
     }
-    return undefined;
+    return [];
 }
 
 /** The largest stack config file read: a lab's is a few kilobytes; a class of 500 with overrides, well under this. */
@@ -186,9 +181,9 @@ export function readStackFile(file: string): StackFile {
             throw new ConfigFileError(problem);
         }
         // `pulumi config set --secret` writes {secure: <ciphertext>}: never read, never shown.
-        const secret = securePath(value, key);
-        if (secret !== undefined) {
-            secure.push({ key, path: secret });
+        const secret = securePaths(value, key);
+        if (secret.length > 0) {
+            secret.forEach((p) => secure.push({ key, path: p }));
             continue;
         }
         out[key] = configString(value);

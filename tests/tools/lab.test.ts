@@ -379,6 +379,41 @@ describe("lab command", () => {
             expect(rendered.stdout).to.include("<redacted>").and.not.include("team.example.com");
         });
 
+        it("refuses a secure: value at a field that becomes an object's name, naming it; a secure value beside a plain name is fine", async () => {
+            const refusal = (path: string, named: string) =>
+                fail(
+                    `${path}: "[secret]" is not allowed; expected a value in plain text: ${named} becomes an object's name, which Kubernetes cannot keep secret (names show in listings, events and the lab's output); set it without --secret`,
+                );
+            const nested = file("Pulumi.n.yaml", "config:\n  istio-lab:guestbook:\n    namespace:\n      secure: v1:abc:def\n");
+            expect(await lab(["render", "--config", nested, "--set", 'guestbook={"namespace":"team"}'])).to.deep.equal(
+                refusal("istio-lab:guestbook.namespace", "istio-lab:guestbook.namespace"),
+            );
+            const whole = file("Pulumi.w.yaml", "config:\n  istio-lab:attendees:\n    secure: v1:abc:def\n");
+            expect(await lab(["render", "--config", whole, "--set", 'attendees=["ann","bob"]'])).to.deep.equal(
+                refusal("istio-lab:attendees", "istio-lab:attendees[0]"),
+            );
+            const cert = file(
+                "Pulumi.c.yaml",
+                "config:\n  istio-lab:gateway:\n    tls:\n      credentialName:\n        secure: v1:abc:def\n",
+            );
+            expect(await lab(["validate", "--config", cert, "--set", 'gateway={"tls":{"credentialName":"team-cert"}}'])).to.deep.equal(
+                refusal("istio-lab:gateway.tls.credentialName", "istio-lab:gateway.tls.credentialName"),
+            );
+            const image = file(
+                "Pulumi.i.yaml",
+                "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:guestbook:\n    namespace: team\n    redisMasterImage:\n      secure: v1:abc:def\n",
+            );
+            const r = await lab([
+                "render",
+                "--config",
+                image,
+                "--set",
+                'guestbook={"namespace":"team","redisMasterImage":"registry.example.com/p/redis:1"}',
+            ]);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.include("name: team").and.not.include("registry.example.com/p/redis:1");
+        });
+
         it("refuses --out to an existing file, without a stack trace", async () => {
             const f = file("afile", "");
             expect(await lab(["render", "--out", f])).to.deep.equal(fail(`--out ${f}: is a file; expected a directory (new or existing)`));
