@@ -2,6 +2,7 @@
 // so that an aliased apiVersion change is the same resource): what a config change adds, removes and
 // changes, and which changes Pulumi carries out by replacing the object (a new name or namespace, or an
 // immutable field).
+import type { LabResource } from "./engine";
 import { RenderedObject, objectId } from "./render";
 
 /** One object's change. */
@@ -16,6 +17,11 @@ export interface ObjectChange {
     readonly replace: boolean;
     /** `Kind namespace/name` it had before, when a replace moves it. */
     readonly was?: string;
+    /**
+     * Changed fields `pulumi up` leaves as they are (`ignoreChanges`: what an attendee with access owns); when
+     * every changed field is one, pulumi up changes nothing in the object.
+     */
+    readonly leftAlone?: readonly string[];
 }
 
 /** Fields Kubernetes does not let an update change, by kind. */
@@ -53,7 +59,11 @@ function pulumiKey(o: RenderedObject): string {
 }
 
 /** What changes between two renders, in the second render's order (removed objects last). */
-export function diffRenders(before: readonly RenderedObject[], after: readonly RenderedObject[]): ObjectChange[] {
+export function diffRenders(
+    before: readonly RenderedObject[],
+    after: readonly RenderedObject[],
+    ignored: (o: RenderedObject) => readonly string[] = () => [],
+): ObjectChange[] {
     const old = new Map(before.map((o) => [pulumiKey(o), o]));
     const seen = new Set<string>();
     const changes: ObjectChange[] = [];
@@ -72,7 +82,16 @@ export function diffRenders(before: readonly RenderedObject[], after: readonly R
             const replace = fields.some((f) => immutable.some((i) => f === i || f.startsWith(`${i}.`) || f.startsWith(`${i}[`)));
             // A replaced object is named as it will be; `was` says where it was when that moves.
             const was = objectId(prev) !== objectId(o) ? objectId(prev) : undefined;
-            changes.push({ object: objectId(o), change: "changed", fields, replace, ...(was ? { was } : {}) });
+            const under = (f: string, p: string) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`);
+            const leftAlone = replace ? [] : fields.filter((f) => ignored(o).some((p) => under(f, p)));
+            changes.push({
+                object: objectId(o),
+                change: "changed",
+                fields,
+                replace,
+                ...(was ? { was } : {}),
+                ...(leftAlone.length > 0 ? { leftAlone } : {}),
+            });
         }
     }
     for (const [key, o] of old) {
@@ -91,8 +110,55 @@ export function formatDiff(changes: readonly ObjectChange[]): string {
     const sign = { added: "+", removed: "-", changed: "~" } as const;
     return changes
         .map((c) => {
-            const head = `${sign[c.change]} ${c.object}${c.replace ? ` (replace${c.was ? ` of ${c.was}` : ""})` : ""}`;
-            return [head, ...c.fields.map((f) => `    ${f}`)].join("\n");
+            const all = c.leftAlone !== undefined && c.leftAlone.length === c.fields.length;
+            const note = all
+                ? " (left as it is: pulumi up applies it only at creation; after that its owner, the attendee, sets it)"
+                : c.replace
+                  ? ` (replace${c.was ? ` of ${c.was}` : ""})`
+                  : "";
+            const left = new Set(c.leftAlone ?? []);
+            const field = (f: string) => `    ${f}${!all && left.has(f) ? " (left as it is: the attendee's)" : ""}`;
+            return [`${all ? "=" : sign[c.change]} ${c.object}${note}`, ...c.fields.map(field)].join("\n");
         })
         .join("\n");
+}
+
+/**
+ * The Secrets that get a new certificate: the TLS provider's resources whose inputs change (a certificate's
+ * hosts) make a new certificate, and every Secret built from one (directly or through the chain of keys and
+ * requests) changes with it, though its rendered data reads the same (`<redacted>`).
+ */
+export function reissuedSecrets(before: readonly LabResource[], after: readonly LabResource[]): Set<string> {
+    const old = new Map(before.map((r) => [r.key, JSON.stringify(r.inputs)]));
+    const changed = new Set(
+        after.filter((r) => r.type.startsWith("tls:") && old.get(r.key) !== JSON.stringify(r.inputs)).map((r) => r.key),
+    );
+    for (let grew = true; grew; ) {
+        grew = false;
+        for (const r of after) {
+            if (r.type.startsWith("tls:") && !changed.has(r.key) && r.dependsOn.some((d) => changed.has(d))) {
+                changed.add(r.key);
+                grew = true;
+            }
+        }
+    }
+    return new Set(
+        after.filter((r) => r.type === "kubernetes:core/v1:Secret" && r.dependsOn.some((d) => changed.has(d))).map((r) => r.key),
+    );
+}
+
+/** `changes` with each re-issued Secret among them (its certificate; the key stays), named after the rendered object. */
+export function withReissued(changes: readonly ObjectChange[], reissued: Set<string>, after: readonly RenderedObject[]): ObjectChange[] {
+    const out = [...changes];
+    for (const o of after.filter((x) => reissued.has(`${x.type}::${x.name}`))) {
+        const id = objectId(o);
+        const fields = ["stringData.tls.crt (a new certificate for the new hosts)"];
+        const i = out.findIndex((c) => c.object === id);
+        if (i >= 0) {
+            out[i] = { ...out[i], fields: [...new Set([...out[i].fields, ...fields])] };
+        } else {
+            out.push({ object: id, change: "changed", fields, replace: false });
+        }
+    }
+    return out;
 }

@@ -9,7 +9,7 @@ import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { parseValue } from "../config/input";
 import { checkSecretNames } from "../config/secretNames";
-import { diffRenders, formatDiff } from "./diff";
+import { diffRenders, formatDiff, reissuedSecrets, withReissued } from "./diff";
 import { kubeconfigsMain } from "./kubeconfigs";
 import { promoteMain } from "./promoteStack";
 import type { AttendeeRow } from "../stacks/lab";
@@ -348,10 +348,14 @@ async function commandResult(
                 const againstFile = against === undefined ? base : readConfigFile(against);
                 const reference = configure(against ?? file, againstFile, secureOf(againstFile));
                 const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
-                const before = render(
-                    (await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against))).resources,
+                const beforeRun = await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against));
+                const before = render(beforeRun.resources);
+                const ignoredOf = new Map(run.resources.map((r) => [r.key, r.ignoreChanges]));
+                const changes = withReissued(
+                    diffRenders(before, objects, (o) => ignoredOf.get(`${o.type}::${o.name}`) ?? []),
+                    reissuedSecrets(beforeRun.resources, run.resources),
+                    objects,
                 );
-                const changes = diffRenders(before, objects);
                 return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
             }
         }

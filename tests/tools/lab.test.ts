@@ -642,6 +642,31 @@ describe("lab command", () => {
     });
 
     describe("diff", () => {
+        it("says which changes pulumi up leaves alone: a class with attendeeAccess, whose attendees own their VirtualServices", async () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "lab-acc-"));
+            const f = path.join(dir, "Pulumi.acc.yaml");
+            writeFileSync(f, "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:attendees: 1\n  istio-lab:attendeeAccess: true\n");
+            const r = await lab(["diff", "--config", f, "--set", "canaryWeight=40"]);
+            expect(r).to.deep.equal({
+                stdout: "= VirtualService guestbook-user1/virtual-service-guestbook (left as it is: pulumi up applies it only at creation; after that its owner, the attendee, sets it)\n    spec.http[1].route[0].weight\n    spec.http[1].route[1]\n",
+                stderr: "",
+                code: 0,
+            });
+            const j = JSON.parse((await lab(["diff", "--config", f, "--set", "canaryWeight=40", "--json"])).stdout) as Array<{
+                leftAlone?: string[];
+            }>;
+            expect(j.map((c) => c.leftAlone)).to.deep.equal([["spec.http[1].route[0].weight", "spec.http[1].route[1]"]]);
+        });
+
+        it("names the TLS Secret when a host change re-issues the gateway's certificate", async () => {
+            const r = await lab(["diff", "--stack", "dev", "--set", 'gateway={"hosts":["guestbook.example.com"]}']);
+            expect(r.stdout).to.equal(
+                "~ Gateway guestbook/guestbook-gateway\n    spec.servers[0].hosts[0]\n    spec.servers[1].hosts[0]\n~ VirtualService guestbook/virtual-service-guestbook\n    spec.hosts[0]\n~ Secret istio-system/guestbook-gateway-credential\n    stringData.tls.crt (a new certificate for the new hosts)\n",
+            );
+            const tlsOff = await lab(["diff", "--stack", "dev", "--set", "canaryWeight=50"]);
+            expect(tlsOff.stdout).to.not.include("Secret");
+        });
+
         it("the canary shift changes exactly one object: the VirtualService's weights", async () => {
             const r = await lab(["diff", "--stack", "dev", "--set", "istio-lab:canaryWeight=50", "--json"]);
             expect(JSON.parse(r.stdout)).to.deep.equal([
