@@ -39,7 +39,9 @@ export const RETIRED_CHART_SOURCES: readonly RetiredChartSource[] = [
 
 /** The retired location a chart source points at, if it does. */
 export function retiredChartSource(chartRepo: string): RetiredChartSource | undefined {
-    return RETIRED_CHART_SOURCES.find((r) => chartRepo.startsWith(r.prefix));
+    // A URL's scheme and host are case-insensitive: HTTPS://Istio-Release.Storage.GoogleAPIs.com is the same place.
+    const normal = chartRepo.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
+    return RETIRED_CHART_SOURCES.find((r) => normal.startsWith(r.prefix));
 }
 
 /** What `lab validate` and `pulumi up` say of a retired chart source. */

@@ -71,6 +71,11 @@ export const controlPlaneSchema = {
     }).partial(),
 };
 
+/** A URL's scheme and host in lower case, as they compare (`HTTPS://Istio-Release...` is `https://istio-release...`); a path as given. */
+function lowerSchemeAndHost(source: string): string {
+    return source.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
+}
+
 /** Control plane stage settings. */
 export interface ControlPlaneConfig {
     readonly flavor: Flavor;
@@ -109,6 +114,7 @@ export function resolveControlPlane(
     stages: readonly Stage[],
     tracing: boolean,
     ossm3Channel: string,
+    dataplane: string = "sidecar",
 ): { controlPlane: ControlPlaneConfig; warnings: Notice[] } {
     const flavor = cp.flavor ?? FLAVORS[platform][0];
     if (!FLAVORS[platform].includes(flavor)) {
@@ -119,16 +125,24 @@ export function resolveControlPlane(
         namespace: cp.namespace ?? "istio-system",
         version: cp.version ?? DEFAULT_SMCP_VERSION,
         istioVersion: cp.istioVersion ?? defaultIstioVersion(flavor, cp.sailVersion ?? DEFAULT_SAIL_VERSION, ossm3Channel),
-        chartRepo: cp.chartRepo ?? ISTIO_CHART_REPO,
+        chartRepo: lowerSchemeAndHost(cp.chartRepo ?? ISTIO_CHART_REPO),
         values: cp.values ?? {},
         sailVersion: cp.sailVersion ?? DEFAULT_SAIL_VERSION,
-        sailChartRepo: cp.sailChartRepo ?? SAIL_CHART_REPO,
+        sailChartRepo: lowerSchemeAndHost(cp.sailChartRepo ?? SAIL_CHART_REPO),
     };
+    // Ambient's data plane comes from the same source: a local directory must hold its cni and ztunnel charts too.
+    const istioCharts = ["base", "istiod", "gateway", ...(dataplane === "ambient" ? ["cni", "ztunnel"] : [])];
     for (const [key, repo, charts, allowedText] of [
-        ["chartRepo", controlPlane.chartRepo, ["base", "istiod", "gateway"], CHART_REPO_ALLOWED],
+        [
+            "chartRepo",
+            controlPlane.chartRepo,
+            istioCharts,
+            dataplane === "ambient" ? chartRepoAllowed("the base, istiod, gateway, cni and ztunnel charts (ambient)") : CHART_REPO_ALLOWED,
+        ],
         ["sailChartRepo", controlPlane.sailChartRepo, ["sail-operator"], chartRepoAllowed("the sail-operator chart")],
     ] as const) {
-        if (!/^(https|oci):\/\/[^\s/]+/.test(repo) && !isChartDirectory(repo, charts)) {
+        // A URL's host is a DNS name or an address, with an optional port, and the URL holds no blank.
+        if (!/^(https|oci):\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/.test(repo) && !isChartDirectory(repo, charts)) {
             reject(`${NAMESPACE}:controlPlane.${key}`, repo, allowedText);
         }
     }
@@ -139,7 +153,7 @@ export function resolveControlPlane(
     if (retired && !controlPlane.istioVersion.startsWith("1.30.")) {
         reject(
             `${NAMESPACE}:controlPlane.chartRepo`,
-            controlPlane.chartRepo,
+            cp.chartRepo ?? controlPlane.chartRepo,
             `a chart source that has Istio ${controlPlane.istioVersion}: Istio 1.31 and later were never published to this retired location; use ${JSON.stringify(retired.replacement)}`,
         );
     }

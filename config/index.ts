@@ -164,7 +164,14 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
     const gateway = resolveGateway(c.gateway, platform, c.attendees !== undefined);
     checkClassHosts(gateway, c.attendees);
     const tracing = c.tracing ?? false;
-    const { controlPlane, warnings } = resolveControlPlane(c.controlPlane, platform, stages, tracing, ossm3ChannelOf(c.operators));
+    const { controlPlane, warnings } = resolveControlPlane(
+        c.controlPlane,
+        platform,
+        stages,
+        tracing,
+        ossm3ChannelOf(c.operators),
+        c.dataplane,
+    );
     const operators = resolveOperators(c.operators);
     const mtlsLab = resolveMtlsLab(c.mtlsLab);
     const subsets = subsetsOf(guestbook.versions);

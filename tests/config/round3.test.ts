@@ -1,6 +1,9 @@
 // The config contract, round three: values Kubernetes or Istio would refuse later are refused now, at the
 // key that chose them, and settings that do nothing are reported where the lab reports the others.
 import { expect } from "chai";
+import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { parseConfig } from "../../config";
 import { itRefuses } from "../helpers";
 
@@ -37,6 +40,30 @@ describe("config contract, round three: refused now, not later", () => {
             `istio-lab:controlPlane.namespace: "${ns}" is not allowed; expected a namespace no other stage creates (the "sail" flavour (istio-lab:controlPlane.flavor) creates it for ${{ "sail-operator": "the Sail operator", "istio-cni": "IstioCNI", ztunnel: "ZTunnel" }[ns]})`,
         ]),
     ]);
+
+    itRefuses([
+        [
+            { "istio-lab:controlPlane": '{"chartRepo":"https://istio release.io/charts"}' },
+            'istio-lab:controlPlane.chartRepo: "https://istio release.io/charts" is not allowed; expected a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod and gateway charts',
+        ],
+        [
+            { "istio-lab:controlPlane": '{"chartRepo":"HTTPS://ISTIO-RELEASE.STORAGE.GOOGLEAPIS.COM/charts"}' },
+            'istio-lab:controlPlane.chartRepo: "HTTPS://ISTIO-RELEASE.STORAGE.GOOGLEAPIS.COM/charts" is not allowed; expected a chart source that has Istio 1.31.3: Istio 1.31 and later were never published to this retired location; use "https://blob.istio.io/istio-release/charts"',
+        ],
+    ]);
+
+    it("a local chart directory for ambient must hold its cni and ztunnel charts too", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "charts-"));
+        for (const c of ["base", "istiod", "gateway"]) {
+            mkdirSync(path.join(dir, c));
+            writeFileSync(path.join(dir, c, "Chart.yaml"), `name: ${c}\n`);
+        }
+        const raw = { "istio-lab:recipe": "kubernetes", "istio-lab:controlPlane": JSON.stringify({ chartRepo: dir }) };
+        expect(() => parseConfig(raw)).to.not.throw();
+        expect(() => parseConfig({ ...raw, "istio-lab:dataplane": "ambient", "istio-lab:trafficApi": "gatewayApi" })).to.throw(
+            `istio-lab:controlPlane.chartRepo: ${JSON.stringify(dir)} is not allowed; expected a Helm repository URL (https://...), an OCI registry (oci://...) or an existing local directory holding the base, istiod, gateway, cni and ztunnel charts (ambient)`,
+        );
+    });
 
     it("accepts a Gateway API name of 57 characters, and any name under the Istio API", () => {
         expect(() =>
