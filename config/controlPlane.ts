@@ -9,6 +9,7 @@ import {
     SAIL_CHART_REPO,
     checkControlPlaneValues,
     checkValuesContract,
+    ISTIO_IMAGE_HUB,
     retiredChartMessage,
     retiredChartSource,
 } from "../components/controlPlane";
@@ -157,15 +158,59 @@ export function resolveControlPlane(
             `a chart source that has Istio ${controlPlane.istioVersion}: Istio 1.31 and later were never published to this retired location; use ${JSON.stringify(retired.replacement)}`,
         );
     }
-    const warnings = retired
-        ? [
-              {
-                  key: `${NAMESPACE}:controlPlane.chartRepo`,
-                  message: retiredChartMessage(`${NAMESPACE}:controlPlane.chartRepo`, controlPlane.chartRepo, retired),
-              },
-          ]
-        : [];
+    const hubWarnings = retiredHub(controlPlane, flavor);
+    const warnings: Notice[] = [...hubWarnings];
+    warnings.push(
+        ...(retired
+            ? [
+                  {
+                      key: `${NAMESPACE}:controlPlane.chartRepo`,
+                      message: retiredChartMessage(`${NAMESPACE}:controlPlane.chartRepo`, controlPlane.chartRepo, retired),
+                  },
+              ]
+            : []),
+    );
     return { controlPlane, warnings };
+}
+
+/** Image hubs Istio retired: nothing of 1.31 or later is published there (Istio 1.31 upgrade notes); images stay on Docker Hub. */
+const RETIRED_HUBS = ["gcr.io/istio-release", "registry.istio.io"];
+
+/**
+ * A `controlPlane.values` image hub (`global.hub`, ztunnel's and cni's `hub`) at a retired location: refused
+ * for Istio 1.31 and later, which were never published there; a warning for 1.30, whose images may stop pulling.
+ */
+function retiredHub(controlPlane: ControlPlaneConfig, flavor: Flavor): Notice[] {
+    if (flavor === "ossm2" || flavor === "ossm3") {
+        return [];
+    }
+    const v = controlPlane.values as { global?: { hub?: unknown }; hub?: unknown };
+    const out: Notice[] = [];
+    for (const [path, hub] of [
+        ["global.hub", v.global?.hub],
+        ["hub", v.hub],
+    ] as const) {
+        if (typeof hub !== "string") {
+            continue;
+        }
+        const place = RETIRED_HUBS.find((r) => hub.toLowerCase().replace(/\/+$/, "") === r || hub.toLowerCase().startsWith(`${r}/`));
+        if (place === undefined) {
+            continue;
+        }
+        const key = `${NAMESPACE}:controlPlane.values.${path}`;
+        if (!controlPlane.istioVersion.startsWith("1.30.")) {
+            reject(
+                key,
+                hub,
+                `an image hub that has Istio ${controlPlane.istioVersion}: nothing of Istio 1.31 or later is published to ${place}; use "${ISTIO_IMAGE_HUB}" (or leave it unset)`,
+            );
+        }
+        out.push({
+            key,
+            message: `${key}: ${show(hub)} is a retired image hub (${place}); Istio's images are on "${ISTIO_IMAGE_HUB}": set that or leave it unset`,
+        });
+    }
+    return out;
 }
 
 /** OperatorHub's settings with the lab's defaults; each operator's overrides as given. */

@@ -56,11 +56,20 @@ export function bundleVersionOf(file: string, where: string): string {
         return reject(where, file, `${GATEWAY_API_CRDS_ALLOWED} (${(e as NodeJS.ErrnoException).code ?? "unreadable"})`);
     }
     const versions = new Set<string>();
+    const channels = new Set<string>();
     for (const doc of parseAllDocuments(text)) {
         const o = doc.toJS() as { kind?: string; metadata?: { annotations?: Record<string, string> } } | null;
         if (o?.kind === "CustomResourceDefinition") {
             versions.add(o.metadata?.annotations?.[BUNDLE_VERSION_ANNOTATION] ?? "");
+            channels.add(o.metadata?.annotations?.[CHANNEL_ANNOTATION] ?? "standard");
         }
+    }
+    if ([...channels].some((c) => c !== "standard")) {
+        reject(
+            where,
+            file,
+            `a Gateway API standard-install.yaml (channel "standard"), not the ${[...channels].filter((c) => c !== "standard").join(", ")} channel's: Istio's ambient and Gateway API support is built against the standard CRDs, and v1.6's standard install refuses experimental CRDs over standard ones`,
+        );
     }
     if (versions.size !== 1 || versions.has("")) {
         reject(
@@ -71,6 +80,9 @@ export function bundleVersionOf(file: string, where: string): string {
     }
     return [...versions][0];
 }
+
+/** The annotation that says which channel (standard, experimental) a Gateway API CRD is from. */
+const CHANNEL_ANNOTATION = "gateway.networking.k8s.io/channel";
 
 /** The largest CRD file read. */
 const MAX_CRD_FILE_BYTES = 16 * 1024 * 1024;
@@ -112,6 +124,7 @@ export function resolveMesh(
     }
     const usesGatewayApi =
         (trafficApi === "gatewayApi" && stages.includes("gateway")) || (dataplane === "ambient" && stages.includes("controlPlane"));
+    checkIstiodEnv(controlPlane, usesGatewayApi && stages.includes("controlPlane"));
     if (!usesGatewayApi) {
         return { trafficApi, dataplane };
     }
@@ -222,4 +235,25 @@ export function unusedGatewayApiCrds(given: string | undefined, mesh: MeshConfig
               },
           ]
         : [];
+}
+
+/** istiod environment variables that turn off what the lab's Gateway API objects (or ambient's waypoints) need. */
+const GATEWAY_API_ENV = ["PILOT_ENABLE_GATEWAY_API", "PILOT_ENABLE_GATEWAY_API_DEPLOYMENT_CONTROLLER"] as const;
+
+/** Refuses `controlPlane.values.pilot.env` that switches off istiod's Gateway API support where the lab relies on it. */
+function checkIstiodEnv(controlPlane: ControlPlaneConfig, usesGatewayApi: boolean): void {
+    if (!usesGatewayApi || controlPlane.flavor === "ossm2") {
+        return;
+    }
+    const env = (controlPlane.values.pilot as { env?: Record<string, unknown> } | undefined)?.env ?? {};
+    for (const name of GATEWAY_API_ENV) {
+        const v = env[name];
+        if (v === false || (typeof v === "string" && v.toLowerCase() === "false")) {
+            reject(
+                `${NAMESPACE}:controlPlane.values.pilot.env.${name}`,
+                v,
+                `nothing or "true": this lab's Gateway API objects (the Gateway Istio deploys, the HTTPRoute, ambient's waypoint) need istiod's Gateway API support`,
+            );
+        }
+    }
 }

@@ -52,6 +52,47 @@ describe("config contract, round three: refused now, not later", () => {
         ],
     ]);
 
+    itRefuses([
+        [
+            { "istio-lab:controlPlane": '{"values":{"global":{"hub":"gcr.io/istio-release"}}}' },
+            'istio-lab:controlPlane.values.global.hub: "gcr.io/istio-release" is not allowed; expected an image hub that has Istio 1.31.3: nothing of Istio 1.31 or later is published to gcr.io/istio-release; use "docker.io/istio" (or leave it unset)',
+        ],
+        [
+            {
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:trafficApi": "gatewayApi",
+                "istio-lab:controlPlane": '{"values":{"pilot":{"env":{"PILOT_ENABLE_GATEWAY_API":"false"}}}}',
+            },
+            'istio-lab:controlPlane.values.pilot.env.PILOT_ENABLE_GATEWAY_API: "false" is not allowed; expected nothing or "true": this lab\'s Gateway API objects (the Gateway Istio deploys, the HTTPRoute, ambient\'s waypoint) need istiod\'s Gateway API support',
+        ],
+    ]);
+
+    it("a retired hub with Istio 1.30 is a warning; PILOT_ENABLE_GATEWAY_API=false without the Gateway API is the user's", () => {
+        const c = parseConfig({ "istio-lab:controlPlane": '{"istioVersion":"1.30.3","values":{"global":{"hub":"GCR.IO/istio-release"}}}' });
+        expect(c.warnings.map((w) => w.message)).to.deep.equal([
+            'istio-lab:controlPlane.values.global.hub: "GCR.IO/istio-release" is a retired image hub (gcr.io/istio-release); Istio\'s images are on "docker.io/istio": set that or leave it unset',
+        ]);
+        expect(() =>
+            parseConfig({
+                "istio-lab:recipe": "kubernetes",
+                "istio-lab:controlPlane": '{"values":{"pilot":{"env":{"PILOT_ENABLE_GATEWAY_API":"false"}}}}',
+            }),
+        ).to.not.throw();
+    });
+
+    it("refuses an experimental-channel Gateway API CRD file", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "crds-"));
+        const file = path.join(dir, "experimental-install.yaml");
+        const crd = (name: string) =>
+            `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\n  annotations:\n    gateway.networking.k8s.io/bundle-version: v1.6.3\n    gateway.networking.k8s.io/channel: experimental\n`;
+        writeFileSync(file, [crd("gateways.gateway.networking.k8s.io"), crd("httproutes.gateway.networking.k8s.io")].join("---\n"));
+        expect(() =>
+            parseConfig({ "istio-lab:recipe": "kubernetes", "istio-lab:trafficApi": "gatewayApi", "istio-lab:gatewayApiCrds": file }),
+        ).to.throw(
+            `istio-lab:gatewayApiCrds: ${JSON.stringify(file)} is not allowed; expected a Gateway API standard-install.yaml (channel "standard"), not the experimental channel's: Istio's ambient and Gateway API support is built against the standard CRDs, and v1.6's standard install refuses experimental CRDs over standard ones`,
+        );
+    });
+
     it("a local chart directory for ambient must hold its cni and ztunnel charts too", () => {
         const dir = mkdtempSync(path.join(tmpdir(), "charts-"));
         for (const c of ["base", "istiod", "gateway"]) {
