@@ -24,6 +24,12 @@ export interface ProbeResult {
     readonly mtls: boolean;
     /** The data plane the prediction is for: `sidecar`, or `ambient` when the lab's namespaces join the ambient mesh. */
     readonly dataplane: Dataplane;
+    /**
+     * Ingress rows: the DestinationRule traffic policy the call meets on the host (and subset) the route sends
+     * it to, e.g. `connectionPool, outlierDetection (DestinationRule guestbook/destination-rule-guestbook-v2)`;
+     * absent when none applies.
+     */
+    readonly policy?: string;
 }
 
 /** A workload (a Deployment's pods) as the mesh sees it. */
@@ -233,6 +239,8 @@ interface GatewayDestination {
     readonly subset?: string;
     /** An HTTPRoute's backend Service: the pods its selector picks. */
     readonly selector?: Labels;
+    /** The host the route names, where it is not `fqdn` (an HTTPRoute's per-version Service): its DestinationRules apply. */
+    readonly host?: string;
 }
 
 const fqdnOf = (host: string, namespace: string): string =>
@@ -309,6 +317,7 @@ function httpRouteDestinations(
                 out.push({
                     fqdn: `${(front ?? backend)?.name ?? b.name}.${backendNs}.svc.cluster.local`,
                     selector: backend?.selector ?? { "istio-lab/no-such-service": b.name },
+                    host: `${b.name}.${backendNs}.svc.cluster.local`,
                 });
             }
         }
@@ -384,7 +393,12 @@ function probes(objects: readonly RenderedObject[], mesh: Mesh): Array<Omit<Prob
                 })
             ) {
                 const outcome = version.replicas === 0 ? { code: "503" as const, mtls: false } : call(mesh, gateway, svc, 80, version);
-                results.push({ from, to: `${version.name}.${svc.namespace}`, ...outcome });
+                const via = destinations.find((d) => {
+                    const labels = labelsOf(d);
+                    return labels !== undefined && matches(labels, version.labels);
+                })!;
+                const policy = routePolicy(objects, via, version.labels);
+                results.push({ from, to: `${version.name}.${svc.namespace}`, ...outcome, ...(policy ? { policy } : {}) });
             }
         }
         for (const subset of new Set(destinations.map((d) => d.subset).filter((x): x is string => x !== undefined))) {
@@ -407,6 +421,34 @@ function probes(objects: readonly RenderedObject[], mesh: Mesh): Array<Omit<Prob
     return results;
 }
 
+/**
+ * The traffic policy a routed call meets: the DestinationRules for the host the route names (a VirtualService's
+ * `guestbook`, an HTTPRoute's per-version Service), their host-level policy and the policy of the subset the
+ * call goes to, by field, with the rules that set them.
+ */
+function routePolicy(objects: readonly RenderedObject[], via: GatewayDestination, labels: Labels): string | undefined {
+    const hostOf = (o: RenderedObject) => {
+        const h = typeof specOf(o).host === "string" ? (specOf(o).host as string) : "";
+        const ns = meta(o).namespace ?? "default";
+        return h.endsWith(".svc.cluster.local") ? h : h.includes(".") ? `${h}.svc.cluster.local` : `${h}.${ns}.svc.cluster.local`;
+    };
+    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule" && hostOf(o) === (via.host ?? via.fqdn));
+    const found: string[] = [];
+    for (const r of rules) {
+        const spec = specOf(r);
+        const fields = new Set(Object.keys((spec.trafficPolicy as Record<string, unknown>) ?? {}));
+        for (const sub of (spec.subsets as Array<{ name: string; labels?: Labels; trafficPolicy?: Record<string, unknown> }>) ?? []) {
+            if ((via.subset === undefined ? matches(sub.labels ?? {}, labels) : sub.name === via.subset) && sub.trafficPolicy) {
+                Object.keys(sub.trafficPolicy).forEach((f) => fields.add(f));
+            }
+        }
+        if (fields.size > 0) {
+            found.push(`${[...fields].sort().join(", ")} (DestinationRule ${meta(r).namespace}/${meta(r).name})`);
+        }
+    }
+    return found.length > 0 ? found.join("; ") : undefined;
+}
+
 /** The lab script's own output format (`scripts/sleep-to-httpbin-test.sh`). */
 export function formatMatrix(results: readonly ProbeResult[]): string {
     const dataplane = results[0]?.dataplane ?? "sidecar";
@@ -421,6 +463,9 @@ export function formatMatrix(results: readonly ProbeResult[]): string {
             lines.push(r.dataplane === "ambient" ? "mutual TLS (HBONE, ztunnel)" : "X-Forwarded-Client-Cert");
         }
         const name = (who: string, app: string) => (who.includes(".") ? who : `${app}.${who}`);
+        if (r.policy) {
+            lines.push(`# traffic policy: ${r.policy}`);
+        }
         lines.push(`TEST: ${name(r.from, "sleep")} to ${name(r.to, "httpbin")}: ${r.code}`);
         if (r.code === "000") {
             lines.push("command terminated with exit code 56");

@@ -604,6 +604,38 @@ describe("lab command", () => {
     });
 
     describe("matrix follows the gateway's routes", () => {
+        it("shows the traffic policy each ingress row meets, from the rule for the host the route names (both traffic APIs)", async () => {
+            const policyOf = async (stack: string) =>
+                (
+                    JSON.parse(
+                        (
+                            await lab([
+                                "matrix",
+                                "--stack",
+                                stack,
+                                "--set",
+                                "canaryWeight=20",
+                                "--set",
+                                'circuitBreaker={"subset":"v2"}',
+                                "--json",
+                            ])
+                        ).stdout,
+                    ) as ProbeResult[]
+                ).map((r) => `${r.to}: ${r.policy ?? "none"}`);
+            expect(await policyOf("kubernetes")).to.deep.equal([
+                "guestbook-v1.guestbook: none",
+                "guestbook-v2.guestbook: connectionPool, outlierDetection (DestinationRule guestbook/destination-rule-guestbook)",
+                "redis-master.guestbook: none",
+                "redis-slave.guestbook: none",
+            ]);
+            expect(await policyOf("gateway-api")).to.deep.equal([
+                "guestbook-v1.guestbook: none",
+                "guestbook-v2.guestbook: connectionPool, outlierDetection (DestinationRule guestbook/destination-rule-guestbook-v2)",
+                "redis-master.guestbook: none",
+                "redis-slave.guestbook: none",
+            ]);
+        });
+
         const rows = async (...set: string[]) => {
             const r = await lab(["matrix", "--stack", "kubernetes", ...set.flatMap((x) => ["--set", x]), "--json"]);
             return (JSON.parse(r.stdout) as ProbeResult[])
