@@ -227,7 +227,14 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     if (args.values.help || command === undefined) {
         return { stdout: `${USAGE}\n`, stderr: "", code: 0 };
     }
-    if (!COMMANDS.includes(command as Command) || rest.length > 0) {
+    if (COMMANDS.includes(command as Command) && rest.length > 0) {
+        return {
+            stdout: "",
+            stderr: `unexpected argument ${JSON.stringify(rest[0])}; ${command} takes options only (npm run --silent lab -- ${command} --help)\n`,
+            code: 2,
+        };
+    }
+    if (!COMMANDS.includes(command as Command)) {
         return {
             stdout: "",
             stderr: `unknown command ${JSON.stringify([command, ...rest].join(" "))}\n${USAGE}\n`,

@@ -334,6 +334,12 @@ describe("lab command", () => {
             expect(readdirSync(dir)).to.have.length(18);
         });
 
+        it("refuses an argument a command does not take, naming it", async () => {
+            expect(await lab(["render", "extra"])).to.deep.equal(
+                fail('unexpected argument "extra"; render takes options only (npm run --silent lab -- render --help)'),
+            );
+        });
+
         it("refuses a --stack that is a path, not a stack name", async () => {
             for (const stack of ["../../x", "/etc/passwd", "..", "a/b"]) {
                 expect(await lab(["render", "--stack", stack])).to.deep.equal(

@@ -13,7 +13,7 @@ import {
     runPromotion,
 } from "../../tools/promote";
 import { scheduleFrom, vectorValue } from "../../tools/promote";
-import { subjectOf } from "../../tools/promoteStack";
+import { promoteMain, subjectOf } from "../../tools/promoteStack";
 import { parseConfig } from "../../config";
 
 const parsed = (argv: string[]) => parsePromoteArgs(argv) as PromoteOptions;
@@ -428,4 +428,25 @@ describe("lab promote: which stacks can take a weight", () => {
             expect(refusal(raw, extra)).to.equal(message);
         });
     }
+});
+
+describe("lab promote: a stack's own reason comes before the CLI", () => {
+    it("says why the peer-auth stack cannot take a weight from its stack file, with no Pulumi CLI on PATH", async () => {
+        const written: string[] = [];
+        const write = process.stderr.write.bind(process.stderr);
+        const path = process.env.PATH;
+        process.env.PATH = "/nonexistent";
+        (process.stderr as { write: unknown }).write = (chunk: string) => written.push(String(chunk)) > 0;
+        let code: number;
+        try {
+            code = await promoteMain(["--stack", "peer-auth", "--gate-command", "true"], () => undefined);
+        } finally {
+            (process.stderr as { write: unknown }).write = write;
+            process.env.PATH = path;
+        }
+        expect(code).to.equal(2);
+        expect(written.join("")).to.equal(
+            'stack peer-auth: recipe "peer-auth" has no traffic stage (stages: controlPlane, mtlsLab, peerAuth); a promotion moves the traffic stage\'s canaryWeight\n',
+        );
+    });
 });
