@@ -76,35 +76,26 @@ function hide(value: unknown): unknown {
     return value === undefined ? undefined : REDACTED;
 }
 
-/** Replaces every secret in serialized inputs by its shape with redacted leaves. */
-function redactSecrets(value: unknown): unknown {
+/** Serialized inputs with every secret (Pulumi's wrapper object) replaced by `secret(its value)`. */
+function mapSecrets(value: unknown, secret: (inner: unknown) => unknown): unknown {
     if (Array.isArray(value)) {
-        return value.map(redactSecrets);
+        return value.map((v) => mapSecrets(v, secret));
     }
     if (value !== null && typeof value === "object") {
         const obj = value as Record<string, unknown>;
         if (obj[SECRET_SIG] === SECRET_VALUE) {
-            return hide(obj.value);
+            return secret(obj.value);
         }
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, redactSecrets(v)]));
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, mapSecrets(v, secret)]));
     }
     return value;
 }
 
+/** Replaces every secret in serialized inputs by its shape with redacted leaves. */
+const redactSecrets = (value: unknown): unknown => mapSecrets(value, hide);
+
 /** Unwraps every secret in serialized inputs to its value, as the provider receives it. */
-function revealSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) {
-        return value.map(revealSecrets);
-    }
-    if (value !== null && typeof value === "object") {
-        const obj = value as Record<string, unknown>;
-        if (obj[SECRET_SIG] === SECRET_VALUE) {
-            return revealSecrets(obj.value);
-        }
-        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, revealSecrets(v)]));
-    }
-    return value;
-}
+const revealSecrets = (value: unknown): unknown => mapSecrets(value, revealSecrets);
 
 /** A stable stand-in for a random provider's result, so that runs are reproducible. */
 function stableRandom(name: string, length: number): string {
