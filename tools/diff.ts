@@ -58,6 +58,9 @@ function pulumiKey(o: RenderedObject): string {
     return `${String(o.manifest.kind)}::${o.name}`;
 }
 
+/** Whether field path `f` is `p` or inside it (`spec.selector.matchLabels` is under `spec.selector`). */
+const under = (f: string, p: string) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`);
+
 /** What changes between two renders, in the second render's order (removed objects last). */
 export function diffRenders(
     before: readonly RenderedObject[],
@@ -79,10 +82,9 @@ export function diffRenders(
         changedPaths(prev.manifest, o.manifest, "", fields);
         if (fields.length > 0) {
             const immutable = [...IDENTITY, ...(IMMUTABLE[o.manifest.kind as string] ?? [])];
-            const replace = fields.some((f) => immutable.some((i) => f === i || f.startsWith(`${i}.`) || f.startsWith(`${i}[`)));
+            const replace = fields.some((f) => immutable.some((i) => under(f, i)));
             // A replaced object is named as it will be; `was` says where it was when that moves.
             const was = objectId(prev) !== objectId(o) ? objectId(prev) : undefined;
-            const under = (f: string, p: string) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`);
             const leftAlone = replace ? [] : fields.filter((f) => ignored(o).some((p) => under(f, p)));
             changes.push({
                 object: objectId(o),

@@ -291,83 +291,80 @@ async function commandResult(
     },
 ): Promise<CommandResult> {
     const { file, base, overrides, stack, run, objects } = x;
-    const args = { values };
-    {
-        switch (command) {
-            case "render": {
-                if (args.values.out) {
-                    outDirectory(args.values.out);
-                    clearEarlierRender(args.values.out);
-                    objects.forEach((o, i) => {
-                        const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
-                        try {
-                            writeFileSync(path.join(args.values.out!, fileName), `${toYaml([o])}\n`);
-                        } catch (e) {
-                            throw new UsageError(
-                                `--out ${args.values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
-                            );
-                        }
-                    });
-                    return { stdout: `wrote ${objects.length} objects to ${args.values.out}\n`, stderr: "", code: 0 };
-                }
-                const text = args.values.json ? JSON.stringify(objects, null, 2) : toYaml(objects);
-                return { stdout: `${text}\n`, stderr: "", code: 0 };
+    switch (command) {
+        case "render": {
+            if (values.out) {
+                outDirectory(values.out);
+                clearEarlierRender(values.out);
+                objects.forEach((o, i) => {
+                    const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
+                    try {
+                        writeFileSync(path.join(values.out!, fileName), `${toYaml([o])}\n`);
+                    } catch (e) {
+                        throw new UsageError(
+                            `--out ${values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
+                        );
+                    }
+                });
+                return { stdout: `wrote ${objects.length} objects to ${values.out}\n`, stderr: "", code: 0 };
             }
-            case "validate": {
-                const problems = [
-                    ...configProblems(run.config),
-                    ...schemaProblems(objects),
-                    ...meshProblems(objects),
-                    ...admissionProblems(objects),
-                    ...orderingProblems(run.resources, objects),
-                    ...policyProblems(objects, run.config),
-                ];
-                const text = args.values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
-                const notes = clusterNotes(run.config)
-                    .map((n) => `note: ${n}\n`)
-                    .join("");
-                return { stdout: `${text}\n`, stderr: notes, code: problems.length > 0 ? 1 : 0 };
-            }
-            case "matrix": {
-                const results = probeMatrix(objects, run.config.controlPlane.namespace);
-                if (results.length === 0) {
-                    return { stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 };
-                }
-                return { stdout: `${args.values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
-            }
-            case "attendees": {
-                const rows = run.outputs.attendees as AttendeeRow[] | null;
-                if (!rows) {
-                    return {
-                        stdout: "",
-                        stderr: "this lab has no attendees (set istio-lab:attendees to a count or a list of names)\n",
-                        code: 1,
-                    };
-                }
-                return { stdout: `${args.values.json ? JSON.stringify(rows, null, 2) : formatAttendees(rows)}\n`, stderr: "", code: 0 };
-            }
-            case "diff": {
-                // Against another config file (the base branch's), or against this stack without the overrides;
-                // a secure value given with --set is the stack's value on both sides.
-                const against = args.values.against;
-                const secureOf = (f: StackFile) =>
-                    Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));
-                const againstFile = against === undefined ? base : readConfigFile(against);
-                const reference = configure(against ?? file, againstFile, secureOf(againstFile));
-                const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
-                const beforeRun = await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against));
-                const before = render(beforeRun.resources);
-                const ignoredOf = new Map(run.resources.map((r) => [r.key, r.ignoreChanges]));
-                const changes = withReissued(
-                    diffRenders(before, objects, (o) => ignoredOf.get(`${o.type}::${o.name}`) ?? []),
-                    reissuedSecrets(beforeRun.resources, run.resources),
-                    objects,
-                );
-                return { stdout: `${args.values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
-            }
+            const text = values.json ? JSON.stringify(objects, null, 2) : toYaml(objects);
+            return { stdout: `${text}\n`, stderr: "", code: 0 };
         }
-        return { stdout: "", stderr: USAGE, code: 2 };
+        case "validate": {
+            const problems = [
+                ...configProblems(run.config),
+                ...schemaProblems(objects),
+                ...meshProblems(objects),
+                ...admissionProblems(objects),
+                ...orderingProblems(run.resources, objects),
+                ...policyProblems(objects, run.config),
+            ];
+            const text = values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
+            const notes = clusterNotes(run.config)
+                .map((n) => `note: ${n}\n`)
+                .join("");
+            return { stdout: `${text}\n`, stderr: notes, code: problems.length > 0 ? 1 : 0 };
+        }
+        case "matrix": {
+            const results = probeMatrix(objects, run.config.controlPlane.namespace);
+            if (results.length === 0) {
+                return { stdout: "", stderr: "this lab has no workloads to probe (add the mtlsLab or guestbook stage)\n", code: 1 };
+            }
+            return { stdout: `${values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
+        }
+        case "attendees": {
+            const rows = run.outputs.attendees as AttendeeRow[] | null;
+            if (!rows) {
+                return {
+                    stdout: "",
+                    stderr: "this lab has no attendees (set istio-lab:attendees to a count or a list of names)\n",
+                    code: 1,
+                };
+            }
+            return { stdout: `${values.json ? JSON.stringify(rows, null, 2) : formatAttendees(rows)}\n`, stderr: "", code: 0 };
+        }
+        case "diff": {
+            // Against another config file (the base branch's), or against this stack without the overrides;
+            // a secure value given with --set is the stack's value on both sides.
+            const against = values.against;
+            const secureOf = (f: StackFile) =>
+                Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));
+            const againstFile = against === undefined ? base : readConfigFile(against);
+            const reference = configure(against ?? file, againstFile, secureOf(againstFile));
+            const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
+            const beforeRun = await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against));
+            const before = render(beforeRun.resources);
+            const ignoredOf = new Map(run.resources.map((r) => [r.key, r.ignoreChanges]));
+            const changes = withReissued(
+                diffRenders(before, objects, (o) => ignoredOf.get(`${o.type}::${o.name}`) ?? []),
+                reissuedSecrets(beforeRun.resources, run.resources),
+                objects,
+            );
+            return { stdout: `${values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
+        }
     }
+    return { stdout: "", stderr: USAGE, code: 2 };
 }
 
 /** Runs the command line, prints the result and sets the exit status. */

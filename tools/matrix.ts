@@ -243,7 +243,8 @@ interface GatewayDestination {
     readonly host?: string;
 }
 
-const fqdnOf = (host: string, namespace: string): string =>
+/** A host as a Service's full name, read in `namespace` (Istio's short-name rule). */
+export const fqdnOf = (host: string, namespace: string): string =>
     host.endsWith(".svc.cluster.local")
         ? host
         : host.includes(".")
@@ -386,17 +387,15 @@ function probes(objects: readonly RenderedObject[], mesh: Mesh): Array<Omit<Prob
         for (const version of versions) {
             if (destinations.length === 0) {
                 results.push({ from, to: `${version.name}.${svc.namespace}`, code: "404", mtls: false });
-            } else if (
-                destinations.some((d) => {
-                    const labels = labelsOf(d);
-                    return labels !== undefined && matches(labels, version.labels);
-                })
-            ) {
+                continue;
+            }
+            // The first route destination whose pods include this version's.
+            const via = destinations.find((d) => {
+                const labels = labelsOf(d);
+                return labels !== undefined && matches(labels, version.labels);
+            });
+            if (via) {
                 const outcome = version.replicas === 0 ? { code: "503" as const, mtls: false } : call(mesh, gateway, svc, 80, version);
-                const via = destinations.find((d) => {
-                    const labels = labelsOf(d);
-                    return labels !== undefined && matches(labels, version.labels);
-                })!;
                 const policy = routePolicy(objects, via, version.labels);
                 results.push({ from, to: `${version.name}.${svc.namespace}`, ...outcome, ...(policy ? { policy } : {}) });
             }
@@ -421,18 +420,19 @@ function probes(objects: readonly RenderedObject[], mesh: Mesh): Array<Omit<Prob
     return results;
 }
 
+/** A DestinationRule's host as a Service's full name. */
+export function ruleHost(o: RenderedObject): string {
+    const host = specOf(o).host;
+    return fqdnOf(typeof host === "string" ? host : "", meta(o).namespace ?? "default");
+}
+
 /**
  * The traffic policy a routed call meets: the DestinationRules for the host the route names (a VirtualService's
  * `guestbook`, an HTTPRoute's per-version Service), their host-level policy and the policy of the subset the
  * call goes to, by field, with the rules that set them.
  */
 function routePolicy(objects: readonly RenderedObject[], via: GatewayDestination, labels: Labels): string | undefined {
-    const hostOf = (o: RenderedObject) => {
-        const h = typeof specOf(o).host === "string" ? (specOf(o).host as string) : "";
-        const ns = meta(o).namespace ?? "default";
-        return h.endsWith(".svc.cluster.local") ? h : h.includes(".") ? `${h}.svc.cluster.local` : `${h}.${ns}.svc.cluster.local`;
-    };
-    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule" && hostOf(o) === (via.host ?? via.fqdn));
+    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule" && ruleHost(o) === (via.host ?? via.fqdn));
     const found: string[] = [];
     for (const r of rules) {
         const spec = specOf(r);

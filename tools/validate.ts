@@ -5,7 +5,7 @@ import { DATAPLANE_MODE_LABEL, ISTIO_INJECTION_LABEL } from "../components/lab";
 import { LabConfig, NAMESPACE, labNamespaces } from "../config";
 import { POLICIES, httpRouteWeightFindings, isGatewayApiObject, routeFindings } from "../policy/rules";
 import { LabResource } from "./engine";
-import { workloadsOf } from "./matrix";
+import { fqdnOf, ruleHost, workloadsOf } from "./matrix";
 import { RenderedObject, metaOf as meta, selects as matches, specOf, applyOrder, objectId } from "./render";
 
 /** One problem found. */
@@ -34,14 +34,6 @@ function podLabels(objects: readonly RenderedObject[]): Array<{ namespace: strin
     return controlPlane ? [...pods, { namespace: "*", labels: { istio: "ingressgateway", app: "istio-ingressgateway" } }] : pods;
 }
 
-/** A host as a Service's full name, read in `namespace` (Istio's short-name rule). */
-function fullHost(host: string, namespace: string): string {
-    if (host.endsWith(".svc.cluster.local")) {
-        return host;
-    }
-    return host.includes(".") ? `${host}.svc.cluster.local` : `${host}.${namespace}.svc.cluster.local`;
-}
-
 /** The traffic policy a DestinationRule sets (on the host or a subset), by field, or none. */
 function policyFields(spec: Record<string, unknown>): string[] {
     const fields = new Set<string>();
@@ -61,29 +53,28 @@ export function bypassedRuleProblems(objects: readonly RenderedObject[]): Proble
     const services = new Map(
         objects
             .filter((o) => o.manifest.kind === "Service")
-            .map((o) => [fullHost(meta(o).name, meta(o).namespace ?? "default"), (specOf(o).selector as Labels) ?? {}]),
+            .map((o) => [fqdnOf(meta(o).name, meta(o).namespace ?? "default"), (specOf(o).selector as Labels) ?? {}]),
     );
     const routed = new Set<string>();
     for (const o of objects) {
         const ns = meta(o).namespace ?? "default";
         if (o.manifest.kind === "VirtualService") {
             for (const http of (specOf(o).http as Array<{ route?: Array<{ destination?: { host?: string } }> }>) ?? []) {
-                (http.route ?? []).forEach((r) => r.destination?.host && routed.add(fullHost(r.destination.host, ns)));
+                (http.route ?? []).forEach((r) => r.destination?.host && routed.add(fqdnOf(r.destination.host, ns)));
             }
         } else if (o.manifest.kind === "HTTPRoute") {
             for (const rule of (specOf(o).rules as Array<{ backendRefs?: Array<{ name: string; namespace?: string; kind?: string }> }>) ??
                 []) {
                 (rule.backendRefs ?? [])
                     .filter((b) => (b.kind ?? "Service") === "Service")
-                    .forEach((b) => routed.add(fullHost(b.name, b.namespace ?? ns)));
+                    .forEach((b) => routed.add(fqdnOf(b.name, b.namespace ?? ns)));
             }
         }
     }
     const problems: Problem[] = [];
     for (const o of objects.filter((x) => x.manifest.kind === "DestinationRule")) {
-        const spec = specOf(o);
-        const host = fullHost(typeof spec.host === "string" ? spec.host : "", meta(o).namespace ?? "default");
-        const fields = policyFields(spec);
+        const host = ruleHost(o);
+        const fields = policyFields(specOf(o));
         const selector = services.get(host);
         if (fields.length === 0 || routed.has(host) || selector === undefined) {
             continue;
@@ -97,9 +88,7 @@ export function bypassedRuleProblems(objects: readonly RenderedObject[]): Proble
         const covered = (r: string) =>
             objects.some(
                 (x) =>
-                    x.manifest.kind === "DestinationRule" &&
-                    fullHost(typeof specOf(x).host === "string" ? (specOf(x).host as string) : "", meta(x).namespace ?? "default") === r &&
-                    fields.every((f) => policyFields(specOf(x)).includes(f)),
+                    x.manifest.kind === "DestinationRule" && ruleHost(x) === r && fields.every((f) => policyFields(specOf(x)).includes(f)),
             );
         if (instead.length > 0 && !instead.every(covered)) {
             problems.push({
