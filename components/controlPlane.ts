@@ -37,10 +37,14 @@ export const RETIRED_CHART_SOURCES: readonly RetiredChartSource[] = [
     { prefix: "oci://registry.istio.io", replacement: ISTIO_OCI_CHART_REPO },
 ];
 
-/** The retired location a chart source points at, if it does. */
+/** A URL's scheme and host in lower case, as they compare (`HTTPS://Istio-Release...` is `https://istio-release...`); a path as given. */
+export function lowerSchemeAndHost(source: string): string {
+    return source.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
+}
+
+/** The retired location a chart source points at, if it does (in any case: scheme and host are case-insensitive). */
 export function retiredChartSource(chartRepo: string): RetiredChartSource | undefined {
-    // A URL's scheme and host are case-insensitive: HTTPS://Istio-Release.Storage.GoogleAPIs.com is the same place.
-    const normal = chartRepo.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
+    const normal = lowerSchemeAndHost(chartRepo);
     return RETIRED_CHART_SOURCES.find((r) => normal.startsWith(r.prefix));
 }
 

@@ -10,6 +10,7 @@ import {
     checkControlPlaneValues,
     checkValuesContract,
     ISTIO_IMAGE_HUB,
+    lowerSchemeAndHost,
     retiredChartMessage,
     retiredChartSource,
 } from "../components/controlPlane";
@@ -71,11 +72,6 @@ export const controlPlaneSchema = {
         ),
     }).partial(),
 };
-
-/** A URL's scheme and host in lower case, as they compare (`HTTPS://Istio-Release...` is `https://istio-release...`); a path as given. */
-function lowerSchemeAndHost(source: string): string {
-    return source.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
-}
 
 /** Control plane stage settings. */
 export interface ControlPlaneConfig {
@@ -158,9 +154,8 @@ export function resolveControlPlane(
             `a chart source that has Istio ${controlPlane.istioVersion}: Istio 1.31 and later were never published to this retired location; use ${JSON.stringify(retired.replacement)}`,
         );
     }
-    const hubWarnings = retiredHub(controlPlane, flavor);
-    const warnings: Notice[] = [...hubWarnings];
-    warnings.push(
+    const warnings: Notice[] = [
+        ...retiredHub(controlPlane, flavor),
         ...(retired
             ? [
                   {
@@ -169,7 +164,7 @@ export function resolveControlPlane(
                   },
               ]
             : []),
-    );
+    ];
     return { controlPlane, warnings };
 }
 

@@ -113,13 +113,6 @@ const configSchema = z
 type RawConfig = z.infer<typeof configSchema>;
 
 /**
- * Turns raw config (`{"istio-lab:canaryWeight": "20", ...}`, as `pulumi.runtime.allConfig()` and
- * `Pulumi.<stack>.yaml` give it) into a checked {@link LabConfig}. Keys of other namespaces
- * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} naming every shape problem
- * (one line each), or the first problem the values have together; a value of a key in `secretKeys`
- * is never shown, only its key.
- */
-/**
  * A secret key's value without the fields that become object names: a name cannot stay secret in
  * Kubernetes, and Pulumi marks a whole key secret when any path in it is, so the names a secret key sets
  * are not counted among its secrets (`lab` refuses a secure: value at such a field).
@@ -141,17 +134,19 @@ function withoutNames(key: string, value: unknown): unknown {
     return strip(value, key);
 }
 
+/**
+ * Turns raw config (`{"istio-lab:canaryWeight": "20", ...}`, as `pulumi.runtime.allConfig()` and
+ * `Pulumi.<stack>.yaml` give it) into a checked {@link LabConfig}. Keys of other namespaces
+ * (`kubernetes:context`) are ignored. Throws a {@link LabInputError} naming every shape problem
+ * (one line each), or the first problem the values have together; a value of a key in `secretKeys`
+ * is never shown, only its key.
+ */
 export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
     const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(withoutNames(k, parseValue(all[k]))));
     const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);
-    let input: ReturnType<typeof readInput<typeof configSchema>>;
     try {
-        input = readInput(all, configSchema);
-    } catch (e) {
-        throw hidden(e);
-    }
-    try {
-        return { ...resolve(input.values, input.raw), secrets };
+        const { values, raw } = readInput(all, configSchema);
+        return { ...resolve(values, raw), secrets };
     } catch (e) {
         throw hidden(e);
     }

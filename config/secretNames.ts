@@ -1,7 +1,8 @@
 // A value that becomes an object's name (a namespace, a Gateway, a Secret the gateway reads) cannot stay
-// secret in Kubernetes: names show in every listing, event and URL, and in the lab's own output. So a
-// stack may not mark a key secret (a `secure:` value anywhere in it, which Pulumi makes the whole key
-// secret) while that key sets a name; it is refused, naming the field, rather than printed and called secret.
+// secret in Kubernetes: names show in every listing, event and URL, and in the lab's own output. Pulumi marks a
+// whole key secret when any path in it is `secure:`, so the program leaves the name fields of a secret key out
+// of its secrets (`namePaths`); `lab`, which sees the stack file's secure paths, refuses a secure value at a
+// name field, naming it (`checkSecretNames`). Nothing is both printed and called secret.
 import { reject } from "../components/lab";
 import { NAMESPACE } from "./schema";
 
