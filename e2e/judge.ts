@@ -106,10 +106,10 @@ function playCniAgent(c: Cluster, pods: readonly LivePod[]): boolean {
     return todo.length > 0;
 }
 
-/** What istiod sends: each of the lab's pods with its proxy's configuration, and ztunnel's (null without a ztunnel). */
+/** What istiod sends: each of the lab's pods with its proxy's configuration, and ztunnel's (none without a ztunnel). */
 interface MeshView {
     readonly pods: MeshPod[];
-    readonly ztunnel: ZtunnelConfig | null;
+    readonly ztunnel?: ZtunnelConfig;
 }
 
 /** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out), and what it sends ztunnel. */
@@ -151,7 +151,7 @@ function meshView(c: Cluster, istio: IstioTools, namespaces: readonly string[]):
             serviceAccount: p.serviceAccount,
             proxy: configs.get(p.name) ?? null,
         })),
-        ztunnel: zt ? fromZtunnelXds(answers[nodes.length - 1]) : null,
+        ztunnel: zt ? fromZtunnelXds(answers[nodes.length - 1]) : undefined,
     };
 }
 
@@ -282,8 +282,7 @@ const sortedText = (w: Record<string, number>) =>
 
 /** What istiod's configuration says of the lab, and what the lab says of itself, for one step. */
 function compare(objects: readonly RenderedObject[], config: Config, split: Split, view: MeshView): Cell[] {
-    const { pods } = view;
-    const ambient = view.ztunnel ?? undefined;
+    const { pods, ztunnel: ambient } = view;
     const cells: Cell[] = [];
     const lab = probeMatrix(objects, "istio-system");
     const isProbeLab = pods.some((p) => p.labels.app === "sleep");

@@ -4,6 +4,7 @@
 import { Stats, closeSync, openSync, readSync, statSync } from "fs";
 import * as path from "path";
 import { parseDocument, visit } from "yaml";
+import { show } from "../components/lab";
 import { asWritten } from "../config";
 
 /** The project root (where `Pulumi.yaml` is), from the compiled `bin/tools` or the sources. */
@@ -31,7 +32,7 @@ export function stackFile(stack: string): string {
 export function stackNameProblem(stack: string): string | undefined {
     return /^[A-Za-z0-9_.-]+$/.test(stack) && !/^\.+$/.test(stack)
         ? undefined
-        : `--stack ${JSON.stringify(stack.length > 60 ? `${stack.slice(0, 57)}...` : stack)} is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere`;
+        : `--stack ${show(stack)} is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere`;
 }
 
 /** Converts one config value to the string form Pulumi gives programs. */
