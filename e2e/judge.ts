@@ -401,19 +401,23 @@ function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
     return objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
 }
 
-/** Reads the cells until two reads a second apart agree (istiod debounces a change; a push shows within a second or so). */
+/**
+ * Reads the cells until two reads half a second apart agree: istiod debounces a change for 100 ms
+ * (PILOT_DEBOUNCE_AFTER) before it rebuilds what it sends, so a first read half a second after the
+ * update and a second one about a second later (a read takes about 0.7 s) see a push that has settled.
+ */
 export async function settledCells(x: Context, objects: readonly RenderedObject[], config: Config, split: Split): Promise<Cell[]> {
-    await sleep(1500);
+    await sleep(500);
     let last = "";
     let cells: Cell[] = [];
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 30; i++) {
         cells = compare(objects, config, split, meshView(x.cluster, x.istio, labNamespacesOf(objects)));
         const now = json(cells);
         if (now === last) {
             return cells;
         }
         last = now;
-        await sleep(1000);
+        await sleep(500);
     }
     return cells;
 }
@@ -552,10 +556,18 @@ const AMBIENT_TRAFFIC_STEPS = TRAFFIC_STEPS.filter((s) => s.set["istio-lab:clien
 const AMBIENT_PEER_AUTH_STEPS = PEER_AUTH_STEPS.filter((s) => !s.set["istio-lab:peerAuth"].includes("DISABLE"));
 
 /** The labs judged: the traffic lab on both traffic APIs and in ambient mode, and the peer authentication lab with sidecars and in ambient. */
-const JUDGED: ReadonlyArray<{ lab: string; stack: string; steps: readonly JudgedStep[]; gatewayApi: boolean; set?: Config }> = [
+const JUDGED: ReadonlyArray<{
+    lab: string;
+    stack: string;
+    steps: readonly JudgedStep[];
+    gatewayApi: boolean;
+    set?: Config;
+    /** Scenario 13's checks run in this lab's stand-up (the gateway-api and ambient stacks as shipped). */
+    gatewayLab?: boolean;
+}> = [
     { lab: "traffic (Istio API)", stack: "kubernetes", steps: TRAFFIC_STEPS, gatewayApi: false },
-    { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true },
-    { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT_TRAFFIC_STEPS, gatewayApi: true },
+    { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true, gatewayLab: true },
+    { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT_TRAFFIC_STEPS, gatewayApi: true, gatewayLab: true },
     { lab: "peer authentication", stack: "peer-auth", steps: PEER_AUTH_STEPS, gatewayApi: false },
     {
         lab: "peer authentication (ambient)",
@@ -570,10 +582,11 @@ const JUDGED: ReadonlyArray<{ lab: string; stack: string; steps: readonly Judged
 /** Scenario 14. */
 export function judgeScenario(h: Harness): Scenario {
     return {
-        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs, and ambient) and the peer authentication lab (steps 8 to 13, sidecars and ambient) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy and ztunnel; the real injector against the lab's sidecars; istioctl analyze of the live cluster",
+        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs, and ambient) and the peer authentication lab (steps 8 to 13, sidecars and ambient) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy and ztunnel; the real injector against the lab's sidecars; istioctl analyze of the live cluster; scenario 13's checks in the gateway-api and ambient stand-ups",
         run: async (x) => {
             const rows: JudgedRow[] = [];
             const notes: string[] = [];
+            const gatewayLabNotes: string[] = [];
             const failures: string[] = [];
             // ISTIO_LAB_E2E_JUDGE=TEXT judges only the labs whose name contains it (a developer's shortcut; CI judges all).
             const only = process.env.ISTIO_LAB_E2E_JUDGE;
@@ -584,7 +597,10 @@ export function judgeScenario(h: Harness): Scenario {
                 };
                 const name = `judge-${l.stack}${l.set?.["istio-lab:dataplane"] === "ambient" ? "-ambient" : ""}`;
                 await h.withStack(x.ws, name, base, async () => {
-                    await h.up(x, name);
+                    const up = await h.up(x, name);
+                    if (l.gatewayLab) {
+                        gatewayLabNotes.push(await h.gatewayLab.upChecks(x, name, base, up));
+                    }
                     const objects = render((await runLab(base, { stack: name })).resources);
                     notes.push(`${l.stack}: ${checkInjection(x, objects, x.istio.release)}`);
                     if (l.stack === "kubernetes") {
@@ -601,8 +617,9 @@ export function judgeScenario(h: Harness): Scenario {
                     notes.push(
                         `${l.stack}: istioctl analyze clean${analysis.ignored.length > 0 ? ` but for ${[...new Set(analysis.ignored)].join(", ")}` : ""}`,
                     );
+                    let config = base;
                     for (const step of l.steps) {
-                        const config = { ...base, ...step.set };
+                        config = { ...base, ...step.set };
                         x.ws.configure(name, config);
                         await h.up(x, name);
                         const stepObjects = render((await runLab(config, { stack: name })).resources);
@@ -618,9 +635,15 @@ export function judgeScenario(h: Harness): Scenario {
                             disagreements: cells.filter((c) => c.lab !== c.istio),
                         });
                     }
+                    if (l.gatewayLab) {
+                        gatewayLabNotes[gatewayLabNotes.length - 1] += `, ${await h.gatewayLab.destroyChecks(x, name, config)}`;
+                    }
                 });
             }
             const table = formatJudgement(rows);
+            if (gatewayLabNotes.length > 0) {
+                notes.push(`scenario 13's checks: ${gatewayLabNotes.join("; ")}`);
+            }
             console.log(table);
             const total = rows.reduce((a, r) => a + r.cells, 0);
             const bad = rows.reduce((a, r) => a + r.disagreements.length, 0);

@@ -20,9 +20,9 @@ import { Cluster, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
 import { accessScenario } from "./access";
 import { promoteScenario } from "./promote";
-import { Config, Harness, Scenario } from "./scenario";
+import { Config, Context, Harness, Scenario } from "./scenario";
 import { Workspace, createWorkspace } from "./pulumi";
-import { EngineTools, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
+import { EngineTools, ensureAll, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
 import { HARNESS_ISTIOD_VALUES, ISTIOD, Istiod, superviseIstiod } from "./istiod";
 import { dataLossScenario } from "./dataLoss";
 import { judgeScenario } from "./judge";
@@ -393,12 +393,87 @@ export async function upPlayingOperators(
     return { ms: result.ms, played: played.size };
 }
 
+/** Scenario 13's name: the gateway-api and ambient stacks up and down. */
+const GATEWAY_LABS_SCENARIO =
+    "13 the gateway-api and ambient stacks up and down: the Gateway API CRDs from sigs.k8s.io/gateway-api as a local standard-install.yaml, istiod (with cni and ztunnel in ambient), the Gateway (and waypoint) Programmed once the harness plays Istio; live as rendered; a canary change is one HTTPRoute update, trafficSplit in percent; destroy leaves the CRDs";
+
+/** Scenario 13's checks of a Gateway API stack (gateway-api, ambient): once it is up, and its destroy. */
+const gatewayLab: Harness["gatewayLab"] = {
+    upChecks: async (x, name, config, { ms, played }) => {
+        const { cluster, ws, times } = x;
+        const release = (doc: string) => /bundle-version: (v\S+)/.exec(doc)?.[1];
+        const applied = (await rendered(config, name)).filter((o) => o.manifest.kind !== "ConfigFile");
+        times.push([`pulumi up, ${name}`, secs(ms)]);
+        assertLiveApplied(cluster, applied, labIdOf(ws, name));
+        // labUrl: the node port of the Service Istio deployed for the Gateway (played here), read after it is Programmed.
+        const svc = JSON.parse(
+            cluster.kubectl(["get", "service", "guestbook-gateway-istio", "-n", "istio-system", "-o", "json"]).stdout,
+        ) as {
+            spec: { ports: Array<{ port: number; nodePort?: number }> };
+        };
+        const nodePort = svc.spec.ports.find((p) => p.port === 443)?.nodePort;
+        const labUrl = ws.pulumi(["stack", "output", "labUrl", "--stack", name]).stdout.trim();
+        if (labUrl !== `https://<any node's address>:${nodePort}`) {
+            throw new Error(`${name}: labUrl ${labUrl}, not the node port ${nodePort} of guestbook-gateway-istio`);
+        }
+        const crd = cluster.kubectl(["get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "yaml"]).stdout;
+        if (release(crd) !== "v1.6.3") {
+            throw new Error(`${name}: the HTTPRoute CRD's release is ${release(crd)}, not v1.6.3`);
+        }
+        if (name === "ambient") {
+            const daemons = cluster
+                .kubectl(["get", "daemonsets", "-n", "istio-system", "-o", "jsonpath={.items[*].metadata.name}"])
+                .stdout.trim();
+            if (daemons !== "istio-cni-node ztunnel") {
+                throw new Error(`ambient: the DaemonSets in istio-system are [${daemons}], not istio-cni-node and ztunnel`);
+            }
+        }
+        ws.configure(name, { ...config, "istio-lab:canaryWeight": "50" });
+        const engineSaid = engineChanges(preview(ws, name));
+        if (json(engineSaid) !== json(["changed HTTPRoute guestbook/guestbook"])) {
+            throw new Error(`${name}: canary 20 to 50, the engine plans [${engineSaid.join("; ")}]`);
+        }
+        ws.pulumi(["up", "--yes", "--skip-preview", "--stack", name]);
+        const route = JSON.parse(
+            cluster.kubectl(["get", "httproutes.v1.gateway.networking.k8s.io", "guestbook", "-n", "guestbook", "-o", "json"]).stdout,
+        ) as { spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> } };
+        const weights = route.spec.rules
+            .at(-1)!
+            .backendRefs.map((b) => `${b.name} ${b.weight}`)
+            .join(", ");
+        const split = ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout;
+        if (
+            weights !== "guestbook-v1 50, guestbook-v2 50" ||
+            !sameSplit(JSON.parse(split) as Parameters<typeof sameSplit>[0], { weights: { v1: 50, v2: 50 }, abTest: null })
+        ) {
+            throw new Error(`${name}: live backends [${weights}], trafficSplit ${split}`);
+        }
+        ws.configure(name, config);
+        return `${name}: ${applied.length} objects up in ${secs(ms)} (${played} status reports played), labUrl ${labUrl}, canary one HTTPRoute update`;
+    },
+    destroyChecks: async (x, name, config) => {
+        const { cluster, ws } = x;
+        const applied = (await rendered(config, name)).filter((o) => o.manifest.kind !== "ConfigFile");
+        const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name]);
+        assertGone(cluster, applied);
+        const kept = cluster
+            .kubectl(["get", "crd", "-o", "name"])
+            .stdout.split("\n")
+            .filter((l) => l.includes("gateway.networking.k8s.io")).length;
+        if (kept !== 10) {
+            throw new Error(`${name}: ${kept} Gateway API CRDs left after destroy, not the 10 of the standard install`);
+        }
+        return `destroy ${secs(destroy.ms)}, the 10 CRDs kept`;
+    },
+};
+
 /** The helpers the scenarios in files of their own are given. */
 const HARNESS: Harness = {
     config: harnessConfig,
     withStack,
     applyCrds,
     up: (x, stack) => upPlayingOperators(x.cluster, x.ws, stack, x.istiod),
+    gatewayLab,
 };
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -782,79 +857,26 @@ const SCENARIOS: Scenario[] = [
     },
     promoteScenario(HARNESS),
     accessScenario(HARNESS),
-    {
-        name: "13 the gateway-api and ambient stacks up and down: the Gateway API CRDs from sigs.k8s.io/gateway-api as a local standard-install.yaml, istiod (with cni and ztunnel in ambient), the Gateway (and waypoint) Programmed once the harness plays Istio; live as rendered; a canary change is one HTTPRoute update, trafficSplit in percent; destroy leaves the CRDs",
-        run: async (x) => {
-            const { cluster, ws, engine, gatewayApiCrds, times } = x;
-            const out: string[] = [];
-            const release = (doc: string) => /bundle-version: (v\S+)/.exec(doc)?.[1];
-            for (const name of ["gateway-api", "ambient"]) {
-                const config = harnessConfig(engine, name, { "istio-lab:gatewayApiCrds": gatewayApiCrds });
-                const objects = await rendered(config, name);
-                const applied = objects.filter((o) => o.manifest.kind !== "ConfigFile");
-                await withStack(ws, name, config, async () => {
-                    const { ms, played } = await HARNESS.up(x, name);
-                    times.push([`pulumi up, ${name}`, secs(ms)]);
-                    assertLiveApplied(cluster, applied, labIdOf(ws, name));
-                    // labUrl: the node port of the Service Istio deployed for the Gateway (played here), read after it is Programmed.
-                    const svc = JSON.parse(
-                        cluster.kubectl(["get", "service", "guestbook-gateway-istio", "-n", "istio-system", "-o", "json"]).stdout,
-                    ) as { spec: { ports: Array<{ port: number; nodePort?: number }> } };
-                    const nodePort = svc.spec.ports.find((p) => p.port === 443)?.nodePort;
-                    const labUrl = ws.pulumi(["stack", "output", "labUrl", "--stack", name]).stdout.trim();
-                    if (labUrl !== `https://<any node's address>:${nodePort}`) {
-                        throw new Error(`${name}: labUrl ${labUrl}, not the node port ${nodePort} of guestbook-gateway-istio`);
-                    }
-                    const crd = cluster.kubectl(["get", "crd", "httproutes.gateway.networking.k8s.io", "-o", "yaml"]).stdout;
-                    if (release(crd) !== "v1.6.3") {
-                        throw new Error(`${name}: the HTTPRoute CRD's release is ${release(crd)}, not v1.6.3`);
-                    }
-                    if (name === "ambient") {
-                        const daemons = cluster
-                            .kubectl(["get", "daemonsets", "-n", "istio-system", "-o", "jsonpath={.items[*].metadata.name}"])
-                            .stdout.trim();
-                        if (daemons !== "istio-cni-node ztunnel") {
-                            throw new Error(`ambient: the DaemonSets in istio-system are [${daemons}], not istio-cni-node and ztunnel`);
-                        }
-                    }
-                    ws.configure(name, { ...config, "istio-lab:canaryWeight": "50" });
-                    const engineSaid = engineChanges(preview(ws, name));
-                    if (json(engineSaid) !== json(["changed HTTPRoute guestbook/guestbook"])) {
-                        throw new Error(`${name}: canary 20 to 50, the engine plans [${engineSaid.join("; ")}]`);
-                    }
-                    ws.pulumi(["up", "--yes", "--skip-preview", "--stack", name]);
-                    const route = JSON.parse(
-                        cluster.kubectl(["get", "httproutes.v1.gateway.networking.k8s.io", "guestbook", "-n", "guestbook", "-o", "json"])
-                            .stdout,
-                    ) as { spec: { rules: Array<{ backendRefs: Array<{ name: string; weight: number }> }> } };
-                    const weights = route.spec.rules
-                        .at(-1)!
-                        .backendRefs.map((b) => `${b.name} ${b.weight}`)
-                        .join(", ");
-                    const split = ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout;
-                    if (
-                        weights !== "guestbook-v1 50, guestbook-v2 50" ||
-                        !sameSplit(JSON.parse(split) as Parameters<typeof sameSplit>[0], { weights: { v1: 50, v2: 50 }, abTest: null })
-                    ) {
-                        throw new Error(`${name}: live backends [${weights}], trafficSplit ${split}`);
-                    }
-                    const destroy = ws.pulumi(["destroy", "--yes", "--skip-preview", "--stack", name]);
-                    assertGone(cluster, applied);
-                    const kept = cluster
-                        .kubectl(["get", "crd", "-o", "name"])
-                        .stdout.split("\n")
-                        .filter((l) => l.includes("gateway.networking.k8s.io")).length;
-                    if (kept !== 10) {
-                        throw new Error(`${name}: ${kept} Gateway API CRDs left after destroy, not the 10 of the standard install`);
-                    }
-                    out.push(
-                        `${name}: ${applied.length} objects up in ${secs(ms)} (${played} status reports played), labUrl ${labUrl}, canary one HTTPRoute update, destroy ${secs(destroy.ms)}, the 10 CRDs kept`,
-                    );
-                });
-            }
-            return out.join("; ");
-        },
-    },
+    // With the real istiod, scenario 14 judges these two stacks and runs these checks in the same stand-up.
+    ...(REAL_ISTIOD
+        ? []
+        : [
+              {
+                  name: GATEWAY_LABS_SCENARIO,
+                  run: async (x: Context) => {
+                      const out: string[] = [];
+                      for (const name of ["gateway-api", "ambient"]) {
+                          const config = harnessConfig(x.engine, name, { "istio-lab:gatewayApiCrds": x.gatewayApiCrds });
+                          await withStack(x.ws, name, config, async () => {
+                              const up = await HARNESS.up(x, name);
+                              const live = await gatewayLab.upChecks(x, name, config, up);
+                              out.push(`${live}, ${await gatewayLab.destroyChecks(x, name, config)}`);
+                          });
+                      }
+                      return out.join("; ");
+                  },
+              },
+          ]),
     ...(REAL_ISTIOD ? [judgeScenario(HARNESS)] : []),
     dataLossScenario(HARNESS),
 ];
@@ -1033,9 +1055,7 @@ export async function main(argv: readonly string[] = []): Promise<void> {
         return inside();
     }
     try {
-        ensureEngine();
-        ensureIstio();
-        ensureTools();
+        await ensureAll();
     } catch (e) {
         console.log(`FAIL    tools: ${(e as Error).message}`);
         process.exitCode = 2;

@@ -43,6 +43,11 @@ export interface Harness {
     readonly applyCrds: (c: Cluster, crds: string) => void;
     /** `pulumi up` of a stack while the harness plays the operators (and, without a running istiod, Istio's Gateway controller). */
     readonly up: (x: Context, stack: string) => Promise<{ ms: number; played: number }>;
+    /** Scenario 13's checks of a Gateway API stack (gateway-api, ambient): after its first up (it leaves the stack's config as it was), and its destroy (last). */
+    readonly gatewayLab: {
+        readonly upChecks: (x: Context, stack: string, config: Config, up: { ms: number; played: number }) => Promise<string>;
+        readonly destroyChecks: (x: Context, stack: string, config: Config) => Promise<string>;
+    };
 }
 
 /** The ingress gateway's Service, as the istio-ingressgateway chart would make it (a node port here). */

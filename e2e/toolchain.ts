@@ -1,7 +1,7 @@
 // `npm run e2e:tools`: builds what the e2e harness runs, from the Go modules pinned in e2e/tools
 // (Kubernetes, etcd and the Istio API module's CRDs) and e2e/tools/kwok, into a cache outside the work
 // tree keyed by those pins. One progress line per piece with its build time; a warm cache returns at once.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "fs";
 import { homedir } from "os";
@@ -44,6 +44,18 @@ function moduleDir(module: string, version: string, inModule: string): string {
 function writeYamlStream(out: string, files: readonly string[]): void {
     writeFileSync(`${out}.partial`, files.map((f) => readFileSync(f, "utf8").trim()).join("\n---\n") + "\n");
     renameSync(`${out}.partial`, out);
+}
+
+/** While set, the ensure functions only note what is missing and build nothing (ensureAll's look at the cache). */
+let planning: string[] | undefined;
+
+/** Whether a cached file is there; while planning, a missing one is noted and reported as there. */
+function present(file: string): boolean {
+    if (existsSync(file)) {
+        return true;
+    }
+    planning?.push(file);
+    return planning !== undefined;
 }
 
 /** The cache directory: `$ISTIO_LAB_E2E_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/istio-lab`. */
@@ -118,43 +130,43 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
     ];
     for (const p of pieces) {
         const out = path.join(binDir, p.name);
-        if (existsSync(out)) {
-            log(`[e2e:tools] ${p.name.padEnd(24)} cached`);
+        if (present(out)) {
+            log(`[e2e:tools] ${p.name.padEnd(28)} cached`);
             continue;
         }
         const start = Date.now();
         const partial = `${out}.partial`;
         go(["build", "-trimpath", "-ldflags", `-s -w ${p.ldflags ?? ""}`.trim(), "-o", partial, p.pkg], p.module);
         renameSync(partial, out);
-        log(`[e2e:tools] ${p.name.padEnd(24)} built in ${((Date.now() - start) / 1000).toFixed(0)} s`);
+        log(`[e2e:tools] ${p.name.padEnd(28)} built in ${((Date.now() - start) / 1000).toFixed(0)} s`);
     }
 
     const istioCrds = path.join(dir, "istio-crds.yaml");
-    if (existsSync(istioCrds)) {
-        log(`[e2e:tools] ${"istio CRDs".padEnd(24)} cached`);
+    if (present(istioCrds)) {
+        log(`[e2e:tools] ${"istio CRDs".padEnd(28)} cached`);
     } else {
         const start = Date.now();
         const apiDir = moduleDir("istio.io/api", istioApi, MODULE);
         copyFileSync(path.join(apiDir, "kubernetes", "customresourcedefinitions.gen.yaml"), `${istioCrds}.partial`);
         renameSync(`${istioCrds}.partial`, istioCrds);
-        log(`[e2e:tools] ${"istio CRDs".padEnd(24)} written in ${((Date.now() - start) / 1000).toFixed(0)} s (istio.io/api ${istioApi})`);
+        log(`[e2e:tools] ${"istio CRDs".padEnd(28)} written in ${((Date.now() - start) / 1000).toFixed(0)} s (istio.io/api ${istioApi})`);
     }
     // kwok v0.8.0 ships no built-in stages: its module's "fast" node and pod stages, read where Go downloaded them.
     const kwokStages = path.join(dir, "kwok-stages.yaml");
-    if (!existsSync(kwokStages)) {
+    if (!present(kwokStages)) {
         const stageDir = path.join(moduleDir("sigs.k8s.io/kwok", kwok, KWOK_MODULE), "kustomize", "stage");
         const files = [
             path.join(stageDir, "node", "fast", "node-initialize.yaml"),
             ...["pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"].map((f) => path.join(stageDir, "pod", "fast", f)),
         ];
         writeYamlStream(kwokStages, files);
-        log(`[e2e:tools] ${"kwok stages".padEnd(24)} written (sigs.k8s.io/kwok ${kwok})`);
+        log(`[e2e:tools] ${"kwok stages".padEnd(28)} written (sigs.k8s.io/kwok ${kwok})`);
     }
     // The Gateway API's standard-install.yaml is its config/crd/standard files in its kustomization's order.
     const gatewayApi = required(path.join(GATEWAY_API_MODULE, "go.mod"), "sigs.k8s.io/gateway-api");
     const gatewayApiCrds = path.join(dir, `gateway-api-${gatewayApi}-standard-install.yaml`);
-    if (existsSync(gatewayApiCrds)) {
-        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} cached`);
+    if (present(gatewayApiCrds)) {
+        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(28)} cached`);
     } else {
         const crdDir = path.join(moduleDir("sigs.k8s.io/gateway-api", gatewayApi, GATEWAY_API_MODULE), "config", "crd");
         const files = [
@@ -164,7 +176,7 @@ export function ensureTools(log: (line: string) => void = (l) => console.log(l))
             gatewayApiCrds,
             files.map((f) => path.join(crdDir, f)),
         );
-        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(24)} written (sigs.k8s.io/gateway-api ${gatewayApi}, ${files.length} files)`);
+        log(`[e2e:tools] ${"Gateway API CRDs".padEnd(28)} written (sigs.k8s.io/gateway-api ${gatewayApi}, ${files.length} files)`);
     }
     return {
         bin: (name) => path.join(binDir, name),
@@ -213,7 +225,7 @@ function keyedDir(prefix: string, modules: readonly string[]): { dir: string; go
 
 /** Builds `pkg` in `module` into `out` unless it is there; logs the time. */
 function buildOnce(log: (line: string) => void, name: string, out: string, module: string, pkg: string, flags: string[] = []): void {
-    if (existsSync(out)) {
+    if (present(out)) {
         log(`[e2e:tools] ${name.padEnd(28)} cached`);
         return;
     }
@@ -267,7 +279,7 @@ export function ensureEngine(log: (line: string) => void = (l) => console.log(l)
     const kubernetesVersion = noted(kubeGoMod, "release");
     mkdirSync(path.join(dir, "providers"), { recursive: true });
     const providerOut = path.join(dir, "providers", "pulumi-resource-kubernetes");
-    if (existsSync(providerOut)) {
+    if (present(providerOut)) {
         log(`[e2e:tools] ${"pulumi-resource-kubernetes".padEnd(28)} cached`);
     } else {
         const start = Date.now();
@@ -314,7 +326,7 @@ export function ensureEngine(log: (line: string) => void = (l) => console.log(l)
     const istioPin = required(path.join(chartsModule, "go.mod"), "istio.io/istio");
     const charts = path.join(dir, "istio-charts");
     // Each chart the lab installs (ambient adds cni and ztunnel), copied once into the cache.
-    const missing = ISTIO_CHARTS.filter(([name]) => !existsSync(path.join(charts, name)));
+    const missing = ISTIO_CHARTS.filter(([name]) => !present(path.join(charts, name)));
     if (missing.length > 0) {
         const istioDir = moduleDir("istio.io/istio", istioPin, chartsModule);
         mkdirSync(charts, { recursive: true });
@@ -416,22 +428,98 @@ export function clearCache(): void {
     rmSync(cacheRoot(), { recursive: true, force: true });
 }
 
+/** The three sets of tools, built at once when some are missing (see ensureAll). */
+const PARTS = { engine: ensureEngine, istio: ensureIstio, tools: ensureTools } as const;
+type Part = keyof typeof PARTS;
+
+/** Runs one part in a child process (`toolchain.js --part NAME`), its lines passed on as they come; rejects if it fails. */
+function buildInChild(part: Part, log: (line: string) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [__filename, "--part", part], { stdio: ["ignore", "pipe", "pipe"] });
+        let pending = "";
+        let errors = "";
+        const pass = (d: Buffer) => {
+            const lines = (pending + d.toString()).split("\n");
+            pending = lines.pop() ?? "";
+            lines.forEach((l) => log(l));
+        };
+        child.stdout.on("data", pass);
+        child.stderr.on("data", (d: Buffer) => (errors += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => {
+            if (pending) {
+                log(pending);
+            }
+            if (code === 0) {
+                resolve();
+            } else {
+                reject(new Error(`building the ${part} tools: ${errors.trim().replace(/^\[e2e:tools\] /, "") || `exit ${code}`}`));
+            }
+        });
+    });
+}
+
+/**
+ * Builds every missing tool, the engine's, Istio's and the control plane's in three processes at once (one
+ * Go build alone leaves a core idle while it downloads modules, links or compiles a package nothing else
+ * waits on; at once they keep both busy), then returns where they are. A warm cache spawns nothing.
+ */
+export async function ensureAll(
+    log: (line: string) => void = (l) => console.log(l),
+): Promise<{ engine: EngineTools; istio: IstioTools; tools: Tools }> {
+    const missing = (Object.keys(PARTS) as Part[]).filter((part) => !builtAlready(part));
+    const quiet = () => {};
+    if (missing.length > 0) {
+        const start = Date.now();
+        const results = await Promise.allSettled(missing.map((part) => buildInChild(part, log)));
+        const failed = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as Error).message] : []));
+        if (failed.length > 0) {
+            throw new Error(failed.join("; "));
+        }
+        log(`[e2e:tools] built ${missing.join(", ")} at once in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    }
+    const engine = ensureEngine(missing.length > 0 ? quiet : log);
+    const istio = ensureIstio(missing.length > 0 ? quiet : log);
+    const tools = ensureTools(missing.length > 0 ? quiet : log);
+    return { engine, istio, tools };
+}
+
+/** Whether a part's cache holds all it builds (nothing is built to find out). */
+function builtAlready(part: Part): boolean {
+    planning = [];
+    try {
+        PARTS[part](() => {});
+        return planning.length === 0;
+    } finally {
+        planning = undefined;
+    }
+}
+
 /** `npm run e2e:tools`. */
-export function main(argv: readonly string[] = []): void {
+export async function main(argv: readonly string[] = []): Promise<void> {
     const start = Date.now();
+    const part = argv.includes("--part") ? (argv[argv.indexOf("--part") + 1] as Part) : undefined;
+    if (part !== undefined) {
+        // A child of ensureAll: builds one part.
+        try {
+            PARTS[part]();
+        } catch (e) {
+            console.error(`[e2e:tools] ${(e as Error).message}`);
+            process.exitCode = 2;
+        }
+        return;
+    }
     if (argv.includes("--cold")) {
         clearCache();
     }
     try {
-        const engine = ensureEngine();
+        const { engine, istio, tools } = await ensureAll();
         console.log(
             `[e2e:tools] engine ready: ${Object.entries(engine.versions)
                 .map(([k, v]) => `${k} ${v}`)
                 .join(", ")} (cache ${path.dirname(engine.binDir)})`,
         );
-        const istio = ensureIstio();
         console.log(`[e2e:tools] istio ready: ${istio.versions.istiod} (cache ${path.dirname(path.dirname(istio.istioctl))})`);
-        const tools = ensureTools();
         console.log(
             `[e2e:tools] ready in ${((Date.now() - start) / 1000).toFixed(1)} s: ${Object.entries(tools.versions)
                 .map(([k, v]) => `${k} ${v}`)
@@ -444,5 +532,5 @@ export function main(argv: readonly string[] = []): void {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2));
+    void main(process.argv.slice(2));
 }
