@@ -8,76 +8,24 @@ import { spawnSync } from "child_process";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../config";
-import { CircuitBreaker, circuitBreakerPolicy } from "../components/traffic";
-import { ClusterBreaker, ProxyConfig, RouteEntry, fromXds, parseClusterName, routeEntries } from "../tools/envoy";
-import { ProbeResult, probeMatrix, workloadsOf } from "../tools/matrix";
+import { CheckReport } from "../tools/check";
 import { runLab } from "../tools/engine";
-import { RenderedObject, metaOf, render, specOf } from "../tools/render";
+import { lab } from "../tools/lab";
+import { Kube, LivePod, MeshView, ProxyNode, isGateway, istiodSource, livePods, meshView } from "../tools/live";
+import { workloadsOf } from "../tools/matrix";
+import { Cell, Split, meshCells } from "../tools/meshCells";
+import { RenderedObject, metaOf, render } from "../tools/render";
 import { schemaProblems } from "../tools/schemas";
+import { LabStep, STEPS, stepConfig } from "../tools/steps";
 import { admissionProblems, meshProblems } from "../tools/validate";
-import { MeshPod, callVerdict, clusterPolicy, podsOfCluster, routedClusters, splitOf } from "../tools/verdict";
-import { ZtunnelConfig, fromZtunnelXds } from "../tools/ztunnel";
-import { ProxyNode, askIstiod } from "./istiod";
+import { PROJECT_ROOT } from "../tools/stackConfig";
+import { ISTIOD } from "./istiod";
 import type { Cluster } from "./cluster";
 import type { Config, Context, Harness, Scenario } from "./scenario";
 import type { IstioTools } from "./toolchain";
 
 const json = (v: unknown) => JSON.stringify(v);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A pod as the API server has it. */
-interface LivePod {
-    readonly namespace: string;
-    readonly name: string;
-    /** The Deployment it belongs to (its name without the ReplicaSet's and the pod's suffixes). */
-    readonly workload: string;
-    readonly ip: string;
-    readonly labels: Record<string, string>;
-    readonly containers: string[];
-    readonly images: string[];
-    readonly serviceAccount: string;
-    readonly annotations: Record<string, string>;
-}
-
-export function livePods(c: Cluster): LivePod[] {
-    const items = (
-        JSON.parse(c.kubectl(["get", "pods", "-A", "-o", "json"]).stdout) as {
-            items: Array<{
-                metadata: {
-                    name: string;
-                    namespace: string;
-                    labels?: Record<string, string>;
-                    annotations?: Record<string, string>;
-                    deletionTimestamp?: string;
-                };
-                spec: { containers: Array<{ name: string; image: string }>; serviceAccountName?: string };
-                status: { podIP?: string; phase?: string };
-            }>;
-        }
-    ).items;
-    return items
-        .filter((p) => p.status.podIP && p.status.phase === "Running" && !p.metadata.deletionTimestamp)
-        .map((p) => ({
-            namespace: p.metadata.namespace,
-            name: p.metadata.name,
-            workload: p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""),
-            ip: p.status.podIP!,
-            labels: p.metadata.labels ?? {},
-            containers: p.spec.containers.map((x) => x.name),
-            images: p.spec.containers.map((x) => x.image),
-            serviceAccount: p.spec.serviceAccountName ?? "default",
-            annotations: p.metadata.annotations ?? {},
-        }));
-}
-
-type Labelled = { readonly labels: Readonly<Record<string, string>> };
-
-/** Whether a pod is an ambient waypoint's proxy (istiod deploys it for a Gateway of class `istio-waypoint`). */
-const isWaypoint = (p: Labelled) => p.labels["gateway.networking.k8s.io/gateway-class-name"] === "istio-waypoint";
-
-/** Whether a pod is an ingress gateway's proxy (a `router` node to istiod) rather than a sidecar, by its labels. */
-const isGateway = (p: Labelled) =>
-    p.labels.istio === "ingressgateway" || (p.labels["gateway.networking.k8s.io/gateway-name"] !== undefined && !isWaypoint(p));
 
 /** The annotation Istio's CNI agent sets on a pod whose traffic it redirected to ztunnel (istiod then counts it as captured). */
 const REDIRECTION = "ambient.istio.io/redirection";
@@ -106,295 +54,30 @@ function playCniAgent(c: Cluster, pods: readonly LivePod[]): boolean {
     return todo.length > 0;
 }
 
-/** What istiod sends: each of the lab's pods with its proxy's configuration, and ztunnel's (none without a ztunnel). */
-interface MeshView {
-    readonly pods: MeshPod[];
-    readonly ztunnel?: ZtunnelConfig;
-}
+/** The Cluster as tools/live.ts reads it. */
+export const kubeOf = (c: Cluster): Kube => ({ kubectl: (args) => c.kubectl([...args]).stdout });
 
-/** The lab's pods with what istiod sends each one's proxy (the control plane's own pods left out), and what it sends ztunnel. */
-function meshView(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshView {
-    let all = livePods(c);
+/** The lab's pods with what the real istiod sends each one's proxy and ztunnel, the CNI agent played first. */
+function istiodView(c: Cluster, istio: IstioTools, namespaces: readonly string[]): MeshView {
+    const kube = kubeOf(c);
+    let all = livePods(kube);
     if (playCniAgent(c, all)) {
-        all = livePods(c);
+        all = livePods(kube);
     }
-    // A waypoint is left out: no call of the lab's is addressed to it (the ingress sends to the pods directly,
-    // and ztunnel's policies judge a call through it by the caller's identity).
-    const pods = all.filter((p) => (namespaces.includes(p.namespace) || isGateway(p)) && !isWaypoint(p));
-    const proxied = pods.filter((p) => p.containers.includes("istio-proxy"));
-    const nodes: ProxyNode[] = proxied.map((p) => ({
-        type: isGateway(p) ? "router" : "sidecar",
-        ip: p.ip,
-        pod: p.name,
-        namespace: p.namespace,
-    }));
-    // ztunnel's node: the ztunnel DaemonSet's pod (istiod sends every node's ztunnel the whole mesh's workloads).
-    const zt = all.find((p) => p.labels.app === "ztunnel");
-    if (zt) {
-        nodes.push({ type: "ztunnel", ip: zt.ip, pod: zt.name, namespace: zt.namespace });
-    }
-    const answers = nodes.length > 0 ? askIstiod(istio, nodes) : [];
+    const source = istiodSource(istio.xdsdump, ISTIOD.xds, istio.release);
+    const view = meshView(all, source, namespaces);
     if (process.env.ISTIO_LAB_E2E_RECORD && recording.step) {
         // ISTIO_LAB_E2E_RECORD=DIR keeps istiod's answers of each step (the unit tests' recorded configuration comes from here).
         mkdirSync(process.env.ISTIO_LAB_E2E_RECORD, { recursive: true });
         const file = path.join(process.env.ISTIO_LAB_E2E_RECORD, `${recording.step.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
-        const labelled = [...proxied, ...(zt ? [zt] : [])];
-        writeFileSync(file, json(nodes.map((n, i) => ({ node: n, labels: labelled[i].labels, answer: answers[i] }))));
+        const labelsOf = (n: ProxyNode) => all.find((p) => p.name === n.pod && p.namespace === n.namespace)?.labels;
+        writeFileSync(file, json(source.nodes.map((node, i) => ({ node, labels: labelsOf(node), answer: source.last[i] }))));
     }
-    const configs = new Map(proxied.map((p, i) => [p.name, fromXds(answers[i])]));
-    return {
-        pods: pods.map((p) => ({
-            namespace: p.namespace,
-            name: p.workload,
-            ip: p.ip,
-            labels: p.labels,
-            serviceAccount: p.serviceAccount,
-            proxy: configs.get(p.name) ?? null,
-        })),
-        ztunnel: zt ? fromZtunnelXds(answers[nodes.length - 1]) : undefined,
-    };
+    return view;
 }
 
 /** The step being read, for ISTIO_LAB_E2E_RECORD's file names. */
 const recording: { step?: string } = {};
-
-/** One compared cell: what the lab's model says and what istiod's configuration says. */
-interface Cell {
-    readonly what: string;
-    readonly lab: string;
-    readonly istio: string;
-}
-
-const probeText = (r: { code: string; mtls: boolean }) => `${r.code}${r.mtls ? " mTLS" : ""}`;
-
-/** A cluster's version: a VirtualService subset's name, or the per-version Service's (`guestbook-v2` is `v2`). */
-function versionOfCluster(clusterName: string): string {
-    const c = parseClusterName(clusterName);
-    if (!c) {
-        return clusterName;
-    }
-    return c.subset || (/^guestbook-([^.]+)\./.exec(c.host)?.[1] ?? c.host.split(".")[0]);
-}
-
-const isGuestbookHost = (host: string | undefined, namespace: string) =>
-    host !== undefined && new RegExp(`^guestbook(-[^.]+)?\\.${namespace}\\.svc\\.cluster\\.local$`).test(host);
-
-/** The ingress's routes to the guestbook's Services, of the first route configuration and virtual host that has any. */
-function guestbookRoutes(cfg: ProxyConfig, namespace: string): RouteEntry[] {
-    const all = routeEntries(cfg).filter(
-        (r) => !r.redirect && r.clusters.some((c) => isGuestbookHost(parseClusterName(c.cluster)?.host, namespace)),
-    );
-    const first = all[0];
-    return first ? all.filter((r) => r.routeConfig === first.routeConfig && r.virtualHost === first.virtualHost) : [];
-}
-
-const uniqueWorkloads = (pods: readonly MeshPod[]) => [...new Map(pods.map((p) => [p.name, p])).values()];
-
-/** The lab matrix's guestbook rows as istiod configures them: the ingress to each version it routes to, the app to redis. */
-function ingressRows(pods: readonly MeshPod[], namespace: string, gateway: MeshPod | undefined, ambient?: ZtunnelConfig): Row[] {
-    const rows: Row[] = [];
-    const versions = uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "guestbook"));
-    if (gateway?.proxy) {
-        const from = `${gateway.name}.${gateway.namespace}`;
-        const clusters = routedClusters(guestbookRoutes(gateway.proxy, namespace));
-        for (const version of versions) {
-            if (clusters.length === 0) {
-                rows.push({ from, to: `${version.name}.${namespace}`, code: "404", mtls: false });
-                continue;
-            }
-            // The first routed cluster one of this version's pods is an endpoint of, and that pod.
-            for (const cl of clusters) {
-                const server = podsOfCluster(gateway.proxy, cl, pods).find((p) => p.name === version.name);
-                if (server) {
-                    const c = parseClusterName(cl)!;
-                    const v = callVerdict(gateway, server, c.host, c.port, 3000, cl, ambient);
-                    rows.push({ from, to: `${version.name}.${namespace}`, code: v.code, mtls: v.mtls });
-                    break;
-                }
-            }
-        }
-    }
-    const front = pods.find((p) => p.name === versions[0]?.name);
-    for (const redis of uniqueWorkloads(pods.filter((p) => p.namespace === namespace && p.labels.app === "redis"))) {
-        if (front) {
-            const host = `${redis.name}.${namespace}.svc.cluster.local`;
-            const v = callVerdict(front, redis, host, 6379, 6379, undefined, ambient);
-            rows.push({ from: `guestbook.${namespace}`, to: `${redis.name}.${namespace}`, code: v.code, mtls: v.mtls });
-        }
-    }
-    return rows;
-}
-
-/** The peer authentication lab's probe as istiod configures it: every sleep to every httpbin on port 8000 (container port 80). */
-function probeRows(pods: readonly MeshPod[], containerPort: (namespace: string) => number, ambient?: ZtunnelConfig): Row[] {
-    const sleeps = pods.filter((p) => p.labels.app === "sleep");
-    const httpbins = pods.filter((p) => p.labels.app === "httpbin");
-    return sleeps.flatMap((client) =>
-        httpbins.map((server) => {
-            const host = `httpbin.${server.namespace}.svc.cluster.local`;
-            const v = callVerdict(client, server, host, 8000, containerPort(server.namespace), undefined, ambient);
-            return { from: client.namespace, to: server.namespace, code: v.code, mtls: v.mtls };
-        }),
-    );
-}
-
-type Row = Omit<ProbeResult, "dataplane">;
-
-/** Istio's unlimited defaults (or no cluster policy at all) read as no breaker. */
-function breakerText(b: ClusterBreaker | undefined): string {
-    if (!b || ((b.maxConnections === undefined || b.maxConnections >= 2 ** 31) && b.consecutive5xxErrors === undefined)) {
-        return "none";
-    }
-    return BREAKER_FIELDS.map((k) => `${k} ${b[k] ?? "-"}`).join(", ");
-}
-
-const BREAKER_FIELDS = [
-    "maxConnections",
-    "http1MaxPendingRequests",
-    "maxRequestsPerConnection",
-    "consecutive5xxErrors",
-    "interval",
-    "baseEjectionTime",
-    "maxEjectionPercent",
-] as const;
-
-/** The breaker a lab's config asks for, in the same terms (its defaults filled in as the DestinationRule has them). */
-function wantedBreaker(cb: CircuitBreaker): ClusterBreaker {
-    const p = circuitBreakerPolicy(cb) as {
-        connectionPool: { tcp: { maxConnections: number }; http: { http1MaxPendingRequests: number; maxRequestsPerConnection: number } };
-        outlierDetection: { consecutive5xxErrors: number; interval: string; baseEjectionTime: string; maxEjectionPercent: number };
-    };
-    return {
-        maxConnections: p.connectionPool.tcp.maxConnections,
-        http1MaxPendingRequests: p.connectionPool.http.http1MaxPendingRequests,
-        maxRequestsPerConnection: p.connectionPool.http.maxRequestsPerConnection,
-        ...p.outlierDetection,
-    };
-}
-
-type Split = { weights: Record<string, number>; abTest: { header: string; regex: string } | null } | null;
-
-const sortedText = (w: Record<string, number>) =>
-    Object.entries(w)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => `${k} ${v}`)
-        .join(", ");
-
-/** What istiod's configuration says of the lab, and what the lab says of itself, for one step. */
-function compare(objects: readonly RenderedObject[], config: Config, split: Split, view: MeshView): Cell[] {
-    const { pods, ztunnel: ambient } = view;
-    const cells: Cell[] = [];
-    const lab = probeMatrix(objects, "istio-system");
-    const isProbeLab = pods.some((p) => p.labels.app === "sleep");
-    const gateway = pods.find((p) => p.proxy && isGateway(p));
-    const c = parseConfig(config);
-    const ns = c.guestbook?.namespace ?? "guestbook";
-    const istio = isProbeLab ? probeRows(pods, (n) => targetPortOf(objects, n), ambient) : ingressRows(pods, ns, gateway, ambient);
-    const key = (r: Row) => `${r.from} to ${r.to}`;
-    const mine = new Map(istio.map((r) => [key(r), probeText(r)]));
-    const theirs = new Map(lab.map((r) => [key(r), probeText(r)]));
-    for (const k of [...new Set([...theirs.keys(), ...mine.keys()])]) {
-        cells.push({ what: `matrix ${k}`, lab: theirs.get(k) ?? "(no row)", istio: mine.get(k) ?? "(no row)" });
-    }
-    if (isProbeLab || !gateway?.proxy) {
-        return cells;
-    }
-    const routes = guestbookRoutes(gateway.proxy, ns);
-    const header = routes.find((r) => r.headers.length > 0);
-    const last = routes.filter((r) => r.headers.length === 0).at(-1);
-    // The split: the default route's weights in percent, or for round robin (one cluster, no subset) its endpoints' pods by version.
-    let weights: Record<string, number> = {};
-    if (last && last.clusters.length === 1 && !parseClusterName(last.clusters[0].cluster)?.subset && c.routing === "roundRobin") {
-        const serving = podsOfCluster(gateway.proxy, last.clusters[0].cluster, pods);
-        for (const p of serving) {
-            const v = p.name.replace(/^guestbook-/, "");
-            weights[v] = (weights[v] ?? 0) + 1;
-        }
-        weights = Object.fromEntries(Object.entries(weights).map(([k, n]) => [k, Math.round((n * 100) / serving.length)]));
-    } else if (last) {
-        weights = splitOf(last, versionOfCluster);
-    }
-    cells.push({ what: "trafficSplit weights", lab: split ? sortedText(split.weights) : "(none)", istio: sortedText(weights) });
-    const ab = header
-        ? `${header.headers.map((h) => `${h.header} ~ ${h.regex ?? h.exact ?? h.prefix}`).join(" & ")} to ${header.clusters.map((x) => versionOfCluster(x.cluster)).join(", ")}`
-        : "none";
-    const newest = (c.guestbook?.versions ?? []).at(-1)?.name ?? "v2";
-    cells.push({
-        what: "trafficSplit abTest",
-        lab: split?.abTest ? `${split.abTest.header} ~ ${split.abTest.regex} to ${newest}` : "none",
-        istio: ab,
-    });
-    // Breaker and client TLS on every cluster the ingress's routes send to.
-    for (const cl of routedClusters(routes)) {
-        const version = versionOfCluster(cl);
-        const policy = clusterPolicy(gateway.proxy, cl);
-        const cb = c.circuitBreaker;
-        const wanted = cb && (cb.subset === undefined || cb.subset === version) ? wantedBreaker(cb) : undefined;
-        cells.push({ what: `breaker on ${cl}`, lab: breakerText(wanted), istio: breakerText(policy.breaker) });
-        cells.push({ what: `client TLS on ${cl}`, lab: c.clientTls ?? "auto", istio: policy.tls ?? "(no cluster)" });
-    }
-    return cells;
-}
-
-function targetPortOf(objects: readonly RenderedObject[], namespace: string): number {
-    const svc = objects.find((o) => o.manifest.kind === "Service" && metaOf(o).name === "httpbin" && metaOf(o).namespace === namespace);
-    const port = ((specOf(svc!).ports as Array<{ port: number; targetPort?: number }>) ?? [])[0];
-    return port.targetPort ?? port.port;
-}
-
-/** One step of a lab: its name (after the seed documents) and the config it sets over the stack's. */
-export interface JudgedStep {
-    readonly name: string;
-    readonly set: Config;
-}
-
-/** The traffic lab's steps (the seed's VirtualService states, then its circuit breaker and mutual TLS pages). */
-export const TRAFFIC_STEPS: readonly JudgedStep[] = [
-    { name: "all-v1", set: { "istio-lab:canaryWeight": "0" } },
-    { name: "A/B test", set: { "istio-lab:canaryWeight": "0", "istio-lab:abTest": "{}" } },
-    { name: "canary 80/20", set: { "istio-lab:canaryWeight": "20" } },
-    { name: "all-v2", set: { "istio-lab:canaryWeight": "100" } },
-    { name: "round robin", set: { "istio-lab:canaryWeight": "0", "istio-lab:routing": "roundRobin" } },
-    { name: "circuit breaker", set: { "istio-lab:canaryWeight": "20", "istio-lab:circuitBreaker": "{}" } },
-    {
-        name: "circuit breaker on v2",
-        set: { "istio-lab:canaryWeight": "20", "istio-lab:circuitBreaker": json({ subset: "v2", maxConnections: 3 }) },
-    },
-    { name: "client TLS ISTIO_MUTUAL", set: { "istio-lab:canaryWeight": "20", "istio-lab:clientTls": "ISTIO_MUTUAL" } },
-    { name: "client TLS DISABLE", set: { "istio-lab:canaryWeight": "20", "istio-lab:clientTls": "DISABLE" } },
-];
-
-const pa = (policies: unknown[]) => ({ "istio-lab:peerAuth": json(policies) });
-
-/** The peer authentication lab's steps 8 to 13 (README's config for each). */
-export const PEER_AUTH_STEPS: readonly JudgedStep[] = [
-    { name: "step 8: no policy", set: pa([]) },
-    { name: "step 9: mesh STRICT", set: pa([{ mode: "STRICT", scope: "mesh" }]) },
-    { name: "step 10: namespace foo STRICT", set: pa([{ mode: "STRICT", scope: "namespace", namespace: "foo" }]) },
-    {
-        name: "step 11: workload httpbin.bar STRICT",
-        set: pa([{ mode: "STRICT", scope: "workload", namespace: "bar", selector: { app: "httpbin" } }]),
-    },
-    {
-        name: "step 12: port 80 DISABLE",
-        set: pa([
-            { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } },
-        ]),
-    },
-    {
-        name: "step 13: namespace STRICT, workload DISABLE",
-        set: pa([
-            { mode: "STRICT", scope: "namespace", namespace: "foo", name: "namespace-peer-auth-policy-foo" },
-            {
-                mode: "DISABLE",
-                scope: "workload",
-                namespace: "foo",
-                selector: { app: "httpbin" },
-                name: "workload-peer-auth-policy-httpbin-foo",
-            },
-        ]),
-    },
-];
 
 /** The namespaces whose pods the lab's cells are about. */
 function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
@@ -406,20 +89,87 @@ function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
  * (PILOT_DEBOUNCE_AFTER) before it rebuilds what it sends, so a first read half a second after the
  * update and a second one about a second later (a read takes about 0.7 s) see a push that has settled.
  */
-export async function settledCells(x: Context, objects: readonly RenderedObject[], config: Config, split: Split): Promise<Cell[]> {
+export async function settledCells(
+    x: Context,
+    objects: readonly RenderedObject[],
+    config: Config,
+    split: Split,
+): Promise<{ cells: Cell[]; view: MeshView }> {
     await sleep(500);
     let last = "";
     let cells: Cell[] = [];
+    let view: MeshView = { pods: [] };
     for (let i = 0; i < 30; i++) {
-        cells = compare(objects, config, split, meshView(x.cluster, x.istio, labNamespacesOf(objects)));
+        view = istiodView(x.cluster, x.istio, labNamespacesOf(objects));
+        cells = meshCells(objects, parseConfig(config), split, view);
         const now = json(cells);
         if (now === last) {
-            return cells;
+            break;
         }
         last = now;
         await sleep(500);
     }
-    return cells;
+    return { cells, view };
+}
+
+/**
+ * `lab check` against the step just judged, in-process (the CLI itself once, on the first step): the step
+ * passes at the objects and mesh levels, and the previous step fails with exactly the cells where the
+ * two steps' expected states differ, and with object differences. Returns a problem, or undefined.
+ */
+async function checkWithLab(
+    x: Context,
+    name: string,
+    config: Config,
+    step: LabStep,
+    previous: LabStep | undefined,
+    cells: readonly Cell[],
+    view: MeshView,
+    cli: boolean,
+): Promise<string | undefined> {
+    process.env.ISTIO_LAB_XDSDUMP = x.istio.xdsdump;
+    process.env.ISTIO_LAB_KUBECTL = x.cluster.kubectlBin;
+    const args = (s: LabStep) => [
+        "check",
+        "--config",
+        x.ws.stackFile(name),
+        "--step",
+        s.name,
+        "--istiod",
+        ISTIOD.xds,
+        "--kubeconfig",
+        x.cluster.kubeconfig,
+    ];
+    const mine = cli ? labCli([...args(step)]) : await lab(args(step));
+    if (mine.code !== 0 || !/^objects: ok /m.test(mine.stdout) || !/^mesh: ok /m.test(mine.stdout)) {
+        return `lab check --step ${step.name} exited ${mine.code}: ${(mine.stdout + mine.stderr).trim()}`;
+    }
+    if (!previous) {
+        return undefined;
+    }
+    const theirs = await lab([...args(previous), "--json"]);
+    const report = JSON.parse(theirs.stdout || "{}") as CheckReport;
+    // The previous step's expected cells, over the same live view: where they differ from this step's.
+    const prevConfig = stepConfig(config, parseConfig(config), previous);
+    const prevRun = await runLab(prevConfig, { stack: name });
+    const prevCells = meshCells(render(prevRun.resources), prevRun.config, (prevRun.outputs.trafficSplit ?? null) as Split, view);
+    const now = new Map(cells.map((c) => [c.what, c.lab]));
+    const then = new Map(prevCells.map((c) => [c.what, c.lab]));
+    const expected = [...new Set([...now.keys(), ...then.keys()])].filter((w) => now.get(w) !== then.get(w)).sort();
+    const got = (report.levels?.mesh?.differences ?? []).map((d) => d.slice(0, d.indexOf(": expected"))).sort();
+    if (theirs.code !== 1 || json(got) !== json(expected) || (report.levels?.objects?.differences.length ?? 0) === 0) {
+        return `lab check --step ${previous.name} at ${step.name}: exit ${theirs.code}, mesh differences ${json(got)}, expected ${json(expected)}, ${report.levels?.objects?.differences.length ?? 0} object differences`;
+    }
+    return undefined;
+}
+
+/** The `lab` command as a user runs it: its own process. */
+function labCli(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "tools", "launch.js"), "lab", ...args], {
+        encoding: "utf8",
+        env: process.env,
+    });
+    return { code: r.status ?? 2, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** One line of the printed table. */
@@ -451,7 +201,7 @@ export function formatJudgement(rows: readonly JudgedRow[]): string {
  * proxy image, `auto` filled in for gateways), and no pod of a workload the lab keeps out of the mesh does.
  */
 function checkInjection(x: Context, objects: readonly RenderedObject[], release: string): string {
-    const pods = livePods(x.cluster);
+    const pods = livePods(kubeOf(x.cluster));
     const problems: string[] = [];
     let meshed = 0;
     let plain = 0;
@@ -549,17 +299,15 @@ export function analyzeLive(x: Context, objects: readonly RenderedObject[]): { f
     return { findings, ignored };
 }
 
-/** The traffic lab's steps in ambient mode: all but client TLS, which the lab refuses there (ztunnel's HBONE is always mutual TLS). */
-const AMBIENT_TRAFFIC_STEPS = TRAFFIC_STEPS.filter((s) => s.set["istio-lab:clientTls"] === undefined);
-
-/** The peer authentication lab's steps in ambient mode: 8 to 11 (the lab refuses DISABLE there, which steps 12 and 13 set). */
-const AMBIENT_PEER_AUTH_STEPS = PEER_AUTH_STEPS.filter((s) => !s.set["istio-lab:peerAuth"].includes("DISABLE"));
+const TRAFFIC_STEPS = STEPS.filter((s) => s.lab === "traffic");
+const PEER_AUTH_STEPS = STEPS.filter((s) => s.lab === "peer-auth");
+const AMBIENT = (steps: readonly LabStep[]) => steps.filter((s) => s.ambient);
 
 /** The labs judged: the traffic lab on both traffic APIs and in ambient mode, and the peer authentication lab with sidecars and in ambient. */
 const JUDGED: ReadonlyArray<{
     lab: string;
     stack: string;
-    steps: readonly JudgedStep[];
+    steps: readonly LabStep[];
     gatewayApi: boolean;
     set?: Config;
     /** Scenario 13's checks run in this lab's stand-up (the gateway-api and ambient stacks as shipped). */
@@ -567,12 +315,12 @@ const JUDGED: ReadonlyArray<{
 }> = [
     { lab: "traffic (Istio API)", stack: "kubernetes", steps: TRAFFIC_STEPS, gatewayApi: false },
     { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true, gatewayLab: true },
-    { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT_TRAFFIC_STEPS, gatewayApi: true, gatewayLab: true },
+    { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT(TRAFFIC_STEPS), gatewayApi: true, gatewayLab: true },
     { lab: "peer authentication", stack: "peer-auth", steps: PEER_AUTH_STEPS, gatewayApi: false },
     {
         lab: "peer authentication (ambient)",
         stack: "peer-auth",
-        steps: AMBIENT_PEER_AUTH_STEPS,
+        steps: AMBIENT(PEER_AUTH_STEPS),
         // Ambient installs the Gateway API CRDs (a waypoint is a Gateway API Gateway).
         gatewayApi: true,
         set: { "istio-lab:dataplane": "ambient" },
@@ -588,6 +336,8 @@ export function judgeScenario(h: Harness): Scenario {
             const notes: string[] = [];
             const gatewayLabNotes: string[] = [];
             const failures: string[] = [];
+            let checked = 0;
+            let checks = 0;
             // ISTIO_LAB_E2E_JUDGE=TEXT judges only the labs whose name contains it (a developer's shortcut; CI judges all).
             const only = process.env.ISTIO_LAB_E2E_JUDGE;
             for (const l of JUDGED.filter((j) => !only || j.lab.includes(only))) {
@@ -619,18 +369,25 @@ export function judgeScenario(h: Harness): Scenario {
                     );
                     let config = base;
                     for (const step of l.steps) {
-                        config = { ...base, ...step.set };
+                        config = stepConfig(base, parseConfig(base), step);
                         x.ws.configure(name, config);
                         await h.up(x, name);
                         const stepObjects = render((await runLab(config, { stack: name })).resources);
                         const split = JSON.parse(
                             x.ws.pulumi(["stack", "output", "trafficSplit", "--json", "--stack", name]).stdout || "null",
                         ) as Split;
-                        recording.step = `${l.stack} ${step.name}`;
-                        const cells = await settledCells(x, stepObjects, config, split);
+                        recording.step = `${l.stack} ${step.title}`;
+                        const { cells, view } = await settledCells(x, stepObjects, config, split);
+                        const previous = l.steps[l.steps.indexOf(step) - 1];
+                        const problem = await checkWithLab(x, name, config, step, previous, cells, view, checked++ === 0);
+                        if (problem) {
+                            failures.push(problem);
+                        } else {
+                            checks += previous ? 2 : 1;
+                        }
                         rows.push({
                             lab: l.lab,
-                            step: step.name,
+                            step: step.title,
                             cells: cells.length,
                             disagreements: cells.filter((c) => c.lab !== c.istio),
                         });
@@ -658,7 +415,7 @@ export function judgeScenario(h: Harness): Scenario {
                         .join("\n")}`,
                 );
             }
-            return `${total} cells over ${rows.length} steps, 0 disagreements; ${notes.join("; ")}`;
+            return `${total} cells over ${rows.length} steps, 0 disagreements; lab check: ${checks} checks as expected (each step passes, the previous one fails with exactly the cells the two steps differ in); ${notes.join("; ")}`;
         },
     };
 }

@@ -31,6 +31,8 @@ export interface Workspace {
     stack(name: string, config: Readonly<Record<string, string>>): void;
     /** Sets stack `name`'s config to exactly this, as `pulumi config set` of each key would. */
     configure(name: string, config: Readonly<Record<string, string>>): void;
+    /** The path of stack `name`'s config file (`Pulumi.<name>.yaml` in the project directory). */
+    stackFile(name: string): string;
     /** The stack's exported state (`pulumi stack export`), as text. */
     exportState(name: string): string;
     /** Removes the directory. */
@@ -143,6 +145,7 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
         pulumi,
         pulumiAsync,
         configure,
+        stackFile: stackFileOf,
         stack: (name, config) => {
             const file = stackFileOf(name);
             if (existsSync(file)) {

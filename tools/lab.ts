@@ -26,10 +26,15 @@ import {
     orderingProblems,
     policyProblems,
 } from "./validate";
+import { CheckReport, LEVELS, Level, checkStep, formatCheck, passed } from "./check";
+import { ClusterError, Kube, MeshSource, configDumpSource, istiodSource, kubectlOf } from "./live";
+import type { Split } from "./meshCells";
+import { LabStep, findStep, formatSteps, stepConfig, stepSettings, stepsOf } from "./steps";
+import { parseConfig } from "../config";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
-export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees"] as const;
+export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees", "steps", "check"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** The options each command takes, besides `--help`. */
@@ -39,6 +44,8 @@ const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
     matrix: ["stack", "config", "set", "json"],
     diff: ["stack", "config", "set", "json", "against"],
     attendees: ["stack", "config", "set", "json"],
+    steps: ["stack", "config", "set", "json"],
+    check: ["stack", "config", "set", "json", "step", "kubeconfig", "istiod", "level", "watch", "timeout"],
 };
 
 /** The usage text `--help` prints. */
@@ -51,6 +58,9 @@ commands:
   diff       what a config change adds, removes and changes (--against FILE: compare with that config)
   attendees  a classroom's attendees: namespace, URL and traffic split, one row each
              (--kubeconfig DIR: after pulumi up with attendeeAccess, one kubeconfig per attendee; needs the Pulumi CLI)
+  steps      the lab's steps (traffic lab, peer authentication steps 8 to 13) and the config each sets
+  check      did the step work? --step NAME: the live cluster's objects and what Istio sends each proxy
+             against the step's expected state (exit 1 with the differences; --watch retries)
   promote    move the canary to 100% in steps through pulumi up, checking gates, rolling back on failure
              (needs the Pulumi CLI and the stack; \`lab promote --help\` for its options)
 
@@ -61,6 +71,12 @@ options:
   --json             machine-readable output
   --out DIR          render: write one file per object into DIR
   --against FILE     diff: compare with this config file
+  --step NAME        check: the step (lab steps lists them)
+  --kubeconfig FILE  check: the cluster to read (default: kubectl's own, KUBECONFIG or ~/.kube/config)
+  --istiod ADDR      check: read what istiod sends each proxy over xDS at ADDR instead of each proxy's
+                     config dump (the harness and the sandbox; needs ISTIO_LAB_XDSDUMP, the harness's client)
+  --level LIST       check: objects, mesh or objects,mesh (default)
+  --watch            check: retry every 2 s until the step holds or --timeout SECONDS pass (default 120)
   -h, --help         print this text`;
 
 /** A command's result: what to print and the exit status. */
@@ -200,6 +216,12 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 json: { type: "boolean" },
                 out: { type: "string" },
                 against: { type: "string" },
+                step: { type: "string" },
+                kubeconfig: { type: "string" },
+                istiod: { type: "string" },
+                level: { type: "string" },
+                watch: { type: "boolean" },
+                timeout: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -212,7 +234,9 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     if (twice !== undefined) {
         return { stdout: "", stderr: `--${twice} is given twice; give it once\n`, code: 2 };
     }
-    const empty = (["stack", "config", "out", "against"] as const).find((o) => args.values[o] === "");
+    const empty = (["stack", "config", "out", "against", "step", "kubeconfig", "istiod", "level", "timeout"] as const).find(
+        (o) => args.values[o] === "",
+    );
     if (empty !== undefined) {
         return { stdout: "", stderr: `--${empty} is empty; give it a value\n`, code: 2 };
     }
@@ -258,7 +282,13 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const file = args.values.config ?? stackFile(args.values.stack ?? "dev");
         const base = readConfigFile(file);
         const overrides = Object.fromEntries((args.values.set ?? []).map(parseSet));
-        const configured = configure(file, base, overrides);
+        let configured = configure(file, base, overrides);
+        // check: the step's config over the stack's (its expected state is what the program makes of it).
+        let step: LabStep | undefined;
+        if (command === "check") {
+            step = stepOf(configured, args.values.step);
+            configured = stepConfig(configured, parseConfig(configured), step);
+        }
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
         // A secure value given with --set is still the stack's secret: rendered redacted, named in messages.
@@ -267,7 +297,10 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const reveal = command !== "render";
         const run = await runLab(configured, { stack, secretKeys, reveal });
         const objects = render(run.resources);
-        const result = await commandResult(command as Command, args.values, { file, base, overrides, stack, run, objects });
+        const result =
+            command === "check"
+                ? await checkResult(args.values, { stack, run, objects, step: step! })
+                : await commandResult(command as Exclude<Command, "check">, args.values, { file, base, overrides, stack, run, objects });
         return { ...result, stdout: redact(result.stdout, run.config.secrets), stderr: redact(result.stderr, run.config.secrets) };
     } catch (e) {
         if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
@@ -279,7 +312,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
 
 /** What one command found, from the run of the stack's config. */
 async function commandResult(
-    command: Command,
+    command: Exclude<Command, "check">,
     values: { json?: boolean; out?: string; against?: string },
     x: {
         file: string;
@@ -344,6 +377,18 @@ async function commandResult(
             }
             return { stdout: `${values.json ? JSON.stringify(rows, null, 2) : formatAttendees(rows)}\n`, stderr: "", code: 0 };
         }
+        case "steps": {
+            const steps = stepsOf(run.config);
+            if (steps.length === 0) {
+                return {
+                    stdout: "",
+                    stderr: "this lab has no steps (the traffic lab needs the guestbook and traffic stages, the peer authentication lab mtlsLab and peerAuth)\n",
+                    code: 1,
+                };
+            }
+            const rows = steps.map((s) => ({ name: s.name, lab: s.lab, title: s.title, seed: s.seed, set: stepSettings(run.config, s) }));
+            return { stdout: `${values.json ? JSON.stringify(rows, null, 2) : formatSteps(run.config, steps)}\n`, stderr: "", code: 0 };
+        }
         case "diff": {
             // Against another config file (the base branch's), or against this stack without the overrides;
             // a secure value given with --set is the stack's value on both sides.
@@ -365,6 +410,105 @@ async function commandResult(
         }
     }
     return { stdout: "", stderr: USAGE, code: 2 };
+}
+
+/** The `--step` of `check`, or a usage error naming what the stack allows. */
+function stepOf(configured: Readonly<Record<string, string>>, name: string | undefined): LabStep {
+    const config = parseConfig(configured);
+    if (name === undefined) {
+        throw new UsageError(
+            `check needs --step NAME; expected one of ${
+                stepsOf(config)
+                    .map((s) => s.name)
+                    .join(", ") || "none (this stack has no lab steps)"
+            }`,
+        );
+    }
+    const step = findStep(config, name);
+    if (typeof step === "string") {
+        throw new UsageError(step);
+    }
+    return step;
+}
+
+/** `--level`'s list, or a usage error naming the bad one. */
+function levelsOf(value: string | undefined): Level[] {
+    if (value === undefined) {
+        return [...LEVELS];
+    }
+    const levels = value.split(",").map((l) => l.trim());
+    const bad = levels.find((l) => !LEVELS.includes(l as Level));
+    if (bad !== undefined || levels.length === 0) {
+        throw new UsageError(
+            `--level ${JSON.stringify(value)}: ${JSON.stringify(bad)} is not a level; expected objects, mesh or objects,mesh`,
+        );
+    }
+    return levels as Level[];
+}
+
+/** `--timeout`'s seconds, or a usage error. */
+function timeoutOf(value: string | undefined, watch: boolean | undefined): number {
+    if (value === undefined) {
+        return 120;
+    }
+    if (!watch) {
+        throw new UsageError("--timeout is for --watch; give --watch too, or leave --timeout out");
+    }
+    if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 3600) {
+        throw new UsageError(`--timeout ${JSON.stringify(value)} is not allowed; expected whole seconds from 1 to 3600`);
+    }
+    return Number(value);
+}
+
+/** Where the mesh level reads what Istio sends: istiod over xDS with --istiod, else each proxy's config dump. */
+function sourceOf(kube: Kube, istiod: string | undefined): MeshSource {
+    if (istiod === undefined) {
+        return configDumpSource(kube);
+    }
+    if (!/^[0-9a-zA-Z.[\]:-]+:[0-9]+$/.test(istiod)) {
+        throw new UsageError(
+            `--istiod ${JSON.stringify(istiod)} is not allowed; expected HOST:PORT of istiod's plaintext xDS port, e.g. 127.0.0.1:15010`,
+        );
+    }
+    const xdsdump = process.env.ISTIO_LAB_XDSDUMP;
+    if (!xdsdump) {
+        throw new UsageError(
+            "--istiod needs ISTIO_LAB_XDSDUMP: the path of the harness's xDS client (npm run e2e:tools builds it; the sandbox prints it)",
+        );
+    }
+    return istiodSource(xdsdump, istiod);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `lab check`: reads the cluster (again every 2 s with --watch) until the step holds or the time is up. */
+async function checkResult(
+    values: { json?: boolean; kubeconfig?: string; istiod?: string; level?: string; watch?: boolean; timeout?: string },
+    x: { stack: string; run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[]; step: LabStep },
+): Promise<CommandResult> {
+    const levels = levelsOf(values.level);
+    const timeout = timeoutOf(values.timeout, values.watch);
+    const kube = kubectlOf({ kubeconfig: values.kubeconfig });
+    const source = sourceOf(kube, values.istiod);
+    const split = (x.run.outputs.trafficSplit ?? null) as Split;
+    const deadline = Date.now() + timeout * 1000;
+    let report: CheckReport;
+    try {
+        for (;;) {
+            report = checkStep({ step: x.step, stack: x.stack, objects: x.objects, config: x.run.config, split, kube, source, levels });
+            if (passed(report) || !values.watch || Date.now() + 2000 > deadline) {
+                break;
+            }
+            await sleep(2000);
+        }
+    } catch (e) {
+        if (e instanceof ClusterError) {
+            return { stdout: "", stderr: `cannot check step ${x.step.name}: ${e.message}\n`, code: 2 };
+        }
+        throw e;
+    }
+    const text = values.json ? JSON.stringify({ ...report, passed: passed(report) }, null, 2) : formatCheck(report, x.step);
+    return { stdout: `${text}\n`, stderr: "", code: passed(report) ? 0 : 1 };
 }
 
 /** Runs the command line, prints the result and sets the exit status. */

@@ -1,0 +1,200 @@
+// `lab check --step NAME`: did my step work? The step's expected state comes from the lab program itself
+// (the objects `lab render` gives for the step's config, `lab matrix`'s rows and `trafficSplit`), never from a
+// second hand-written copy. It is held against the live cluster at two levels, each reported on its own:
+// - objects: the lab's routing and policy objects as the API server has them (the fields the step sets:
+//   weights, matches, subsets, modes, selectors, TLS), and none of the lab's that the step does not render;
+// - mesh: what Istio tells each workload's proxy (tools/meshCells.ts), read from each proxy's config dump
+//   on a real cluster or from istiod itself (`--istiod`, the harness).
+import type { LabConfig } from "../config";
+import { Kube, MeshSource, livePods, meshView } from "./live";
+import { Cell, Split, meshCells } from "./meshCells";
+import { RenderedObject, metaOf } from "./render";
+import type { LabStep } from "./steps";
+
+/** The kinds whose objects carry a step's state, with the resource name kubectl reads them by. */
+export const STEP_KINDS: ReadonlyArray<{ readonly apiVersion: string; readonly kind: string; readonly resource: string }> = [
+    { apiVersion: "networking.istio.io/v1", kind: "VirtualService", resource: "virtualservices.networking.istio.io" },
+    { apiVersion: "networking.istio.io/v1", kind: "DestinationRule", resource: "destinationrules.networking.istio.io" },
+    { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication", resource: "peerauthentications.security.istio.io" },
+    { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", resource: "httproutes.gateway.networking.k8s.io" },
+];
+
+/** The label every object of the lab's carries. */
+const PART_OF = "app.kubernetes.io/part-of";
+
+/** One object as the API server has it. */
+export interface LiveObject {
+    readonly kind: string;
+    readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> };
+    readonly spec?: unknown;
+}
+
+const isKind = (o: RenderedObject, kind: string) =>
+    o.manifest.kind === kind &&
+    STEP_KINDS.some((k) => k.kind === kind && String(o.manifest.apiVersion).split("/")[0] === k.apiVersion.split("/")[0]);
+
+const idOf = (kind: string, namespace: string | undefined, name: string) => `${kind} ${namespace ?? ""}/${name}`;
+
+const shown = (v: unknown) => (v === undefined ? "(absent)" : JSON.stringify(v));
+
+/**
+ * Where `live` differs from `want`: every field `want` sets must be there with the same value (the API
+ * server may add defaults, which are not differences); a list must have as many items, each compared so.
+ */
+export function fieldDifferences(want: unknown, live: unknown, at: string): string[] {
+    if (Array.isArray(want)) {
+        if (!Array.isArray(live) || live.length !== want.length) {
+            return [`${at}: expected ${shown(want)}, live ${shown(live)}`];
+        }
+        return want.flatMap((w, i) => fieldDifferences(w, live[i], `${at}[${i}]`));
+    }
+    if (typeof want === "object" && want !== null) {
+        if (typeof live !== "object" || live === null || Array.isArray(live)) {
+            return [`${at}: expected ${shown(want)}, live ${shown(live)}`];
+        }
+        return Object.entries(want).flatMap(([k, w]) => fieldDifferences(w, (live as Record<string, unknown>)[k], at ? `${at}.${k}` : k));
+    }
+    return want === live ? [] : [`${at}: expected ${shown(want)}, live ${shown(live)}`];
+}
+
+/** One level's result. */
+export interface LevelReport {
+    /** How many objects or cells were compared. */
+    readonly checked: number;
+    /** Each difference, as one line. */
+    readonly differences: readonly string[];
+    /** What was read, for the report (`from istiod at ...`). */
+    readonly source?: string;
+}
+
+/** The live objects of the step's kinds, all namespaces; a kind the cluster does not serve reads as none. */
+export function liveStepObjects(kube: Kube): LiveObject[] {
+    return STEP_KINDS.flatMap((k) => {
+        try {
+            return (JSON.parse(kube.kubectl(["get", k.resource, "-A", "-o", "json"])) as { items: LiveObject[] }).items.map((o) => ({
+                ...o,
+                kind: k.kind,
+            }));
+        } catch (e) {
+            if (/doesn't have a resource type|the server could not find the requested resource/.test((e as Error).message)) {
+                return [];
+            }
+            throw e;
+        }
+    });
+}
+
+/** The objects level: each of the step's routing and policy objects against the live one, and the lab's live ones the step does not have. */
+export function objectsLevel(objects: readonly RenderedObject[], live: readonly LiveObject[]): LevelReport {
+    const wanted = objects.filter((o) => STEP_KINDS.some((k) => isKind(o, k.kind)));
+    const byId = new Map(live.map((o) => [idOf(o.kind, o.metadata.namespace, o.metadata.name), o]));
+    const differences: string[] = [];
+    for (const o of wanted) {
+        const m = metaOf(o);
+        const id = idOf(String(o.manifest.kind), m.namespace, m.name);
+        const found = byId.get(id);
+        if (!found) {
+            differences.push(`${id}: missing (the step has it)`);
+            continue;
+        }
+        differences.push(...fieldDifferences(o.manifest.spec ?? {}, found.spec, "spec").map((d) => `${id}: ${d}`));
+    }
+    const wantedIds = new Set(wanted.map((o) => idOf(String(o.manifest.kind), metaOf(o).namespace, metaOf(o).name)));
+    for (const o of live.filter((l) => STEP_KINDS.some((k) => k.kind === l.kind))) {
+        const id = idOf(o.kind, o.metadata.namespace, o.metadata.name);
+        if (o.metadata.labels?.[PART_OF] === "istio-lab" && !wantedIds.has(id)) {
+            differences.push(`${id}: present, but the step does not have it`);
+        }
+    }
+    return { checked: wanted.length, differences };
+}
+
+/** The live objects that decide a mesh cell, named in its difference: the policies and routes it depends on. */
+function decidedBy(cell: Cell, live: readonly LiveObject[], root: string): string {
+    const policy = (o: LiveObject) => {
+        const spec = (o.spec ?? {}) as { mtls?: { mode?: string }; portLevelMtls?: Record<string, { mode?: string }> };
+        const ports = Object.entries(spec.portLevelMtls ?? {}).map(([p, m]) => `port ${p} ${m.mode ?? "UNSET"}`);
+        return `PeerAuthentication ${o.metadata.namespace}/${o.metadata.name} is ${spec.mtls?.mode ?? "UNSET"}${ports.length ? ` (${ports.join(", ")})` : ""}`;
+    };
+    if (cell.what.startsWith("matrix ")) {
+        const to = /to (?:[^.\s]+\.)?([^.\s]+)$/.exec(cell.what)?.[1];
+        const pas = live.filter((o) => o.kind === "PeerAuthentication" && (o.metadata.namespace === to || o.metadata.namespace === root));
+        return pas.length > 0 ? pas.map(policy).join("; ") : `no PeerAuthentication in ${to} or ${root} (PERMISSIVE)`;
+    }
+    const kinds = cell.what.startsWith("trafficSplit") ? ["VirtualService", "HTTPRoute"] : ["DestinationRule"];
+    const names = live
+        .filter((o) => kinds.includes(o.kind) && o.metadata.labels?.[PART_OF] === "istio-lab")
+        .map((o) => idOf(o.kind, o.metadata.namespace, o.metadata.name));
+    return names.length > 0 ? names.join(", ") : `no ${kinds.join(" or ")} of the lab's`;
+}
+
+/** The mesh level: the step's predicted cells against what Istio sends the proxies. */
+export function meshLevel(
+    objects: readonly RenderedObject[],
+    config: LabConfig,
+    split: Split,
+    kube: Kube,
+    source: MeshSource,
+    live: readonly LiveObject[],
+): LevelReport {
+    const namespaces = objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
+    const cells = meshCells(objects, config, split, meshView(livePods(kube), source, namespaces));
+    const differences = cells
+        .filter((c) => c.lab !== c.istio)
+        .map((c) => `${c.what}: expected ${c.lab}, got ${c.istio}: ${decidedBy(c, live, config.controlPlane.namespace)}`);
+    return { checked: cells.length, differences, source: source.name };
+}
+
+/** The levels `--level` selects. */
+export const LEVELS = ["objects", "mesh"] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** A step's check: each level's report. */
+export interface CheckReport {
+    readonly step: string;
+    readonly stack: string;
+    readonly levels: Partial<Record<Level, LevelReport>>;
+}
+
+export const passed = (r: CheckReport) => Object.values(r.levels).every((l) => l.differences.length === 0);
+
+/** Reads the cluster once and checks the selected levels. */
+export function checkStep(x: {
+    step: LabStep;
+    stack: string;
+    objects: readonly RenderedObject[];
+    config: LabConfig;
+    split: Split;
+    kube: Kube;
+    source: MeshSource;
+    levels: readonly Level[];
+}): CheckReport {
+    const live = liveStepObjects(x.kube);
+    const levels: CheckReport["levels"] = {};
+    if (x.levels.includes("objects")) {
+        levels.objects = objectsLevel(x.objects, live);
+    }
+    if (x.levels.includes("mesh")) {
+        levels.mesh = meshLevel(x.objects, x.config, x.split, x.kube, x.source, live);
+    }
+    return { step: x.step.name, stack: x.stack, levels };
+}
+
+/** The report as a learner reads it; a failing one ends with the `FAIL: <hint>` line Instruqt's checks print. */
+export function formatCheck(r: CheckReport, step: LabStep): string {
+    const lines = [`step ${r.step} (${step.lab} lab: ${step.title}) on stack ${r.stack}`];
+    for (const level of LEVELS) {
+        const l = r.levels[level];
+        if (!l) {
+            continue;
+        }
+        const what = `${l.checked} ${level === "objects" ? "objects" : "cells"}${l.source ? `, from ${l.source}` : ""}`;
+        lines.push(l.differences.length === 0 ? `${level}: ok (${what})` : `${level}: ${l.differences.length} of ${what} differ`);
+        lines.push(...l.differences.map((d) => `  ${d}`));
+    }
+    const first = LEVELS.map((level) => r.levels[level]?.differences[0]).find((d) => d !== undefined);
+    if (first !== undefined) {
+        lines.push(`FAIL: step ${r.step} is not in place: ${first}`);
+    }
+    return lines.join("\n");
+}
