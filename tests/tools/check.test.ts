@@ -72,7 +72,7 @@ function cluster(recording: Recorded[], live: LiveObject[]): { kube: Kube; sourc
         name: "the recording",
         read(nodes) {
             asked.push(...nodes);
-            return nodes.map((n) => fromXds(recording.find((r) => r.node.pod === n.pod)!.answer) as ProxyConfig);
+            return nodes.map((n) => fromXds(recording.find((r) => r.node.pod === n.pod)!.answer));
         },
     };
     return { kube, source, asked };
