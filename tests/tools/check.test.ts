@@ -7,7 +7,7 @@ import * as path from "path";
 import { parseConfig } from "../../config";
 import { LiveObject, checkStep, fieldDifferences, formatCheck, objectsLevel, passed } from "../../tools/check";
 import { runLab } from "../../tools/engine";
-import { ProxyConfig, endpointsOf, fromXds } from "../../tools/envoy";
+import { endpointsOf, fromXds } from "../../tools/envoy";
 import { lab } from "../../tools/lab";
 import { Kube, MeshSource, ProxyNode } from "../../tools/live";
 import { RenderedObject, render } from "../../tools/render";
