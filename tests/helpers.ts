@@ -1,5 +1,8 @@
 // Small helpers over what the mock-run engine recorded.
 import { expect } from "chai";
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { LabResource, record, runLab } from "../tools/engine";
 import { lab } from "../tools/lab";
 import { Dataplane } from "../components/lab";
@@ -109,4 +112,15 @@ export async function peerAuthMatrix(peerAuth: unknown[], sets: readonly string[
     ]);
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as ProbeResult[];
+}
+
+/** The temporary directories the tests made, removed when the run ends (mocha's root hook). */
+const madeDirs: string[] = [];
+after(() => madeDirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A new temporary directory, removed when the test run ends. */
+export function tempDir(prefix: string): string {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    madeDirs.push(dir);
+    return dir;
 }

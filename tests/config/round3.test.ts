@@ -1,11 +1,10 @@
 // The config contract, round three: values Kubernetes or Istio would refuse later are refused now, at the
 // key that chose them, and settings that do nothing are reported where the lab reports the others.
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../../config";
-import { itRefuses } from "../helpers";
+import { itRefuses, tempDir } from "../helpers";
 
 const LONG_LABEL = "a".repeat(64);
 
@@ -81,7 +80,7 @@ describe("config contract, round three: refused now, not later", () => {
     });
 
     it("refuses an experimental-channel Gateway API CRD file", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "crds-"));
+        const dir = tempDir("crds-");
         const file = path.join(dir, "experimental-install.yaml");
         const crd = (name: string) =>
             `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: ${name}\n  annotations:\n    gateway.networking.k8s.io/bundle-version: v1.6.3\n    gateway.networking.k8s.io/channel: experimental\n`;
@@ -94,7 +93,7 @@ describe("config contract, round three: refused now, not later", () => {
     });
 
     it("a local chart directory for ambient must hold its cni and ztunnel charts too", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "charts-"));
+        const dir = tempDir("charts-");
         for (const c of ["base", "istiod", "gateway"]) {
             mkdirSync(path.join(dir, c));
             writeFileSync(path.join(dir, c, "Chart.yaml"), `name: ${c}\n`);

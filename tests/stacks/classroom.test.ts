@@ -1,12 +1,11 @@
 // Classrooms (issue 9): one guestbook lab per attendee on a shared cluster.
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { LabResource, runLab } from "../../tools/engine";
 import { lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
-import { itRefuses, named, objects, spec, stackConfig } from "../helpers";
+import { itRefuses, named, objects, spec, stackConfig, tempDir } from "../helpers";
 
 const ATTENDEE_APP = (ns: string) => [
     `Namespace ${ns}`,
@@ -340,7 +339,7 @@ describe("classroom", () => {
         });
 
         it("diff of one attendee's override names one object", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "lab-class-"));
+            const dir = tempDir("lab-class-");
             const file = path.join(dir, "Pulumi.class.yaml");
             writeFileSync(file, "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:canaryWeight: 20\n  istio-lab:attendees: 3\n");
             const r = await lab(["diff", "--config", file, "--set", 'attendeeOverrides={"user3":{"canaryWeight":50}}', "--json"]);

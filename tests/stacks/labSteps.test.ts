@@ -1,13 +1,12 @@
 // The lab documents' steps that issue 10 found no config could reproduce: each is now one config,
 // and the objects it makes are the seed's YAML field for field (the lab's values spelled out here).
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { runLab } from "../../tools/engine";
 import { lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
-import { named, objects, spec, stackConfig } from "../helpers";
+import { named, objects, spec, stackConfig, tempDir } from "../helpers";
 
 const LAB_LABELS = { "app.kubernetes.io/part-of": "istio-lab", "app.kubernetes.io/managed-by": "pulumi" };
 
@@ -180,7 +179,7 @@ describe("lab steps reproduced by config", () => {
 
     describe("controlPlane.chartRepo", () => {
         it("takes a local chart directory (clusters without internet access): charts by path, no repository", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "istio-charts-"));
+            const dir = tempDir("istio-charts-");
             for (const chart of ["base", "istiod", "gateway"]) {
                 mkdirSync(path.join(dir, chart));
                 writeFileSync(path.join(dir, chart, "Chart.yaml"), `name: ${chart}\nversion: 1.0.0\n`);

@@ -1,8 +1,7 @@
 // Issue 16: the same lab on today's mesh. Each combination of trafficApi and dataplane on each flavour
 // that allows it, the objects they make, the refusals, the canary's blast radius, and the ambient matrix.
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../../config";
 import { runLab } from "../../tools/engine";
@@ -10,7 +9,7 @@ import { diffRenders } from "../../tools/diff";
 import { lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
 import { objectId, render } from "../../tools/render";
-import { GUESTBOOK_APP, ProbeRow, dependsOn, itRefuses, named, peerAuthMatrix, probeTable, spec, stackConfig } from "../helpers";
+import { dependsOn, GUESTBOOK_APP, itRefuses, named, peerAuthMatrix, ProbeRow, probeTable, spec, stackConfig, tempDir } from "../helpers";
 
 const LAB_LABELS = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "istio-lab" };
 const CRDS = "ConfigFile gateway-api-crds-standard";
@@ -345,7 +344,7 @@ describe("trafficApi and dataplane (issue 16)", () => {
             expect((await refused({ ...istio130, "istio-lab:gatewayApiCrds": v16 })).message).to.equal(
                 `istio-lab:gatewayApiCrds: ${JSON.stringify(v16)} is not allowed; expected the Gateway API v1.5 CRDs (v1.5.1) that Istio 1.30.7 is built against, not v1.6.3: Istio 1.30 needs v1.5, and Istio 1.29 and older crash with v1.5 CRDs installed (istio/istio #59443)`,
             );
-            const notCrds = path.join(mkdtempSync(path.join(tmpdir(), "istio-lab-crds-")), "standard-install.yaml");
+            const notCrds = path.join(tempDir("istio-lab-crds-"), "standard-install.yaml");
             writeFileSync(notCrds, "kind: ConfigMap\nmetadata:\n  name: x\n");
             expect((await refused({ ...gatewayApi, "istio-lab:gatewayApiCrds": notCrds })).message).to.equal(
                 `istio-lab:gatewayApiCrds: ${JSON.stringify(notCrds)} is not allowed; expected a Gateway API standard-install.yaml: CustomResourceDefinitions that all carry the gateway.networking.k8s.io/bundle-version annotation (found no CRD)`,
@@ -610,7 +609,7 @@ describe("lab matrix in ambient mode: the peer authentication lab's steps 8 to 1
 
 /** A standard-install.yaml stand-in: one CRD carrying the release's bundle-version annotation. */
 function crdFile(release: string): string {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "istio-lab-crds-")), "standard-install.yaml");
+    const file = path.join(tempDir("istio-lab-crds-"), "standard-install.yaml");
     writeFileSync(
         file,
         [

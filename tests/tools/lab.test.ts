@@ -1,11 +1,10 @@
 import { expect } from "chai";
-import { mkdtempSync, readdirSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { USAGE, lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
-import { ProbeRow, peerAuthMatrix, probeTable } from "../helpers";
+import { peerAuthMatrix, ProbeRow, probeTable, tempDir } from "../helpers";
 
 const PEER = ["--stack", "peer-auth", "--set"];
 const table = (rows: ProbeRow[]) => probeTable(rows);
@@ -76,7 +75,7 @@ describe("lab command", () => {
         });
 
         it("writes one file per object with --out", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "lab-render-"));
+            const dir = tempDir("lab-render-");
             const r = await lab(["render", "--stack", "openshift", "--set", "tracing=true", "--out", dir]);
             expect(r.stdout).to.equal(`wrote 24 objects to ${dir}\n`);
             const files = readdirSync(dir).sort();
@@ -294,7 +293,7 @@ describe("lab command", () => {
     });
 
     describe("command line", () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "lab-cli-"));
+        const dir = tempDir("lab-cli-");
         const file = (name: string, text: string) => {
             const f = path.join(dir, name);
             writeFileSync(f, text);
@@ -315,7 +314,7 @@ describe("lab command", () => {
         });
 
         it("render --out replaces an earlier render's files, and refuses a directory holding anything else", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "lab-rerender-"));
+            const dir = tempDir("lab-rerender-");
             await lab(["render", "--stack", "openshift", "--set", "tracing=true", "--out", dir]);
             expect(readdirSync(dir)).to.have.length(24);
             expect(await lab(["render", "--stack", "kubernetes", "--out", dir])).to.deep.equal({
@@ -681,7 +680,7 @@ describe("lab command", () => {
 
     describe("diff", () => {
         it("says which changes pulumi up leaves alone: a class with attendeeAccess, whose attendees own their VirtualServices", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "lab-acc-"));
+            const dir = tempDir("lab-acc-");
             const f = path.join(dir, "Pulumi.acc.yaml");
             writeFileSync(f, "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:attendees: 1\n  istio-lab:attendeeAccess: true\n");
             const r = await lab(["diff", "--config", f, "--set", "canaryWeight=40"]);
@@ -736,7 +735,7 @@ describe("lab command", () => {
         });
 
         it("compares against another config file with --against (the base branch's)", async () => {
-            const dir = mkdtempSync(path.join(tmpdir(), "lab-base-"));
+            const dir = tempDir("lab-base-");
             const baseFile = path.join(dir, "Pulumi.dev.yaml");
             writeFileSync(baseFile, "config:\n  istio-lab:recipe: kubernetes\n  istio-lab:canaryWeight: 0\n");
             const r = await lab(["diff", "--stack", "dev", "--against", baseFile]);

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { mkdirSync, rmSync, writeFileSync } from "fs";
 import * as path from "path";
 import { lab } from "../../tools/lab";
 import { LabResource } from "../../tools/engine";
 import { RenderedObject, render } from "../../tools/render";
 import { schemaProblems } from "../../tools/schemas";
 import { bypassedRuleProblems, meshProblems, orderingProblems } from "../../tools/validate";
+import { tempDir } from "../helpers";
 
 const obj = (kind: string, name: string, spec: Record<string, unknown>, namespace = "guestbook"): RenderedObject => ({
     type: `kubernetes:x:${kind}`,
@@ -61,7 +61,7 @@ describe("lab validate", () => {
     });
 
     it("finds the ingress gateway's chart from an OCI registry and from a local directory (no false IST0101)", async () => {
-        const dir = mkdtempSync(path.join(tmpdir(), "istio-lab-charts-"));
+        const dir = tempDir("istio-lab-charts-");
         for (const chart of ["base", "istiod", "gateway"]) {
             mkdirSync(path.join(dir, chart));
             writeFileSync(path.join(dir, chart, "Chart.yaml"), `name: ${chart}\n`);
