@@ -1,21 +1,21 @@
-// Every config key, documented: what `Pulumi.yaml` declares and the README's configuration table lists
+// Every config key, documented: what `Pulumi.yaml` declares and docs/config.md lists
 // (tools/docs.ts writes both from this list; a test keeps them in agreement).
 import { ISTIO_CHART_REPO, SAIL_CHART_REPO } from "../components/controlPlane";
 import { DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "../components/versions";
 
-/** One documented config key: what `Pulumi.yaml` declares and the README's table lists. */
+/** One documented config key: what `Pulumi.yaml` declares and docs/config.md lists. */
 export interface ConfigKeyDoc {
     /** Key without the namespace. */
     readonly key: string;
     /** Pulumi config type (`string`, `integer`, `boolean`, `array`, `object`). */
     readonly type: "string" | "integer" | "boolean" | "array" | "object";
-    /** Default, as the README shows it. */
+    /** Default, as docs/config.md shows it. */
     readonly default: string;
     /** What it does. */
     readonly description: string;
 }
 
-/** Every config key, documented; `Pulumi.yaml` and README.md are kept in agreement with it by a test. */
+/** Every config key, documented; `Pulumi.yaml` and docs/config.md are kept in agreement with it by a test. */
 export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
     {
         key: "recipe",
@@ -161,7 +161,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         type: "object",
         default: `\`{flavor: helm (ossm3 on OpenShift), namespace: istio-system, version: ${DEFAULT_SMCP_VERSION}, istioVersion: the newest the flavour runs (helm ${defaultIstioVersion("helm")}, sail ${defaultIstioVersion("sail")}, ossm3 ${defaultIstioVersion("ossm3")}), chartRepo: ${ISTIO_CHART_REPO}, values: {}, sailVersion: ${DEFAULT_SAIL_VERSION}, sailChartRepo: ${SAIL_CHART_REPO}}\``,
         description:
-            "Control plane settings: `flavor` is `helm` or `sail` on Kubernetes, `ossm3` or `ossm2` on OpenShift; `version` is the SMCP version (`ossm2`, v2.0 to v2.6), `istioVersion` the Istio of `helm` (a supported upstream release), `sail` (one the chosen Sail operator installs) and `ossm3` (the one the operator channel ships), each listed in the README's version table; `chartRepo` is where `helm` gets its charts: a Helm repository (`https://`), an OCI registry (`oci://`, e.g. `oci://ghcr.io/istio/release/charts`) or a local directory holding the `base`, `istiod` and `gateway` charts (the retired `istio-release.storage.googleapis.com` is flagged); `sailVersion`/`sailChartRepo` the Sail operator's chart. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
+            "Control plane settings: `flavor` is `helm` or `sail` on Kubernetes, `ossm3` or `ossm2` on OpenShift; `version` is the SMCP version (`ossm2`, v2.0 to v2.6), `istioVersion` the Istio of `helm` (a supported upstream release), `sail` (one the chosen Sail operator installs) and `ossm3` (the one the operator channel ships), each listed in the version table (docs/cluster.md); `chartRepo` is where `helm` gets its charts: a Helm repository (`https://`), an OCI registry (`oci://`, e.g. `oci://ghcr.io/istio/release/charts`) or a local directory holding the `base`, `istiod` and `gateway` charts (the retired `istio-release.storage.googleapis.com` is flagged); `sailVersion`/`sailChartRepo` the Sail operator's chart. `values`, the one escape hatch, is merged into istiod's Helm values (Kubernetes) or the ServiceMeshControlPlane spec (OpenShift), e.g. `{global: {proxy: {privileged: true}}}` for the tcpdump steps.",
     },
     {
         key: "operators",

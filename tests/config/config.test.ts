@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { readFileSync, readdirSync } from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, loadConfig, parseConfig } from "../../config";
 import { LAB_GUESTBOOK_VERSIONS } from "../../components/guestbook";
 import { runLab } from "../../tools/engine";
-import { pulumiYamlConfigDocs, readmeConfigTable } from "../../tools/docs";
+import { pulumiYamlConfigDocs, readmeConfigTable, stepsDocTable } from "../../tools/docs";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 
 describe("config", () => {
@@ -380,8 +380,21 @@ describe("config", () => {
     describe("documentation", () => {
         const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
 
-        it("README.md's configuration table lists every key with its type and default", () => {
-            expect(read("README.md")).to.contain(readmeConfigTable());
+        it("docs/config.md lists every key with its type and default", () => {
+            expect(read("docs/config.md")).to.contain(readmeConfigTable());
+        });
+
+        it("the lab pages list every step as tools/steps.ts has it", () => {
+            expect(read("docs/traffic-lab.md")).to.contain(stepsDocTable("traffic"));
+            expect(read("docs/mtls-lab.md")).to.contain(stepsDocTable("peer-auth"));
+        });
+
+        it("README.md stays a short front page (at most 15 KB) and links every docs page", () => {
+            const readme = read("README.md");
+            expect(readme.length).to.be.at.most(15 * 1024);
+            for (const page of readdirSync(path.join(PROJECT_ROOT, "docs")).filter((f) => f.endsWith(".md"))) {
+                expect(readme, page).to.contain(`(docs/${page})`);
+            }
         });
 
         it("Pulumi.yaml documents every key, and declares none (declared keys would become required)", () => {
