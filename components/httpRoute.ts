@@ -4,7 +4,7 @@
 // Service; the Gateway, its HTTPS redirect, and the one way the components register any of them.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AbTest, Routing, Subset } from "./traffic";
+import { AbTest, Routing, Subset } from "./routing";
 
 /** The Gateway API version the lab writes (`v1`: Gateway and HTTPRoute are standard there). */
 export const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";

@@ -3,33 +3,27 @@
 // and what is allowed before any resource is registered. Each area keeps its shape, defaults and checks
 // in a file of its own: stages.ts (recipe, platform, stages), guestbook.ts, gateway.ts, controlPlane.ts
 // (and the operators), traffic.ts, classroom.ts, security.ts (peer authentication, the mTLS lab),
-// namespaces.ts (the rules every created namespace follows); input.ts reads the raw strings.
+// namespaces.ts (the rules every created namespace follows, and the checks that need the whole lab);
+// labConfig.ts holds the LabConfig type; input.ts reads the raw strings.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { Dataplane, Platform, LabInputError, WrittenNumber, show } from "../components/lab";
-import { PeerAuthPolicy } from "../components/peerAuth";
+import { LabInputError, WrittenNumber, show } from "../components/lab";
 import { redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
-import { AccessConfig, AttendeeConfig, checkClassHosts, classroomSchema, resolveAccess, resolveClassroom } from "./classroom";
-import {
-    ControlPlaneConfig,
-    OperatorsConfig,
-    controlPlaneSchema,
-    ossm3ChannelOf,
-    resolveControlPlane,
-    resolveOperators,
-} from "./controlPlane";
+import { checkClassHosts, classroomSchema, resolveAccess, resolveClassroom } from "./classroom";
+import { controlPlaneSchema, ossm3ChannelOf, resolveControlPlane, resolveOperators } from "./controlPlane";
 import { namePaths } from "./secretNames";
 import { GatewayConfig, checkGatewayApiName, gatewaySchema, resolveGateway } from "./gateway";
-import { GuestbookConfig, guestbookSchema, resolveGuestbook } from "./guestbook";
+import { guestbookSchema, resolveGuestbook } from "./guestbook";
 import { parseValue, readInput } from "./input";
-import { checkNamespaces } from "./namespaces";
+import { LabConfig } from "./labConfig";
+import { checkNamespaces, checkSecurity } from "./namespaces";
 import { Stage } from "./recipes";
 import { NAMESPACE } from "./schema";
-import { MtlsLabConfig, checkSecurity, resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
+import { resolveMtlsLab, resolvePeerAuth, securitySchema } from "./security";
 import { Notice, ignoredSettings, resolveStages, stagesSchema } from "./stages";
-import { GatewayApiCrds, checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds, wantsWaypoint } from "./mesh";
-import { TrafficApi, TrafficSettings, resolveTraffic, trafficSchema } from "./traffic";
+import { checkAmbient, meshSchema, resolveMesh, unusedGatewayApiCrds, wantsWaypoint } from "./mesh";
+import { resolveTraffic, trafficSchema } from "./traffic";
 
 export { ATTENDEE_SETTINGS, AttendeeConfig, MAX_ATTENDEES, attendeeNames } from "./classroom";
 export { asWritten } from "./input";
@@ -38,48 +32,7 @@ export { CONFIG_KEYS, ConfigKeyDoc } from "./keys";
 export { labNamespaces, labServices } from "./namespaces";
 export { RECIPES, Recipe, STAGES, Stage } from "./recipes";
 export { NAMESPACE } from "./schema";
-
-/** The whole config, checked and with every default applied. */
-export interface LabConfig extends TrafficSettings {
-    /** Which lab: a recipe from `config/recipes.ts`. */
-    readonly recipe: string;
-    /** Which platform. */
-    readonly platform: Platform;
-    /** The stages this lab has, in build order. */
-    readonly stages: readonly Stage[];
-    /** Istio's routing API or the Kubernetes Gateway API for the ingress and the routes. */
-    readonly trafficApi: TrafficApi;
-    /** Sidecars in every pod, or ambient mode (ztunnel, waypoints). */
-    readonly dataplane: Dataplane;
-    /** Where the Gateway API CRDs come from, when the lab uses the Gateway API (its routes, or ambient's waypoints). */
-    readonly gatewayApiCrds?: GatewayApiCrds;
-    /** Install the tracing operators (OSSM 2: Elasticsearch and Jaeger, traced by the SMCP; OSSM 3: Tempo and OpenTelemetry). */
-    readonly tracing: boolean;
-    /** Peer authentication policies. */
-    readonly peerAuth: readonly PeerAuthPolicy[];
-    /** How long the provider waits for each awaited object (`pulumi.com/timeoutSeconds`); absent, the provider's own limit. */
-    readonly waitTimeoutSeconds?: number;
-    /** A classroom: one guestbook lab per attendee, each with its traffic settings; absent, the one lab as before. */
-    readonly attendees?: readonly AttendeeConfig[];
-    /** Each attendee's own access, budget and isolation; absent, attendees get a URL only. */
-    readonly access?: AccessConfig;
-    /** Guestbook stage settings. */
-    readonly guestbook: GuestbookConfig;
-    /** Gateway stage settings. */
-    readonly gateway: GatewayConfig;
-    /** Control plane stage settings. */
-    readonly controlPlane: ControlPlaneConfig;
-    /** Operator stage settings. */
-    readonly operators: OperatorsConfig;
-    /** Peer authentication lab workloads' settings. */
-    readonly mtlsLab: MtlsLabConfig;
-    /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
-    readonly ignored: readonly Notice[];
-    /** The leaves of the values the stack marks secret: whatever carries one is secret in state, diffs and messages. */
-    readonly secrets: ReadonlyArray<string | number>;
-    /** Settings that work today but are known to stop working (a retired chart location), warned about the same way. */
-    readonly warnings: readonly Notice[];
-}
+export { LabConfig } from "./labConfig";
 
 /** Every key's shape, in the order messages list the keys. */
 const configSchema = z

@@ -1,12 +1,13 @@
 // The namespaces a lab creates, each named by the key that names it: none twice, none the cluster's own;
-// and the Services in them (which the peer authentication policies are checked against).
+// the Services in them; and the checks that need the whole lab (the mTLS lab's namespaces against the
+// control plane's, each peer authentication policy against those Services).
 import { ISTIO_CNI_NAMESPACE, SAIL_OPERATOR_NAMESPACE, ZTUNNEL_NAMESPACE } from "../components/controlPlane";
 import { guestbookServices } from "../components/guestbook";
 import { isReservedNamespace, reject, show } from "../components/lab";
-import { mtlsLabServices } from "../components/mtlsLab";
+import { checkMtlsNamespaces, mtlsLabServices } from "../components/mtlsLab";
 import { GLOBAL_OPERATORS_NAMESPACE, LAB_OPERATORS, OperatorKey, operatorsFor, resolveOperators } from "../components/operators";
-import { LabService } from "../components/peerAuth";
-import type { LabConfig } from "./index";
+import { LabService, planPeerAuth } from "../components/peerAuth";
+import type { LabConfig } from "./labConfig";
 import { NAMESPACE } from "./schema";
 
 export function labNamespaces(c: LabConfig): Array<{ namespace: string; key: string; by?: string }> {
@@ -96,3 +97,19 @@ export function labServices(c: LabConfig): LabService[] {
 }
 
 /** Reads this stack's `istio-lab:` configuration through Pulumi and checks it. */
+
+/** The checks that need the whole lab: the mTLS lab's namespaces against the control plane's, every policy against the lab's Services. */
+export function checkSecurity(config: LabConfig): void {
+    if (config.stages.includes("mtlsLab")) {
+        // After the namespace checks, whose message names the stage that creates it; this catches a lab without that stage.
+        checkMtlsNamespaces(
+            config.mtlsLab.sidecarNamespaces,
+            config.mtlsLab.plainNamespaces,
+            `${NAMESPACE}:mtlsLab`,
+            config.controlPlane.namespace,
+        );
+    }
+    if (config.stages.includes("peerAuth")) {
+        planPeerAuth(config.peerAuth, config.controlPlane.namespace, labServices(config), `${NAMESPACE}:peerAuth`);
+    }
+}

@@ -3,9 +3,7 @@
 import { z } from "zod";
 import { PEER_AUTH_SCOPES } from "../components/lab";
 import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces } from "../components/mtlsLab";
-import { PeerAuthPolicy, planPeerAuth } from "../components/peerAuth";
-import type { LabConfig } from "./index";
-import { labServices } from "./namespaces";
+import { PeerAuthPolicy } from "../components/peerAuth";
 import { NAMESPACE, allowed, bool, dnsLabel, host, image, labels, list, mode, obj, oneOf } from "./schema";
 
 /** The shape of `peerAuth` and `mtlsLab`. */
@@ -60,20 +58,4 @@ export function resolveMtlsLab(ml: z.infer<typeof securitySchema.mtlsLab> = {}):
     };
     checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, null);
     return mtlsLab;
-}
-
-/** The checks that need the whole lab: the mTLS lab's namespaces against the control plane's, every policy against the lab's Services. */
-export function checkSecurity(config: LabConfig): void {
-    if (config.stages.includes("mtlsLab")) {
-        // After the namespace checks, whose message names the stage that creates it; this catches a lab without that stage.
-        checkMtlsNamespaces(
-            config.mtlsLab.sidecarNamespaces,
-            config.mtlsLab.plainNamespaces,
-            `${NAMESPACE}:mtlsLab`,
-            config.controlPlane.namespace,
-        );
-    }
-    if (config.stages.includes("peerAuth")) {
-        planPeerAuth(config.peerAuth, config.controlPlane.namespace, labServices(config), `${NAMESPACE}:peerAuth`);
-    }
 }

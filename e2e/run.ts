@@ -776,7 +776,7 @@ const SCENARIOS: Scenario[] = [
         },
     },
     {
-        name: "8 a patched reserved namespace: the peer-auth lab with default as a plain namespace; destroy leaves default, without the lab's labels",
+        name: "9 a patched reserved namespace: the peer-auth lab with default as a plain namespace; destroy leaves default, without the lab's labels",
         run: async ({ cluster, ws, engine }) => {
             const config = harnessConfig(engine, "peer-auth", { "istio-lab:mtlsLab": '{"plainNamespaces":["default"]}' });
             return withStack(ws, "peer-auth", config, async () => {

@@ -1,0 +1,100 @@
+// The code's shape: no module of the program, the `lab` command or the e2e harness imports itself back
+// through others (an import circle makes load order matter and hides which module owns what).
+import { expect } from "chai";
+import { existsSync, readFileSync, readdirSync, statSync } from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { PROJECT_ROOT } from "../tools/stackConfig";
+
+/** The TypeScript files under the given roots (directories or files), relative to the project. */
+function sources(roots: readonly string[]): string[] {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+        const abs = path.join(PROJECT_ROOT, rel);
+        if (!existsSync(abs)) {
+            return;
+        }
+        if (statSync(abs).isDirectory()) {
+            readdirSync(abs)
+                .sort()
+                .forEach((f) => walk(path.join(rel, f)));
+        } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
+            out.push(rel);
+        }
+    };
+    roots.forEach(walk);
+    return out;
+}
+
+/** Each file's relative imports and re-exports (type-only ones too), as project-relative paths. */
+export function importGraph(files: readonly string[]): Map<string, string[]> {
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+        const info = ts.preProcessFile(readFileSync(path.join(PROJECT_ROOT, file), "utf8"), true, false);
+        const targets = info.importedFiles
+            .map((i) => i.fileName)
+            .filter((n) => n.startsWith("."))
+            .map((n) => path.join(path.dirname(file), n))
+            .map((n) => [`${n}.ts`, path.join(n, "index.ts")].find((c) => existsSync(path.join(PROJECT_ROOT, c))))
+            .filter((n): n is string => n !== undefined);
+        graph.set(file, targets);
+    }
+    return graph;
+}
+
+/** The import circles of a graph: its strongly connected components of more than one file (Tarjan's algorithm). */
+export function importCircles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+    let next = 0;
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const circles: string[][] = [];
+    const visit = (v: string) => {
+        index.set(v, next);
+        low.set(v, next++);
+        stack.push(v);
+        onStack.add(v);
+        for (const w of graph.get(v) ?? []) {
+            if (!index.has(w)) {
+                visit(w);
+                low.set(v, Math.min(low.get(v)!, low.get(w)!));
+            } else if (onStack.has(w)) {
+                low.set(v, Math.min(low.get(v)!, index.get(w)!));
+            }
+        }
+        if (low.get(v) === index.get(v)) {
+            const component: string[] = [];
+            let w: string;
+            do {
+                w = stack.pop()!;
+                onStack.delete(w);
+                component.push(w);
+            } while (w !== v);
+            if (component.length > 1 || (graph.get(v) ?? []).includes(v)) {
+                circles.push(component.sort());
+            }
+        }
+    };
+    [...graph.keys()].forEach((v) => index.has(v) || visit(v));
+    return circles;
+}
+
+describe("the code's shape", () => {
+    it("finds a circle where there is one (the finder itself)", () => {
+        const graph = new Map([
+            ["a.ts", ["b.ts"]],
+            ["b.ts", ["c.ts"]],
+            ["c.ts", ["a.ts"]],
+            ["d.ts", ["a.ts"]],
+        ]);
+        expect(importCircles(graph)).to.deep.equal([["a.ts", "b.ts", "c.ts"]]);
+    });
+
+    it("has no import circles in components/, config/, stacks/, tools/, e2e/ and index.ts", () => {
+        const graph = importGraph(sources(["index.ts", "components", "config", "stacks", "tools", "e2e"]));
+        expect(graph.size).to.be.greaterThan(60);
+        expect(graph.get("config/index.ts")).to.include("config/labConfig.ts");
+        expect(importCircles(graph)).to.deep.equal([]);
+    });
+});
