@@ -6,7 +6,7 @@
 // - mesh: what Istio tells each workload's proxy (tools/meshCells.ts), read from each proxy's config dump
 //   on a real cluster or from istiod itself (`--istiod`, the harness).
 import type { LabConfig } from "../config";
-import { Kube, MeshSource, livePods, meshView } from "./live";
+import { Kube, MeshSource, MeshView, livePods, meshView } from "./live";
 import { Cell, Split, meshCells } from "./meshCells";
 import { RenderedObject, metaOf } from "./render";
 import type { LabStep } from "./steps";
@@ -133,16 +133,15 @@ export function meshLevel(
     objects: readonly RenderedObject[],
     config: LabConfig,
     split: Split,
-    kube: Kube,
-    source: MeshSource,
+    view: MeshView,
     live: readonly LiveObject[],
+    source: string,
 ): LevelReport {
-    const namespaces = objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
-    const cells = meshCells(objects, config, split, meshView(livePods(kube), source, namespaces));
+    const cells = meshCells(objects, config, split, view);
     const differences = cells
         .filter((c) => c.lab !== c.istio)
         .map((c) => `${c.what}: expected ${c.lab}, got ${c.istio}: ${decidedBy(c, live, config.controlPlane.namespace)}`);
-    return { checked: cells.length, differences, source: source.name };
+    return { checked: cells.length, differences, source };
 }
 
 /** The levels `--level` selects. */
@@ -158,6 +157,42 @@ export interface CheckReport {
 
 export const passed = (r: CheckReport) => Object.values(r.levels).every((l) => l.differences.length === 0);
 
+/** What one read of the cluster found: the step kinds' live objects, and (for the mesh level) what Istio sends the proxies. */
+export interface ClusterRead {
+    readonly live: readonly LiveObject[];
+    readonly view?: MeshView;
+    readonly source: string;
+}
+
+/** Reads the cluster once: the live objects, and with the mesh level the pods of these namespaces (and the gateways) with their proxies' configuration. */
+export function readCluster(kube: Kube, source: MeshSource, namespaces: readonly string[], levels: readonly Level[]): ClusterRead {
+    const live = liveStepObjects(kube);
+    const view = levels.includes("mesh") ? meshView(livePods(kube), source, namespaces) : undefined;
+    return { live, view, source: source.name };
+}
+
+/** The namespaces a lab's rendered objects create. */
+export const namespacesOf = (objects: readonly RenderedObject[]) => objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
+
+/** One step's expected state: its objects, the config they come from and the split the stack reports. */
+export interface ExpectedState {
+    readonly objects: readonly RenderedObject[];
+    readonly config: LabConfig;
+    readonly split: Split;
+}
+
+/** Checks the selected levels of one step against a read of the cluster. */
+export function evaluateStep(step: LabStep, stack: string, want: ExpectedState, read: ClusterRead, levels: readonly Level[]): CheckReport {
+    const out: CheckReport["levels"] = {};
+    if (levels.includes("objects")) {
+        out.objects = objectsLevel(want.objects, read.live);
+    }
+    if (levels.includes("mesh") && read.view) {
+        out.mesh = meshLevel(want.objects, want.config, want.split, read.view, read.live, read.source);
+    }
+    return { step: step.name, stack, levels: out };
+}
+
 /** Reads the cluster once and checks the selected levels. */
 export function checkStep(x: {
     step: LabStep;
@@ -169,15 +204,41 @@ export function checkStep(x: {
     source: MeshSource;
     levels: readonly Level[];
 }): CheckReport {
-    const live = liveStepObjects(x.kube);
-    const levels: CheckReport["levels"] = {};
-    if (x.levels.includes("objects")) {
-        levels.objects = objectsLevel(x.objects, live);
+    const read = readCluster(x.kube, x.source, namespacesOf(x.objects), x.levels);
+    return evaluateStep(x.step, x.stack, x, read, x.levels);
+}
+
+/**
+ * One attendee's part of a class's expected state and of a read: the class's objects and live objects less
+ * those in the other attendees' namespaces, the config as that attendee's lab (their namespace and traffic
+ * settings), and their split (the stack's `attendees` row, their A/B rule).
+ */
+export function attendeeScope(
+    want: { objects: readonly RenderedObject[]; config: LabConfig; rows: ReadonlyArray<{ attendee: string; weights: Record<string, number> | null }> | null },
+    read: ClusterRead,
+    attendee: string,
+): { want: ExpectedState; read: ClusterRead } {
+    const all = want.config.attendees ?? [];
+    const me = all.find((a) => a.name === attendee);
+    if (!me) {
+        throw new Error(`no attendee ${attendee} in this class`);
     }
-    if (x.levels.includes("mesh")) {
-        levels.mesh = meshLevel(x.objects, x.config, x.split, x.kube, x.source, live);
-    }
-    return { step: x.step.name, stack: x.stack, levels };
+    const others = new Set(all.filter((a) => a.name !== attendee).map((a) => a.namespace));
+    const mine = (namespace: string | undefined) => namespace === undefined || !others.has(namespace);
+    const objects = want.objects.filter((o) => mine(metaOf(o).namespace) && !(o.manifest.kind === "Namespace" && others.has(metaOf(o).name)));
+    const config: LabConfig = {
+        ...want.config,
+        guestbook: { ...want.config.guestbook, namespace: me.namespace },
+        canaryWeight: me.canaryWeight,
+        abTest: me.abTest,
+        routing: me.routing,
+        clientTls: me.clientTls,
+        circuitBreaker: me.circuitBreaker,
+    };
+    const weights = want.rows?.find((r) => r.attendee === attendee)?.weights ?? null;
+    const split: Split = weights ? { weights, abTest: me.abTest ?? null } : null;
+    const view = read.view && { ...read.view, pods: read.view.pods.filter((p) => !others.has(p.namespace)) };
+    return { want: { objects, config, split }, read: { ...read, live: read.live.filter((o) => mine(o.metadata.namespace)), view } };
 }
 
 /** The report as a learner reads it; a failing one ends with the `FAIL: <hint>` line Instruqt's checks print. */

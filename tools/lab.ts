@@ -26,10 +26,21 @@ import {
     orderingProblems,
     policyProblems,
 } from "./validate";
-import { CheckReport, LEVELS, Level, checkStep, formatCheck, passed } from "./check";
+import {
+    CheckReport,
+    LEVELS,
+    Level,
+    attendeeScope,
+    checkStep,
+    evaluateStep,
+    formatCheck,
+    namespacesOf,
+    passed,
+    readCluster,
+} from "./check";
 import { ClusterError, Kube, MeshSource, configDumpSource, istiodSource, kubectlOf } from "./live";
 import type { Split } from "./meshCells";
-import { LabStep, findStep, formatSteps, stepConfig, stepSettings, stepsOf } from "./steps";
+import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, formatSteps, stepConfig, stepSettings, stepsOf } from "./steps";
 import { parseConfig } from "../config";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
@@ -45,7 +56,7 @@ const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
     diff: ["stack", "config", "set", "json", "against"],
     attendees: ["stack", "config", "set", "json"],
     steps: ["stack", "config", "set", "json"],
-    check: ["stack", "config", "set", "json", "step", "kubeconfig", "istiod", "level", "watch", "timeout"],
+    check: ["stack", "config", "set", "json", "step", "attendee", "kubeconfig", "istiod", "level", "watch", "timeout"],
 };
 
 /** The usage text `--help` prints. */
@@ -72,6 +83,7 @@ options:
   --out DIR          render: write one file per object into DIR
   --against FILE     diff: compare with this config file
   --step NAME        check: the step (lab steps lists them)
+  --attendee NAME    check: one attendee of a class, at a traffic step of their own (their attendeeOverrides)
   --kubeconfig FILE  check: the cluster to read (default: kubectl's own, KUBECONFIG or ~/.kube/config)
   --istiod ADDR      check: read what istiod sends each proxy over xDS at ADDR instead of each proxy's
                      config dump (the harness and the sandbox; needs ISTIO_LAB_XDSDUMP, the harness's client)
@@ -217,6 +229,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 out: { type: "string" },
                 against: { type: "string" },
                 step: { type: "string" },
+                attendee: { type: "string" },
                 kubeconfig: { type: "string" },
                 istiod: { type: "string" },
                 level: { type: "string" },
@@ -234,7 +247,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     if (twice !== undefined) {
         return { stdout: "", stderr: `--${twice} is given twice; give it once\n`, code: 2 };
     }
-    const empty = (["stack", "config", "out", "against", "step", "kubeconfig", "istiod", "level", "timeout"] as const).find(
+    const empty = (["stack", "config", "out", "against", "step", "attendee", "kubeconfig", "istiod", "level", "timeout"] as const).find(
         (o) => args.values[o] === "",
     );
     if (empty !== undefined) {
@@ -286,8 +299,12 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         // check: the step's config over the stack's (its expected state is what the program makes of it).
         let step: LabStep | undefined;
         if (command === "check") {
-            step = stepOf(configured, args.values.step);
-            configured = stepConfig(configured, parseConfig(configured), step);
+            const attendee = args.values.attendee;
+            step = stepOf(configured, args.values.step, attendee);
+            configured =
+                attendee === undefined
+                    ? stepConfig(configured, parseConfig(configured), step)
+                    : attendeeStepConfig(configured, parseConfig(configured), step, [attendee]);
         }
         const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
@@ -413,8 +430,15 @@ async function commandResult(
 }
 
 /** The `--step` of `check`, or a usage error naming what the stack allows. */
-function stepOf(configured: Readonly<Record<string, string>>, name: string | undefined): LabStep {
+function stepOf(configured: Readonly<Record<string, string>>, name: string | undefined, attendee?: string): LabStep {
     const config = parseConfig(configured);
+    if (attendee !== undefined && name !== undefined) {
+        const mine = findAttendeeStep(config, name, attendee);
+        if (typeof mine === "string") {
+            throw new UsageError(mine);
+        }
+        return mine;
+    }
     if (name === undefined) {
         throw new UsageError(
             `check needs --step NAME; expected one of ${
@@ -427,6 +451,14 @@ function stepOf(configured: Readonly<Record<string, string>>, name: string | und
     const step = findStep(config, name);
     if (typeof step === "string") {
         throw new UsageError(step);
+    }
+    if (config.attendees && step.lab === "traffic") {
+        throw new UsageError(
+            `--step ${JSON.stringify(name)} is each attendee's in a class; give --attendee NAME (${config.attendees
+                .slice(0, 5)
+                .map((a) => a.name)
+                .join(", ")}${config.attendees.length > 5 ? ", ..." : ""})`,
+        );
     }
     return step;
 }
@@ -483,7 +515,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `lab check`: reads the cluster (again every 2 s with --watch) until the step holds or the time is up. */
 async function checkResult(
-    values: { json?: boolean; kubeconfig?: string; istiod?: string; level?: string; watch?: boolean; timeout?: string },
+    values: { json?: boolean; attendee?: string; kubeconfig?: string; istiod?: string; level?: string; watch?: boolean; timeout?: string },
     x: { stack: string; run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[]; step: LabStep },
 ): Promise<CommandResult> {
     const levels = levelsOf(values.level);
@@ -495,7 +527,17 @@ async function checkResult(
     let report: CheckReport;
     try {
         for (;;) {
-            report = checkStep({ step: x.step, stack: x.stack, objects: x.objects, config: x.run.config, split, kube, source, levels });
+            if (values.attendee === undefined) {
+                report = checkStep({ step: x.step, stack: x.stack, objects: x.objects, config: x.run.config, split, kube, source, levels });
+            } else {
+                const read = readCluster(kube, source, namespacesOf(x.objects), levels);
+                const rows = (x.run.outputs.attendees ?? null) as Array<{
+                    attendee: string;
+                    weights: Record<string, number> | null;
+                }> | null;
+                const scoped = attendeeScope({ objects: x.objects, config: x.run.config, rows }, read, values.attendee);
+                report = evaluateStep(x.step, `${x.stack} (attendee ${values.attendee})`, scoped.want, scoped.read, levels);
+            }
             if (passed(report) || !values.watch || Date.now() + 2000 > deadline) {
                 break;
             }

@@ -248,3 +248,54 @@ export function formatSteps(config: LabConfig, steps: readonly LabStep[]): strin
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n");
 }
+
+/** An attendee's own keys (`attendeeOverrides.<name>`), as the class's `istio-lab:` keys a step sets. */
+const ATTENDEE_KEYS = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"].map((k) => `istio-lab:${k}`);
+
+/**
+ * The steps one attendee of a class takes on their own: the traffic lab's steps whose every key is an
+ * attendee's own (the mutual TLS step also sets the class's `peerAuth`, and the peer authentication lab is
+ * the mesh's, so both are the whole class's).
+ */
+export function attendeeStepsOf(config: LabConfig): LabStep[] {
+    return stepsOf(config).filter((s) => s.lab === "traffic" && Object.keys(stepSettings(config, s)).every((k) => ATTENDEE_KEYS.includes(k)));
+}
+
+/** An attendee by name and a step they can take on their own, or a message naming what is allowed. */
+export function findAttendeeStep(config: LabConfig, name: string, attendee: string): LabStep | string {
+    const names = (config.attendees ?? []).map((a) => a.name);
+    if (names.length === 0) {
+        return `--attendee ${JSON.stringify(attendee)} is not allowed: this stack has no attendees (istio-lab:attendees is not set)`;
+    }
+    if (!names.includes(attendee)) {
+        const shown = names.length > 5 ? `${names.slice(0, 5).join(", ")}, ...` : names.join(", ");
+        return `--attendee ${JSON.stringify(attendee)} is not allowed; expected an attendee of this class (${shown})`;
+    }
+    const mine = attendeeStepsOf(config);
+    const step = mine.find((s) => s.name === name);
+    if (step) {
+        return step;
+    }
+    const any = findStep(config, name);
+    const why = typeof any === "string" ? " is not a step" : " is the whole class's (it sets the mesh's policies, not an attendee's own keys)";
+    return `--step ${JSON.stringify(name)}${why}; with --attendee expected one of ${mine.map((s) => s.name).join(", ")}`;
+}
+
+/**
+ * The class's config with one attendee at a step: their `attendeeOverrides` entry is the step's traffic
+ * keys (what the step leaves out comes from the class's own settings, as for any attendee); the other
+ * attendees' entries stay as they are.
+ */
+export function attendeeStepConfig(
+    base: Readonly<Record<string, string>>,
+    config: LabConfig,
+    step: LabStep,
+    attendees: readonly string[],
+): Record<string, string> {
+    const key = "istio-lab:attendeeOverrides";
+    const overrides = (base[key] === undefined ? {} : JSON.parse(base[key])) as Record<string, unknown>;
+    const own = Object.fromEntries(
+        Object.entries(stepSettings(config, step)).map(([k, v]) => [k.replace(/^istio-lab:/, ""), /^[[{0-9]/.test(v) ? JSON.parse(v) : v]),
+    );
+    return { ...base, [key]: JSON.stringify({ ...overrides, ...Object.fromEntries(attendees.map((a) => [a, own])) }) };
+}
