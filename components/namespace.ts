@@ -94,7 +94,7 @@ const CLUSTER_SETTINGS = ["kubeconfig", "context", "cluster", "clusterIdentifier
  * 4.29) creates by applying, which silently takes over a namespace someone else made, and `pulumi destroy`
  * then deletes it with everything in it (`istio-system` on a cluster that already runs Istio,
  * `openshift-operators-redhat` beside OpenShift Logging). It reaches the same cluster as the default
- * provider: the stack's `kubernetes:*` settings, else the environment's kubeconfig.
+ * provider: the stack's `kubernetes:*` settings, else the environment's kubeconfig, read by the provider itself.
  */
 export function namespaceProvider(name: string): k8s.Provider {
     const settings = new pulumi.Config("kubernetes");
@@ -103,6 +103,11 @@ export function namespaceProvider(name: string): k8s.Provider {
         // The kubeconfig may be a secret of the stack's; the others are names and paths.
         args[key] = key === "kubeconfig" ? settings.getSecret(key) : settings.get(key);
     }
+    // Unset, the SDK would fill it with $KUBECONFIG, and the provider writes a copy of any kubeconfig it is
+    // given to a new temporary file on every run and never removes it (`writeKubeconfigToFile`, 4.x):
+    // the user's credentials piling up in $TMPDIR. Empty, the provider reads $KUBECONFIG or ~/.kube/config
+    // itself, as the default provider does, and writes nothing.
+    args.kubeconfig ??= "";
     const flags = ["deleteUnreachable", "skipUpdateUnreachable"] as const;
     return new k8s.Provider(name, {
         ...args,

@@ -35,6 +35,8 @@ export interface Workspace {
     stackFile(name: string): string;
     /** The stack's exported state (`pulumi stack export`), as text. */
     exportState(name: string): string;
+    /** What the engine and its plugins left in the workspace's $TMPDIR (file names). */
+    leftovers(): string[];
     /** Removes the directory. */
     remove(): void;
 }
@@ -66,7 +68,8 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
     const state = path.join(dir, "state");
     const project = path.join(dir, "project");
     const bin = path.join(dir, "bin");
-    for (const d of [home, state, project, bin]) {
+    const tmp = path.join(dir, "tmp");
+    for (const d of [home, state, project, bin, tmp]) {
         mkdirSync(d, { recursive: true });
     }
     for (const entry of projectEntries()) {
@@ -85,6 +88,8 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         PULUMI_SKIP_CONFIRMATIONS: "true",
         KUBECONFIG: kubeconfig,
+        // Its own, so the run can tell what the engine and the providers leave behind (e2e/run.ts).
+        TMPDIR: tmp,
         NO_COLOR: "1",
     };
     const pulumi: Workspace["pulumi"] = (args, options = {}) => {
@@ -156,6 +161,7 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
             configure(name, config);
         },
         exportState: (name) => pulumi(["stack", "export", "--stack", name, "--show-secrets=false"]).stdout,
+        leftovers: () => readdirSync(tmp).sort(),
         remove: () => rmSync(dir, { recursive: true, force: true }),
     };
 }

@@ -1028,6 +1028,20 @@ async function inside(): Promise<void> {
                 console.log(`FAIL    ${s.name} (${secs(Date.now() - t)}): ${(e as Error).message}`);
             }
         }
+        // The kubernetes provider copies any kubeconfig it is given into $TMPDIR and never removes it
+        // (components/namespace.ts): after every scenario, no copy of the credentials may be there.
+        const left = ws.leftovers();
+        const copies = left.filter((f) => f.startsWith("kubeconfig"));
+        if (copies.length > 0) {
+            failed = true;
+            console.log(
+                `FAIL    leftovers: ${copies.length} copies of the kubeconfig in the engine's TMPDIR (${copies.slice(0, 3).join(", ")}, ...)`,
+            );
+        } else {
+            console.log(
+                `ok      leftovers: no kubeconfig copies in the engine's TMPDIR (${left.length} other entries: ${left.slice(0, 5).join(", ") || "none"})`,
+            );
+        }
         console.log("\n| measured (this run) | time |\n|---|---|");
         for (const [what, t] of times) {
             console.log(`| ${what} | ${t} |`);

@@ -172,7 +172,8 @@ export function readCluster(kube: Kube, source: MeshSource, namespaces: readonly
 }
 
 /** The namespaces a lab's rendered objects create. */
-export const namespacesOf = (objects: readonly RenderedObject[]) => objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
+export const namespacesOf = (objects: readonly RenderedObject[]) =>
+    objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
 
 /** One step's expected state: its objects, the config they come from and the split the stack reports. */
 export interface ExpectedState {
@@ -214,7 +215,11 @@ export function checkStep(x: {
  * settings), and their split (the stack's `attendees` row, their A/B rule).
  */
 export function attendeeScope(
-    want: { objects: readonly RenderedObject[]; config: LabConfig; rows: ReadonlyArray<{ attendee: string; weights: Record<string, number> | null }> | null },
+    want: {
+        objects: readonly RenderedObject[];
+        config: LabConfig;
+        rows: ReadonlyArray<{ attendee: string; weights: Record<string, number> | null }> | null;
+    },
     read: ClusterRead,
     attendee: string,
 ): { want: ExpectedState; read: ClusterRead } {
@@ -225,7 +230,9 @@ export function attendeeScope(
     }
     const others = new Set(all.filter((a) => a.name !== attendee).map((a) => a.namespace));
     const mine = (namespace: string | undefined) => namespace === undefined || !others.has(namespace);
-    const objects = want.objects.filter((o) => mine(metaOf(o).namespace) && !(o.manifest.kind === "Namespace" && others.has(metaOf(o).name)));
+    const objects = want.objects.filter(
+        (o) => mine(metaOf(o).namespace) && !(o.manifest.kind === "Namespace" && others.has(metaOf(o).name)),
+    );
     const config: LabConfig = {
         ...want.config,
         guestbook: { ...want.config.guestbook, namespace: me.namespace },

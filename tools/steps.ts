@@ -258,7 +258,9 @@ const ATTENDEE_KEYS = ["canaryWeight", "abTest", "routing", "clientTls", "circui
  * the mesh's, so both are the whole class's).
  */
 export function attendeeStepsOf(config: LabConfig): LabStep[] {
-    return stepsOf(config).filter((s) => s.lab === "traffic" && Object.keys(stepSettings(config, s)).every((k) => ATTENDEE_KEYS.includes(k)));
+    return stepsOf(config).filter(
+        (s) => s.lab === "traffic" && Object.keys(stepSettings(config, s)).every((k) => ATTENDEE_KEYS.includes(k)),
+    );
 }
 
 /** An attendee by name and a step they can take on their own, or a message naming what is allowed. */
@@ -277,7 +279,8 @@ export function findAttendeeStep(config: LabConfig, name: string, attendee: stri
         return step;
     }
     const any = findStep(config, name);
-    const why = typeof any === "string" ? " is not a step" : " is the whole class's (it sets the mesh's policies, not an attendee's own keys)";
+    const why =
+        typeof any === "string" ? " is not a step" : " is the whole class's (it sets the mesh's policies, not an attendee's own keys)";
     return `--step ${JSON.stringify(name)}${why}; with --attendee expected one of ${mine.map((s) => s.name).join(", ")}`;
 }
 

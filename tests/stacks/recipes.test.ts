@@ -142,6 +142,24 @@ describe("recipes", () => {
             expect(byProvider(undefined).length).to.be.greaterThan(10);
         });
 
+        it("leaves $KUBECONFIG to the namespace provider itself (given its path, the provider copies the file into $TMPDIR on every run)", async () => {
+            const saved = process.env.KUBECONFIG;
+            process.env.KUBECONFIG = "/home/instructor/.kube/class.yaml";
+            try {
+                const withEnv = await runLab(stackConfig("dev"));
+                expect(named(withEnv.resources, "lab-namespaces").inputs.kubeconfig).to.equal("");
+                const given = await runLab({ ...stackConfig("dev"), "kubernetes:kubeconfig": "/home/instructor/other.yaml" });
+                // The stack's own kubeconfig is passed on, as a secret (the mocks record a secret as "<redacted>").
+                expect(named(given.resources, "lab-namespaces").inputs.kubeconfig).to.equal("<redacted>");
+            } finally {
+                if (saved === undefined) {
+                    delete process.env.KUBECONFIG;
+                } else {
+                    process.env.KUBECONFIG = saved;
+                }
+            }
+        });
+
         it("reports the load balancer address as the lab URL once it has one", async () => {
             const observed = {
                 "kubernetes:core/v1:Service::gateway-ingress": { status: { loadBalancer: { ingress: [{ ip: "192.0.2.7" }] } } },
