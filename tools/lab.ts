@@ -12,6 +12,7 @@ import { checkSecretNames } from "../config/secretNames";
 import { diffRenders, formatDiff, reissuedSecrets, withReissued } from "./diff";
 import { kubeconfigsMain } from "./kubeconfigs";
 import { promoteMain } from "./promoteStack";
+import { resetMain } from "./reset";
 import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
@@ -40,12 +41,23 @@ import {
 } from "./check";
 import { ClusterError, Kube, MeshSource, configDumpSource, istiodSource, kubectlOf } from "./live";
 import type { Split } from "./meshCells";
-import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, formatSteps, stepConfig, stepSettings, stepsOf } from "./steps";
-import { parseConfig } from "../config";
+import { ClassStatus, ClassStep, classStatus, formatStatus, statusHtml } from "./status";
+import {
+    LabStep,
+    attendeeStepConfig,
+    attendeeStepsOf,
+    findAttendeeStep,
+    findStep,
+    formatSteps,
+    stepConfig,
+    stepSettings,
+    stepsOf,
+} from "./steps";
+import { LabConfig, parseConfig } from "../config";
 import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
-export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees", "steps", "check"] as const;
+export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees", "steps", "check", "status"] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** The options each command takes, besides `--help`. */
@@ -57,6 +69,7 @@ const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
     attendees: ["stack", "config", "set", "json"],
     steps: ["stack", "config", "set", "json"],
     check: ["stack", "config", "set", "json", "step", "attendee", "kubeconfig", "istiod", "level", "watch", "timeout"],
+    status: ["stack", "config", "set", "json", "html", "kubeconfig", "istiod", "level"],
 };
 
 /** The usage text `--help` prints. */
@@ -72,8 +85,12 @@ commands:
   steps      the lab's steps (traffic lab, peer authentication steps 8 to 13) and the config each sets
   check      did the step work? --step NAME: the live cluster's objects and what Istio sends each proxy
              against the step's expected state (exit 1 with the differences; --watch retries)
+  status     a class at a glance: each attendee against each of their traffic steps (done, here,
+             not yet, diverged with the first difference), from one read of the live cluster
   promote    move the canary to 100% in steps through pulumi up, checking gates, rolling back on failure
              (needs the Pulumi CLI and the stack; \`lab promote --help\` for its options)
+  reset      put the stack (or an attendee) at a step's config and apply it with pulumi up --refresh
+             (needs the Pulumi CLI and the stack; \`lab reset --help\` for its options)
 
 options:
   --stack NAME       read Pulumi.NAME.yaml (default: dev)
@@ -84,10 +101,11 @@ options:
   --against FILE     diff: compare with this config file
   --step NAME        check: the step (lab steps lists them)
   --attendee NAME    check: one attendee of a class, at a traffic step of their own (their attendeeOverrides)
-  --kubeconfig FILE  check: the cluster to read (default: kubectl's own, KUBECONFIG or ~/.kube/config)
-  --istiod ADDR      check: read what istiod sends each proxy over xDS at ADDR instead of each proxy's
+  --kubeconfig FILE  check, status: the cluster to read (default: kubectl's own, KUBECONFIG or ~/.kube/config)
+  --istiod ADDR      check, status: read what istiod sends each proxy over xDS at ADDR instead of each proxy's
                      config dump (the harness and the sandbox; needs ISTIO_LAB_XDSDUMP, the harness's client)
-  --level LIST       check: objects, mesh or objects,mesh (default)
+  --level LIST       check, status: objects, mesh or objects,mesh (default)
+  --html FILE        status: also write the grid as a self-contained page to FILE
   --watch            check: retry every 2 s until the step holds or --timeout SECONDS pass (default 120)
   -h, --help         print this text`;
 
@@ -235,6 +253,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 level: { type: "string" },
                 watch: { type: "boolean" },
                 timeout: { type: "string" },
+                html: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -247,9 +266,9 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     if (twice !== undefined) {
         return { stdout: "", stderr: `--${twice} is given twice; give it once\n`, code: 2 };
     }
-    const empty = (["stack", "config", "out", "against", "step", "attendee", "kubeconfig", "istiod", "level", "timeout"] as const).find(
-        (o) => args.values[o] === "",
-    );
+    const empty = (
+        ["stack", "config", "out", "against", "step", "attendee", "kubeconfig", "istiod", "level", "timeout", "html"] as const
+    ).find((o) => args.values[o] === "");
     if (empty !== undefined) {
         return { stdout: "", stderr: `--${empty} is empty; give it a value\n`, code: 2 };
     }
@@ -317,7 +336,16 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const result =
             command === "check"
                 ? await checkResult(args.values, { stack, run, objects, step: step! })
-                : await commandResult(command as Exclude<Command, "check">, args.values, { file, base, overrides, stack, run, objects });
+                : command === "status"
+                  ? await statusResult(args.values, { stack, configured, run, secretKeys })
+                  : await commandResult(command as Exclude<Command, "check" | "status">, args.values, {
+                        file,
+                        base,
+                        overrides,
+                        stack,
+                        run,
+                        objects,
+                    });
         return { ...result, stdout: redact(result.stdout, run.config.secrets), stderr: redact(result.stderr, run.config.secrets) };
     } catch (e) {
         if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
@@ -329,7 +357,7 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
 
 /** What one command found, from the run of the stack's config. */
 async function commandResult(
-    command: Exclude<Command, "check">,
+    command: Exclude<Command, "check" | "status">,
     values: { json?: boolean; out?: string; against?: string },
     x: {
         file: string;
@@ -553,12 +581,77 @@ async function checkResult(
     return { stdout: `${text}\n`, stderr: "", code: passed(report) ? 0 : 1 };
 }
 
+/** The traffic-lab keys an attendee's override sets, as `attendeeStepConfig` writes them. */
+const OWN_KEYS = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"] as const;
+
+/** `lab status`: every attendee of the class against each of their steps, from one read of the cluster. */
+async function statusResult(
+    values: { json?: boolean; html?: string; kubeconfig?: string; istiod?: string; level?: string },
+    x: { stack: string; configured: Record<string, string>; run: Awaited<ReturnType<typeof runLab>>; secretKeys: string[] },
+): Promise<CommandResult> {
+    const config = x.run.config;
+    if (!config.attendees) {
+        throw new UsageError(
+            `status is a class's: stack ${x.stack} has no attendees (istio-lab:attendees is not set); for one lab use check --step`,
+        );
+    }
+    const steps = attendeeStepsOf(config);
+    if (steps.length === 0) {
+        throw new UsageError(`stack ${x.stack} has no steps an attendee takes (the traffic lab needs the guestbook and traffic stages)`);
+    }
+    const levels = levelsOf(values.level);
+    const kube = kubectlOf({ kubeconfig: values.kubeconfig });
+    const source = sourceOf(kube, values.istiod);
+    const names = config.attendees.map((a) => a.name);
+    // Each step's expected state for the whole class at once (every attendee at it), from the program itself.
+    const classSteps: ClassStep[] = [];
+    for (const step of steps) {
+        const run = await runLab(attendeeStepConfig(x.configured, config, step, names), {
+            stack: x.stack,
+            secretKeys: x.secretKeys,
+            reveal: true,
+        });
+        const rows = (run.outputs.attendees ?? null) as ClassStep["rows"];
+        classSteps.push({ step, objects: render(run.resources), config: run.config, rows });
+    }
+    // The step an attendee's override equals, if any.
+    const own = (c: LabConfig, name: string) => {
+        const a = c.attendees?.find((t) => t.name === name);
+        return JSON.stringify(OWN_KEYS.map((k) => a?.[k] ?? null));
+    };
+    const configured = (name: string) =>
+        steps.find((s) => own(parseConfig(attendeeStepConfig(x.configured, config, s, [name])), name) === own(config, name))?.name ?? null;
+    let status: ClassStatus;
+    try {
+        const read = readCluster(kube, source, namespacesOf(classSteps[0].objects), levels);
+        status = classStatus({ stack: x.stack, attendees: config.attendees, steps: classSteps, read, levels, configured });
+    } catch (e) {
+        if (e instanceof ClusterError) {
+            return { stdout: "", stderr: `cannot read the class ${x.stack}: ${e.message}\n`, code: 2 };
+        }
+        throw e;
+    }
+    if (values.html !== undefined) {
+        try {
+            writeFileSync(values.html, statusHtml(status, new Date().toISOString()));
+        } catch (e) {
+            throw new UsageError(`--html ${values.html}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+    }
+    const text = values.json ? JSON.stringify(status, null, 2) : formatStatus(status);
+    return { stdout: `${text}\n${values.html !== undefined && !values.json ? `wrote ${values.html}\n` : ""}`, stderr: "", code: 0 };
+}
+
 /** Runs the command line, prints the result and sets the exit status. */
 export async function main(argv: readonly string[]): Promise<void> {
     try {
         // promote runs the real engine and reports as it goes, so it prints its own lines.
         if (argv[0] === "promote") {
             process.exitCode = await promoteMain(argv.slice(1));
+            return;
+        }
+        if (argv[0] === "reset") {
+            process.exitCode = await resetMain(argv.slice(1));
             return;
         }
         // attendees --kubeconfig reads the deployed stack's outputs (its tokens) through the Pulumi CLI.

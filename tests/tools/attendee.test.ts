@@ -1,6 +1,9 @@
 // One attendee of a class at a step: which steps are theirs, the config that puts them there, and their
 // part of the class's expected state (under mocks).
 import { expect } from "chai";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { parseConfig } from "../../config";
 import { attendeeScope, objectsLevel } from "../../tools/check";
 import { runLab } from "../../tools/engine";
@@ -116,5 +119,139 @@ describe("an attendee at a step", () => {
                 process.env.ISTIO_LAB_KUBECTL = saved;
             }
         }
+    });
+});
+
+describe("lab status of a class", () => {
+    const names = ["ann", "bob", "cy"];
+    const kinds = ["VirtualService", "DestinationRule", "PeerAuthentication", "HTTPRoute"];
+    const resourceOf: Record<string, string> = {
+        VirtualService: "virtualservices.networking.istio.io",
+        DestinationRule: "destinationrules.networking.istio.io",
+        PeerAuthentication: "peerauthentications.security.istio.io",
+        HTTPRoute: "httproutes.gateway.networking.k8s.io",
+    };
+    let dir: string;
+    let saved: string | undefined;
+
+    /** The live objects of a class where ann is at canary 80/20, bob at all-v2 and cy's VirtualService was edited to 50/50. */
+    async function liveClass(): Promise<Record<string, unknown[]>> {
+        const c = parseConfig(klass());
+        const at = async (s: string) =>
+            render((await runLab(attendeeStepConfig(klass(), c, step(s), names), { stack: "class" })).resources);
+        const canary = await at("canary-80-20");
+        const v2 = await at("all-v2");
+        const ns = (o: { manifest: Record<string, unknown> }) => metaOf(o as never).namespace;
+        const pick = (objects: typeof canary, keep: (n: string | undefined) => boolean) =>
+            objects.filter((o) => kinds.includes(String(o.manifest.kind)) && keep(ns(o)));
+        const live = [...pick(canary, (n) => n !== "guestbook-bob"), ...pick(v2, (n) => n === "guestbook-bob")].map(
+            (o) =>
+                JSON.parse(JSON.stringify(o.manifest)) as {
+                    kind: string;
+                    metadata: { namespace?: string };
+                    spec: { http: Array<{ route: Array<{ weight: number }> }> };
+                },
+        );
+        const cyVs = live.find((o) => o.kind === "VirtualService" && o.metadata.namespace === "guestbook-cy")!;
+        cyVs.spec.http[1].route[0].weight = 50;
+        cyVs.spec.http[1].route[1].weight = 50;
+        const byResource: Record<string, unknown[]> = {};
+        for (const k of kinds) {
+            byResource[resourceOf[k]] = live.filter((o) => o.kind === k);
+        }
+        return byResource;
+    }
+
+    before(async () => {
+        dir = mkdtempSync(path.join(tmpdir(), "lab-status-"));
+        writeFileSync(path.join(dir, "live.json"), JSON.stringify(await liveClass()));
+        // kubectl get <resource> -A -o json, answered from live.json (the objects level reads nothing else).
+        writeFileSync(
+            path.join(dir, "kubectl"),
+            `#!${process.execPath}\nconst live = require(${JSON.stringify(path.join(dir, "live.json"))});\nconst r = process.argv[3];\nprocess.stdout.write(JSON.stringify({ items: live[r] ?? [] }));\n`,
+        );
+        chmodSync(path.join(dir, "kubectl"), 0o755);
+        saved = process.env.ISTIO_LAB_KUBECTL;
+        process.env.ISTIO_LAB_KUBECTL = path.join(dir, "kubectl");
+    });
+
+    after(() => {
+        if (saved === undefined) {
+            delete process.env.ISTIO_LAB_KUBECTL;
+        } else {
+            process.env.ISTIO_LAB_KUBECTL = saved;
+        }
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    const status = (...a: string[]) =>
+        lab([
+            "status",
+            "--stack",
+            "dev",
+            "--set",
+            `attendees=${JSON.stringify(names)}`,
+            "--set",
+            `attendeeOverrides=${JSON.stringify({ bob: { canaryWeight: 100 } })}`,
+            "--level",
+            "objects",
+            ...a,
+        ]);
+
+    it("shows each attendee where the live cluster has them: done, here, not yet, diverged with the first difference", async () => {
+        const r = await status("--json");
+        expect(r.code, r.stderr).to.equal(0);
+        const s = JSON.parse(r.stdout) as {
+            rows: Array<{ attendee: string; here: string | null; configured: string | null; cells: unknown[] }>;
+        };
+        const states = (attendee: string) =>
+            (s.rows.find((x) => x.attendee === attendee)!.cells as Array<{ step: string; state: string; difference?: string }>).map(
+                (c) => `${c.step}=${c.state}${c.difference ? ` (${c.difference})` : ""}`,
+            );
+        expect(s.rows.map((x) => [x.attendee, x.here, x.configured])).to.deep.equal([
+            ["ann", "canary-80-20", "canary-80-20"],
+            ["bob", "all-v2", "all-v2"],
+            ["cy", null, "canary-80-20"],
+        ]);
+        expect(states("ann")).to.deep.equal([
+            "all-v1=done",
+            "ab-test=done",
+            "canary-80-20=here",
+            "all-v2=not yet",
+            "round-robin=not yet",
+            "circuit-breaker=not yet",
+            "circuit-breaker-v2=not yet",
+            "client-tls-istio-mutual=not yet",
+            "client-tls-disable=not yet",
+        ]);
+        expect(states("bob").slice(2, 5)).to.deep.equal(["canary-80-20=done", "all-v2=here", "round-robin=not yet"]);
+        expect(states("cy").slice(1, 4)).to.deep.equal([
+            "ab-test=done",
+            "canary-80-20=diverged (VirtualService guestbook-cy/virtual-service-guestbook: spec.http[1].route[0].weight: expected 80, live 50)",
+            "all-v2=not yet",
+        ]);
+    });
+
+    it("prints the grid, writes the page, and refuses a stack without attendees", async () => {
+        const page = path.join(dir, "status.html");
+        const r = await status("--html", page);
+        expect(r.code, r.stderr).to.equal(0);
+        const lines = r.stdout.split("\n");
+        expect(lines[0]).to.equal("class dev: 3 attendees, 9 steps each (levels objects)");
+        expect(lines[2].split(/\s+/).slice(0, 5)).to.deep.equal(["ann", "done", "done", "HERE", "not"]);
+        expect(r.stdout).to.contain(
+            "cy diverged at canary-80-20: VirtualService guestbook-cy/virtual-service-guestbook: spec.http[1].route[0].weight: expected 80, live 50",
+        );
+        expect(r.stdout).to.contain("here: all-v1 0, ab-test 0, canary-80-20 1, all-v2 1,");
+        expect(r.stdout).to.match(/diverged 1\nwrote .*status\.html\n$/);
+        const html = readFileSync(page, "utf8");
+        expect(html.match(/<td class="here">/g)?.length).to.equal(2);
+        expect(html.match(/<td class="diverged"/g)?.length).to.equal(1);
+        expect(html).to.not.match(/<script|https?:\/\//);
+        expect(await lab(["status", "--stack", "dev", "--level", "objects"])).to.deep.equal({
+            stdout: "",
+            stderr: "status is a class's: stack dev has no attendees (istio-lab:attendees is not set); for one lab use check --step\n",
+            code: 2,
+        });
     });
 });

@@ -1,0 +1,276 @@
+// `lab reset --step NAME [--stack S] [--attendee A] [--preview]`: puts a deployed stack (or one attendee of a
+// class, or every attendee) at a step's config and applies it with `pulumi up --refresh` through the
+// Automation API, as `lab promote` does: the refresh first reads the live objects, so an object someone edited
+// by hand goes back to the step's state too. With `attendeeAccess` the attendee's routing objects are theirs
+// (the class's `pulumi up` ignores their spec), so the reset replaces them: created again at the step's state.
+// `--preview` shows the plan and leaves the stack's config as it was. After a reset, `lab check` of that step passes.
+import { existsSync } from "fs";
+import * as path from "path";
+import { parseArgs } from "util";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { LabInputError } from "../components/lab";
+import { LabConfig, parseConfig } from "../config";
+import { StackError, openStack } from "./automation";
+import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, stepConfig as stepConfigOf } from "./steps";
+import { PROJECT_ROOT, readStackFile } from "./stackConfig";
+
+export const RESET_USAGE = `usage: npm run --silent lab -- reset --step NAME [options]
+
+Puts the stack at the step's config (lab steps lists them) and applies it with pulumi up --refresh through
+the Automation API (the Pulumi CLI, the stack's backend and secrets): objects edited by hand go back too.
+
+options:
+  --step NAME        the step
+  --stack NAME       the stack (default: dev)
+  --attendee NAME    in a class: only this attendee's override (without it, a traffic step resets every attendee)
+  --preview          show the plan (pulumi preview --refresh --diff) and change nothing
+  --json             one JSON object: {stack, step, attendees, set, removed, replaced, changes}
+  --cwd DIR          the Pulumi project (default: this one)
+  -h, --help         print this text
+
+exit 0 reset (or previewed), 2 on bad arguments, a stack that cannot be read or a step it does not have`;
+
+/** Why a reset cannot start: the message names the argument or the stack. */
+export class ResetError extends Error {}
+
+export interface ResetOptions {
+    readonly step: string;
+    readonly stack: string;
+    readonly attendee?: string;
+    readonly preview: boolean;
+    readonly json: boolean;
+    readonly cwd?: string;
+}
+
+/** The command line, or "help"; a bad one throws a ResetError naming the option. */
+export function parseResetArgs(argv: readonly string[]): ResetOptions | "help" {
+    const options = {
+        step: { type: "string" },
+        stack: { type: "string" },
+        attendee: { type: "string" },
+        preview: { type: "boolean" },
+        json: { type: "boolean" },
+        cwd: { type: "string" },
+        help: { type: "boolean", short: "h" },
+    } as const;
+    let parsed;
+    try {
+        parsed = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true, tokens: true });
+    } catch (e) {
+        const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
+        throw new ResetError(
+            unknown
+                ? `option ${unknown[1]} is not allowed; expected one of ${Object.keys(options)
+                      .map((o) => `--${o}`)
+                      .join(", ")}`
+                : (e as Error).message.split(". ")[0],
+        );
+    }
+    const names = parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : []));
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) {
+        throw new ResetError(`--${twice} is given twice; give it once`);
+    }
+    const v = parsed.values;
+    if (v.help) {
+        return "help";
+    }
+    const empty = (["step", "stack", "attendee", "cwd"] as const).find((k) => v[k] !== undefined && v[k].trim() === "");
+    if (empty !== undefined) {
+        throw new ResetError(`--${empty} is empty; give it a value`);
+    }
+    if (v.step === undefined) {
+        throw new ResetError("reset needs --step NAME (npm run --silent lab -- steps lists them)");
+    }
+    return { step: v.step, stack: v.stack ?? "dev", attendee: v.attendee, preview: v.preview ?? false, json: v.json ?? false, cwd: v.cwd };
+}
+
+/** What a reset changes in the stack's config, and which attendees' own objects it creates again. */
+export interface ResetPlan {
+    readonly step: LabStep;
+    /** The attendees it resets (every one for a class's traffic step without --attendee; none outside a class). */
+    readonly attendees: readonly string[];
+    /** Keys set, with their new values (as `pulumi config set` takes them). */
+    readonly set: Readonly<Record<string, string>>;
+    /** Keys removed. */
+    readonly removed: readonly string[];
+    /** With attendeeAccess: the namespaces whose routing objects are replaced (their spec is the attendee's). */
+    readonly ownedNamespaces: readonly string[];
+}
+
+/** The plan of a reset of `raw` (the stack's config as the program reads it) to the step; a bad step or attendee throws a ResetError. */
+export function planReset(raw: Readonly<Record<string, string>>, o: Pick<ResetOptions, "step" | "stack" | "attendee">): ResetPlan {
+    let config: LabConfig;
+    try {
+        config = parseConfig(raw);
+    } catch (e) {
+        throw e instanceof LabInputError ? new ResetError(`stack ${o.stack}: ${e.message}`) : e;
+    }
+    let step: LabStep;
+    let attendees: string[] = [];
+    if (o.attendee !== undefined) {
+        const mine = findAttendeeStep(config, o.step, o.attendee);
+        if (typeof mine === "string") {
+            throw new ResetError(mine);
+        }
+        step = mine;
+        attendees = [o.attendee];
+    } else {
+        const found = findStep(config, o.step);
+        if (typeof found === "string") {
+            throw new ResetError(found);
+        }
+        step = found;
+        if (config.attendees && step.lab === "traffic") {
+            // A class's traffic step is each attendee's: without --attendee, the whole class goes to it.
+            const mine = findAttendeeStep(config, o.step, config.attendees[0].name);
+            if (typeof mine === "string") {
+                throw new ResetError(mine);
+            }
+            attendees = config.attendees.map((a) => a.name);
+        }
+    }
+    const target = attendees.length > 0 ? attendeeStepConfig(raw, config, step, attendees) : stepConfigOf(raw, config, step);
+    const set = Object.fromEntries(Object.entries(target).filter(([k, v]) => raw[k] !== v));
+    const removed = Object.keys(raw).filter((k) => !(k in target));
+    const ownedNamespaces =
+        config.access !== undefined ? (config.attendees ?? []).filter((a) => attendees.includes(a.name)).map((a) => a.namespace) : [];
+    return { step, attendees, set, removed, ownedNamespaces };
+}
+
+/** The kinds whose spec an attendee with access owns (components/classroom.ts ignores their spec on the class's up). */
+const OWNED_TYPES = [
+    "kubernetes:networking.istio.io/v1:VirtualService",
+    "kubernetes:networking.istio.io/v1:DestinationRule",
+    "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
+];
+
+/** The URNs of the attendees' own routing objects in the stack's state. */
+async function ownedUrns(stack: Stack, namespaces: readonly string[]): Promise<string[]> {
+    if (namespaces.length === 0) {
+        return [];
+    }
+    const state = (await stack.exportStack()) as {
+        deployment?: { resources?: Array<{ urn: string; type: string; outputs?: { metadata?: { namespace?: string } } }> };
+    };
+    return (state.deployment?.resources ?? [])
+        .filter((r) => OWNED_TYPES.includes(r.type) && namespaces.includes(r.outputs?.metadata?.namespace ?? ""))
+        .map((r) => r.urn);
+}
+
+/** Sets the plan's config on the stack (one `config set` per key, the removed keys removed). */
+async function applyConfig(stack: Stack, set: Readonly<Record<string, string>>, removed: readonly string[]): Promise<void> {
+    if (Object.keys(set).length > 0) {
+        await stack.setAllConfig(Object.fromEntries(Object.entries(set).map(([k, value]) => [k, { value }])));
+    }
+    if (removed.length > 0) {
+        await stack.removeAllConfig([...removed]);
+    }
+}
+
+/** The stack's file in the project, when it is there and holds no secret: the step is refused without the CLI when it is wrong. */
+function localConfig(o: ResetOptions): Record<string, string> | undefined {
+    const file = path.join(o.cwd ?? PROJECT_ROOT, `Pulumi.${o.stack}.yaml`);
+    if (!existsSync(file)) {
+        return undefined;
+    }
+    try {
+        const f = readStackFile(file);
+        return f.secure.length === 0 ? f.config : undefined;
+    } catch {
+        return undefined; // the CLI reads it and says what is wrong
+    }
+}
+
+/** `lab reset`: returns the exit status. */
+export async function resetMain(
+    argv: readonly string[],
+    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
+    let o: ResetOptions;
+    let stack: Stack;
+    let plan: ResetPlan;
+    let before: Record<string, { value: string; secret?: boolean }>;
+    try {
+        const parsed = parseResetArgs(argv);
+        if (parsed === "help") {
+            out(RESET_USAGE);
+            return 0;
+        }
+        o = parsed;
+        const local = localConfig(o);
+        if (local !== undefined) {
+            planReset(local, o);
+        }
+        try {
+            stack = await openStack(
+                o.stack,
+                o.cwd,
+                "lab reset runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
+            );
+        } catch (e) {
+            throw e instanceof StackError ? new ResetError(e.message) : e;
+        }
+        before = await stack.getAllConfig();
+        plan = planReset(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.value])), o);
+    } catch (e) {
+        if (e instanceof ResetError) {
+            process.stderr.write(`${e.message}\n`);
+            return 2;
+        }
+        throw e;
+    }
+    const replace = await ownedUrns(stack, plan.ownedNamespaces);
+    const who =
+        plan.attendees.length === 0
+            ? ""
+            : plan.attendees.length === 1
+              ? ` (attendee ${plan.attendees[0]})`
+              : ` (all ${plan.attendees.length} attendees)`;
+    const summary = {
+        stack: o.stack,
+        step: plan.step.name,
+        attendees: plan.attendees,
+        set: plan.set,
+        removed: plan.removed,
+        replaced: replace,
+    };
+    await applyConfig(stack, plan.set, plan.removed);
+    if (o.preview) {
+        try {
+            const p = await stack.preview({ color: "never", diff: true, refresh: true, replace });
+            out(o.json ? JSON.stringify({ ...summary, preview: true, changes: p.changeSummary }) : p.stdout.trimEnd());
+            if (!o.json) {
+                out(`preview of the reset of stack ${o.stack} to step ${plan.step.name}${who}; nothing was changed`);
+            }
+        } finally {
+            // The stack's config as it was: the changed keys back, the added ones gone.
+            const back = Object.fromEntries(
+                [...Object.keys(plan.set), ...plan.removed].filter((k) => k in before).map((k) => [k, before[k]]),
+            );
+            if (Object.keys(back).length > 0) {
+                await stack.setAllConfig(back);
+            }
+            const added = Object.keys(plan.set).filter((k) => !(k in before));
+            if (added.length > 0) {
+                await stack.removeAllConfig(added);
+            }
+        }
+        return 0;
+    }
+    const result = await stack.up({ color: "never", refresh: true, replace, message: `lab reset: step ${plan.step.name}${who}` });
+    const changes = Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).map(([k, v]) => [k, v ?? 0]));
+    if (o.json) {
+        out(JSON.stringify({ ...summary, changes }));
+    } else {
+        const counted = Object.entries(changes)
+            .filter(([k]) => k !== "same")
+            .map(([k, v]) => `${v} ${k}`);
+        out(
+            `reset stack ${o.stack} to step ${plan.step.name}${who}: ${Object.keys(plan.set).length + plan.removed.length} config keys changed, ${counted.join(", ") || "no resource changes"}${replace.length > 0 ? ` (${replace.length} objects of the attendees' own created again)` : ""}`,
+        );
+        const attendee = plan.attendees.length === 1 ? ` --attendee ${plan.attendees[0]}` : "";
+        out(`check it: npm run --silent lab -- check --stack ${o.stack} --step ${plan.step.name}${attendee}`);
+    }
+    return 0;
+}
