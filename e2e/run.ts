@@ -26,6 +26,7 @@ import { EngineTools, ensureAll, ensureEngine, ensureIstio, ensureTools } from "
 import { HARNESS_ISTIOD_VALUES, ISTIOD, Istiod, superviseIstiod } from "./istiod";
 import { dataLossScenario } from "./dataLoss";
 import { judgeScenario } from "./judge";
+import { stepsScenario } from "./steps";
 
 type Manifest = Record<string, unknown>;
 
@@ -879,6 +880,7 @@ const SCENARIOS: Scenario[] = [
           ]),
     ...(REAL_ISTIOD ? [judgeScenario(HARNESS)] : []),
     dataLossScenario(HARNESS),
+    stepsScenario(HARNESS, REAL_ISTIOD),
 ];
 
 /**
