@@ -10,6 +10,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { USAGE, lab } from "../tools/lab";
 import { PROMOTE_USAGE } from "../tools/promote";
+import { RESET_USAGE } from "../tools/reset";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
 import { tempDir } from "./helpers";
 
@@ -146,6 +147,8 @@ describe("the docs' commands", () => {
             "check",
             "attendees",
             "promote",
+            "status",
+            "reset",
         ]);
     });
 
@@ -156,8 +159,10 @@ describe("the docs' commands", () => {
             for (const c of commands) {
                 const shown = `${c.page}: lab ${c.args.join(" ")}`;
                 const given = c.args.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]);
-                if (c.args[0] === "promote" || (c.args[0] === "attendees" && c.args.includes("--kubeconfig"))) {
-                    const usage = optionsOf(c.args[0] === "promote" ? PROMOTE_USAGE : `${USAGE} --kubeconfig --server`);
+                if (c.args[0] === "promote" || c.args[0] === "reset" || (c.args[0] === "attendees" && c.args.includes("--kubeconfig"))) {
+                    const usage = optionsOf(
+                        c.args[0] === "promote" ? PROMOTE_USAGE : c.args[0] === "reset" ? RESET_USAGE : `${USAGE} --kubeconfig --server`,
+                    );
                     expect(
                         given.filter((o) => !usage.has(o)),
                         shown,
@@ -170,6 +175,8 @@ describe("the docs' commands", () => {
                 const r = await lab(args);
                 if (c.args[0] === "check") {
                     expect(r.stderr, shown).to.match(/^cannot check step \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
+                } else if (c.args[0] === "status") {
+                    expect(r.stderr, shown).to.match(/^cannot read the class \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
                 } else {
                     expect(
                         {

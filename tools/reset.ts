@@ -182,6 +182,8 @@ function localConfig(o: ResetOptions): Record<string, string> | undefined {
     }
 }
 
+const keys = (n: number) => `${n} config ${n === 1 ? "key" : "keys"}`;
+
 /** `lab reset`: returns the exit status. */
 export async function resetMain(
     argv: readonly string[],
@@ -267,7 +269,7 @@ export async function resetMain(
             .filter(([k]) => k !== "same")
             .map(([k, v]) => `${v} ${k}`);
         out(
-            `reset stack ${o.stack} to step ${plan.step.name}${who}: ${Object.keys(plan.set).length + plan.removed.length} config keys changed, ${counted.join(", ") || "no resource changes"}${replace.length > 0 ? ` (${replace.length} objects of the attendees' own created again)` : ""}`,
+            `reset stack ${o.stack} to step ${plan.step.name}${who}: ${keys(Object.keys(plan.set).length + plan.removed.length)} changed, ${counted.join(", ") || "no resource changes"}${replace.length > 0 ? ` (${replace.length} objects of the attendees' own created again)` : ""}`,
         );
         const attendee = plan.attendees.length === 1 ? ` --attendee ${plan.attendees[0]}` : "";
         out(`check it: npm run --silent lab -- check --stack ${o.stack} --step ${plan.step.name}${attendee}`);
