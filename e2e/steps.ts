@@ -114,7 +114,10 @@ async function peerAuthPart(h: Harness, x: Context): Promise<string> {
     const name = "steps-peer-auth";
     const base = h.config(x.engine, "peer-auth");
     const twelve = stepConfig(base, parseConfig(base), STEPS.find((s) => s.name === "step-12")!);
-    return h.withStack(x.ws, name, twelve, async () => {
+    return h.withStack(x.ws, name, base, async () => {
+        // The lab as shipped first (istiod up and its webhook serving), then the learner's step 12, as scenario 14 does.
+        await h.up(x, name);
+        x.ws.configure(name, twelve);
         await h.up(x, name);
         const file = x.ws.stackFile(name);
         const check = () => labHere(x, ["check", "--config", file, "--step", "step-9", "--watch", "--timeout", "30"], true);

@@ -148,11 +148,14 @@ export function meshLevel(
 export const LEVELS = ["objects", "mesh"] as const;
 export type Level = (typeof LEVELS)[number];
 
+/** The levels a report can hold: `--level`'s, and the probes `--probe` adds on a real cluster. */
+export const REPORT_LEVELS = [...LEVELS, "probes"] as const;
+
 /** A step's check: each level's report. */
 export interface CheckReport {
     readonly step: string;
     readonly stack: string;
-    readonly levels: Partial<Record<Level, LevelReport>>;
+    readonly levels: Partial<Record<(typeof REPORT_LEVELS)[number], LevelReport>>;
 }
 
 export const passed = (r: CheckReport) => Object.values(r.levels).every((l) => l.differences.length === 0);
@@ -251,16 +254,16 @@ export function attendeeScope(
 /** The report as a learner reads it; a failing one ends with the `FAIL: <hint>` line Instruqt's checks print. */
 export function formatCheck(r: CheckReport, step: LabStep): string {
     const lines = [`step ${r.step} (${step.lab} lab: ${step.title}) on stack ${r.stack}`];
-    for (const level of LEVELS) {
+    for (const level of REPORT_LEVELS) {
         const l = r.levels[level];
         if (!l) {
             continue;
         }
-        const what = `${l.checked} ${level === "objects" ? "objects" : "cells"}${l.source ? `, from ${l.source}` : ""}`;
+        const what = `${l.checked} ${level === "mesh" ? "cells" : level}${l.source ? `, from ${l.source}` : ""}`;
         lines.push(l.differences.length === 0 ? `${level}: ok (${what})` : `${level}: ${l.differences.length} of ${what} differ`);
         lines.push(...l.differences.map((d) => `  ${d}`));
     }
-    const first = LEVELS.map((level) => r.levels[level]?.differences[0]).find((d) => d !== undefined);
+    const first = REPORT_LEVELS.map((level) => r.levels[level]?.differences[0]).find((d) => d !== undefined);
     if (first !== undefined) {
         lines.push(`FAIL: step ${r.step} is not in place: ${first}`);
     }
