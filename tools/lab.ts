@@ -30,6 +30,7 @@ import {
 } from "./validate";
 import {
     CheckReport,
+    ClusterRead,
     LEVELS,
     Level,
     attendeeScope,
@@ -624,6 +625,16 @@ async function statusResult(
     const levels = levelsOf(values.level);
     const kube = kubectlOf({ kubeconfig: values.kubeconfig });
     const source = sourceOf(kube, values.istiod);
+    // The cluster first (one read; the class's namespaces are the same at every step), so an unreachable one fails at once.
+    let read: ClusterRead;
+    try {
+        read = readCluster(kube, source, namespacesOf(render(x.run.resources)), levels);
+    } catch (e) {
+        if (e instanceof ClusterError) {
+            return { stdout: "", stderr: `cannot read the class ${x.stack}: ${e.message}\n`, code: 2 };
+        }
+        throw e;
+    }
     const names = config.attendees.map((a) => a.name);
     // Each step's expected state for the whole class at once (every attendee at it), from the program itself.
     const classSteps: ClassStep[] = [];
@@ -643,16 +654,7 @@ async function statusResult(
     };
     const configured = (name: string) =>
         steps.find((s) => own(parseConfig(attendeeStepConfig(x.configured, config, s, [name])), name) === own(config, name))?.name ?? null;
-    let status: ClassStatus;
-    try {
-        const read = readCluster(kube, source, namespacesOf(classSteps[0].objects), levels);
-        status = classStatus({ stack: x.stack, attendees: config.attendees, steps: classSteps, read, levels, configured });
-    } catch (e) {
-        if (e instanceof ClusterError) {
-            return { stdout: "", stderr: `cannot read the class ${x.stack}: ${e.message}\n`, code: 2 };
-        }
-        throw e;
-    }
+    const status: ClassStatus = classStatus({ stack: x.stack, attendees: config.attendees, steps: classSteps, read, levels, configured });
     if (values.html !== undefined) {
         try {
             writeFileSync(values.html, statusHtml(status, new Date().toISOString()));
