@@ -61,6 +61,13 @@ function stackValue(value: string): unknown {
     return value;
 }
 
+/** What a failed command said: its diagnostics (the errors) when it printed them, else its last 40 lines. */
+function failureText(output: string): string {
+    const lines = output.trim().split("\n");
+    const at = lines.findIndex((l) => /^Diagnostics:/.test(l));
+    return (at >= 0 ? lines.slice(at, at + 40) : lines.slice(-40)).join("\n");
+}
+
 /** Sets up a workspace whose commands reach the cluster of `kubeconfig`. */
 export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (line: string) => void): Workspace {
     const dir = mkdtempSync(path.join(tmpdir(), "istio-lab-pulumi-"));
@@ -102,9 +109,7 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
         });
         const result = { stdout: r.stdout ?? "", stderr: r.stderr ?? "", status: r.status ?? 1, ms: Date.now() - start };
         if (result.status !== 0 && !options.allowFailure) {
-            throw new Error(
-                `pulumi ${args.join(" ")} failed (${result.status}):\n${(result.stdout + result.stderr).trim().split("\n").slice(-40).join("\n")}`,
-            );
+            throw new Error(`pulumi ${args.join(" ")} failed (${result.status}):\n${failureText(result.stdout + result.stderr)}`);
         }
         return result;
     };
