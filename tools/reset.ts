@@ -4,7 +4,7 @@
 // by hand goes back to the step's state too. With `attendeeAccess` the attendee's routing objects are theirs
 // (the class's `pulumi up` ignores their spec), so the reset replaces them: created again at the step's state.
 // `--preview` shows the plan and leaves the stack's config as it was. After a reset, `lab check` of that step passes.
-import { existsSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import type { Stack } from "@pulumi/pulumi/automation";
@@ -237,6 +237,8 @@ export async function resetMain(
         removed: plan.removed,
         replaced: replace,
     };
+    const stackPath = path.join(stack.workspace.workDir, `Pulumi.${o.stack.split("/").pop()}.yaml`);
+    const file = o.preview && existsSync(stackPath) ? { path: stackPath, text: readFileSync(stackPath, "utf8") } : undefined;
     await applyConfig(stack, plan.set, plan.removed);
     if (o.preview) {
         try {
@@ -246,16 +248,21 @@ export async function resetMain(
                 out(`preview of the reset of stack ${o.stack} to step ${plan.step.name}${who}; nothing was changed`);
             }
         } finally {
-            // The stack's config as it was: the changed keys back, the added ones gone.
-            const back = Object.fromEntries(
-                [...Object.keys(plan.set), ...plan.removed].filter((k) => k in before).map((k) => [k, before[k]]),
-            );
-            if (Object.keys(back).length > 0) {
-                await stack.setAllConfig(back);
-            }
-            const added = Object.keys(plan.set).filter((k) => !(k in before));
-            if (added.length > 0) {
-                await stack.removeAllConfig(added);
+            // The stack's config as it was: the stack file's own bytes when it has one (its YAML structures
+            // stay structures), else each changed key set back and each added one removed.
+            if (file !== undefined) {
+                writeFileSync(file.path, file.text);
+            } else {
+                const back = Object.fromEntries(
+                    [...Object.keys(plan.set), ...plan.removed].filter((k) => k in before).map((k) => [k, before[k]]),
+                );
+                if (Object.keys(back).length > 0) {
+                    await stack.setAllConfig(back);
+                }
+                const added = Object.keys(plan.set).filter((k) => !(k in before));
+                if (added.length > 0) {
+                    await stack.removeAllConfig(added);
+                }
             }
         }
         return 0;
