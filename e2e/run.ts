@@ -1004,7 +1004,7 @@ async function inside(): Promise<void> {
         console.log(
             `engine: ${Object.entries(engine.versions)
                 .map(([k, v]) => `${k} ${v}`)
-                .join(", ")}; random and tls are stand-ins`,
+                .join(", ")}, node ${process.version} (the program's and the harness's); random and tls are stand-ins`,
         );
         let passed = 0;
         // ISTIO_LAB_E2E_ONLY=3 (a scenario's number, or several separated by commas) runs only those.
