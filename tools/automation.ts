@@ -1,7 +1,9 @@
 // The Pulumi Automation API as the `lab` commands that act on a deployed stack use it (`promote`,
 // `attendees --kubeconfig`): the user's own CLI, backend and secrets, on this project directory.
-import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_ROOT } from "./stackConfig";
+import { existsSync } from "fs";
+import * as path from "path";
+import { ConfigMap, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { PROJECT_ROOT, readStackFile } from "./stackConfig";
 
 /** Why a stack could not be opened: the message names the stack, or says the CLI is missing. */
 export class StackError extends Error {}
@@ -26,4 +28,31 @@ export async function openStack(stackName: string, cwd: string | undefined, why:
 /** Stack outputs as plain values (secrets included: the Automation API decrypts them). */
 export function plainOutputs(outputs: OutputMap): Record<string, unknown> {
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value as unknown]));
+}
+
+/** A stack's config as the program reads it: every value a string, structured ones as JSON. */
+export const configValues = (all: ConfigMap): Record<string, string> =>
+    Object.fromEntries(Object.entries(all).map(([k, v]) => [k, v.value]));
+
+/** The stack's config as the program reads it (its {@link configValues}). */
+export async function stackConfigValues(stack: Stack): Promise<Record<string, string>> {
+    return configValues(await stack.getAllConfig());
+}
+
+/**
+ * The stack's file in the project (`Pulumi.<stack>.yaml` in `cwd`, default this project), when there is one
+ * with nothing secret in it; else undefined. A command can then refuse what the file already rules out
+ * without the Pulumi CLI.
+ */
+export function localStackConfig(stackName: string, cwd: string | undefined): Record<string, string> | undefined {
+    const file = path.join(cwd ?? PROJECT_ROOT, `Pulumi.${stackName}.yaml`);
+    if (!existsSync(file)) {
+        return undefined;
+    }
+    try {
+        const f = readStackFile(file);
+        return f.secure.length === 0 ? f.config : undefined;
+    } catch {
+        return undefined; // the CLI reads it and says what is wrong
+    }
 }

@@ -16,8 +16,8 @@ import { resetMain } from "./reset";
 import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
-import { RenderedObject, metaOf, objectId, render } from "./render";
-import { probesLevel } from "./probe";
+import { RenderedObject, objectId, render } from "./render";
+import { probesLevel, sleepNamespaces } from "./probe";
 import { schemaProblems } from "./schemas";
 import {
     admissionProblems,
@@ -45,6 +45,7 @@ import { ClusterError, Kube, MeshSource, configDumpSource, istiodSource, kubectl
 import type { Split } from "./meshCells";
 import { ClassStatus, ClassStep, classStatus, formatStatus, statusHtml } from "./status";
 import {
+    ATTENDEE_OWN,
     LabStep,
     attendeeStepConfig,
     attendeeStepsOf,
@@ -562,7 +563,7 @@ async function checkResult(
 ): Promise<CommandResult> {
     const levels = levelsOf(values.level);
     const timeout = timeoutOf(values.timeout, values.watch);
-    if (values.probe && !x.objects.some((o) => o.manifest.kind === "Deployment" && metaOf(o).name === "sleep")) {
+    if (values.probe && sleepNamespaces(x.objects).size === 0) {
         throw new UsageError(
             "--probe calls each httpbin from each sleep (the peer authentication lab's mtlsLab stage); this lab has no sleep (probing the guestbook through labUrl is not built yet)",
         );
@@ -604,9 +605,6 @@ async function checkResult(
     return { stdout: `${text}\n`, stderr: "", code: passed(report) ? 0 : 1 };
 }
 
-/** The traffic-lab keys an attendee's override sets, as `attendeeStepConfig` writes them. */
-const OWN_KEYS = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"] as const;
-
 /** `lab status`: every attendee of the class against each of their steps, from one read of the cluster. */
 async function statusResult(
     values: { json?: boolean; html?: string; kubeconfig?: string; istiod?: string; level?: string },
@@ -647,13 +645,12 @@ async function statusResult(
         const rows = (run.outputs.attendees ?? null) as ClassStep["rows"];
         classSteps.push({ step, objects: render(run.resources), config: run.config, rows });
     }
-    // The step an attendee's override equals, if any.
+    // The step an attendee's settings equal, if any: each step's run has every attendee at that step.
     const own = (c: LabConfig, name: string) => {
         const a = c.attendees?.find((t) => t.name === name);
-        return JSON.stringify(OWN_KEYS.map((k) => a?.[k] ?? null));
+        return JSON.stringify(ATTENDEE_OWN.map((k) => a?.[k] ?? null));
     };
-    const configured = (name: string) =>
-        steps.find((s) => own(parseConfig(attendeeStepConfig(x.configured, config, s, [name])), name) === own(config, name))?.name ?? null;
+    const configured = (name: string) => classSteps.find((s) => own(s.config, name) === own(config, name))?.step.name ?? null;
     const status: ClassStatus = classStatus({ stack: x.stack, attendees: config.attendees, steps: classSteps, read, levels, configured });
     if (values.html !== undefined) {
         try {

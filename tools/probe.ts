@@ -6,7 +6,7 @@
 import type { LevelReport } from "./check";
 import type { Kube } from "./live";
 import { ProbeResult, probeMatrix } from "./matrix";
-import type { RenderedObject } from "./render";
+import { RenderedObject, metaOf } from "./render";
 
 /** What one probe showed. */
 export interface ProbeOutcome {
@@ -57,16 +57,17 @@ export function probeDifference(want: ProbeResult, got: ProbeOutcome): string | 
     return undefined;
 }
 
+/** The namespaces with a `sleep` Deployment to probe from (the peer authentication lab's mtlsLab stage). */
+export function sleepNamespaces(objects: readonly RenderedObject[]): Set<string> {
+    return new Set(
+        objects.filter((o) => o.manifest.kind === "Deployment" && metaOf(o).name === "sleep").map((o) => metaOf(o).namespace ?? ""),
+    );
+}
+
 /** The probes level: every sleep -> httpbin row of the step's matrix, probed from the caller's sleep Deployment. */
 export function probesLevel(objects: readonly RenderedObject[], root: string, kube: Kube): LevelReport {
-    const rows = probeMatrix(objects, root).filter((r) =>
-        objects.some(
-            (o) =>
-                o.manifest.kind === "Deployment" &&
-                (o.manifest.metadata as { namespace?: string; name?: string }).namespace === r.from &&
-                (o.manifest.metadata as { name?: string }).name === "sleep",
-        ),
-    );
+    const from = sleepNamespaces(objects);
+    const rows = probeMatrix(objects, root).filter((r) => from.has(r.from));
     const differences: string[] = [];
     for (const r of rows) {
         const out = kube.kubectl(["exec", "-n", r.from, "deploy/sleep", "-c", "sleep", "--", ...probeCommand(r.to)]);

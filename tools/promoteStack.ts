@@ -2,10 +2,8 @@
 // CLI, backend and secrets), the program's own config contract to refuse what cannot take a weight, and
 // the gates' network and process calls. The decisions are in promote.ts.
 import { spawn } from "child_process";
-import { existsSync } from "fs";
 import * as http from "http";
 import * as https from "https";
-import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, NAMESPACE, parseConfig } from "../config";
@@ -29,8 +27,7 @@ import {
     scheduleFrom,
     vectorValue,
 } from "./promote";
-import { StackError, openStack, plainOutputs } from "./automation";
-import { PROJECT_ROOT, readStackFile } from "./stackConfig";
+import { StackError, localStackConfig, openStack, plainOutputs, stackConfigValues } from "./automation";
 
 /** What a promotion of this stack changes: the key, and where the applied weight shows in the outputs. */
 export interface Subject {
@@ -45,11 +42,6 @@ export interface Subject {
 }
 
 type Rows = Array<{ attendee: string; url: string; weights: Record<string, number> | null }>;
-
-/** The stack's config as the program reads it: every value a string, structured ones as JSON. */
-async function rawConfig(stack: Stack): Promise<Record<string, string>> {
-    return Object.fromEntries(Object.entries(await stack.getAllConfig()).map(([k, v]) => [k, v.value]));
-}
 
 /** The config with the promoted weight set, as `pulumi config set [--path]` would leave it. */
 function withWeight(raw: Readonly<Record<string, string>>, attendee: string | undefined, weight: number): Record<string, string> {
@@ -233,20 +225,6 @@ function labConfigOf(o: PromoteOptions, raw: Readonly<Record<string, string>>): 
     }
 }
 
-/** The stack's file in the project (`Pulumi.<stack>.yaml`), when there is one with nothing secret in it; else undefined. */
-function localConfig(o: PromoteOptions): Record<string, string> | undefined {
-    const file = path.join(o.cwd ?? PROJECT_ROOT, `Pulumi.${o.stack}.yaml`);
-    if (!existsSync(file)) {
-        return undefined;
-    }
-    try {
-        const f = readStackFile(file);
-        return f.secure.length === 0 ? f.config : undefined;
-    } catch {
-        return undefined; // the CLI reads it and says what is wrong
-    }
-}
-
 /** `lab promote`: returns the exit status. */
 export async function promoteMain(
     argv: readonly string[],
@@ -266,7 +244,7 @@ export async function promoteMain(
         }
         o = parsed;
         // A stack whose own file already says it cannot take a weight is told so without the CLI.
-        const local = localConfig(o);
+        const local = localStackConfig(o.stack, o.cwd);
         if (local !== undefined) {
             subjectOf(labConfigOf(o, local), local, o);
         }
@@ -279,7 +257,7 @@ export async function promoteMain(
         } catch (e) {
             throw e instanceof StackError ? new PromoteError(e.message) : e;
         }
-        const raw = await rawConfig(stack);
+        const raw = await stackConfigValues(stack);
         subject = subjectOf(labConfigOf(o, raw), raw, o);
         const outputs = plainOutputs(await stack.outputs());
         const applied = subject.applied(outputs);

@@ -7,12 +7,11 @@
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, parseConfig } from "../config";
-import { StackError, openStack } from "./automation";
-import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, stepConfig as stepConfigOf } from "./steps";
-import { PROJECT_ROOT, readStackFile } from "./stackConfig";
+import { StackError, configValues, localStackConfig, openStack } from "./automation";
+import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, stepConfig } from "./steps";
 
 export const RESET_USAGE = `usage: npm run --silent lab -- reset --step NAME [options]
 
@@ -130,7 +129,7 @@ export function planReset(raw: Readonly<Record<string, string>>, o: Pick<ResetOp
             attendees = config.attendees.map((a) => a.name);
         }
     }
-    const target = attendees.length > 0 ? attendeeStepConfig(raw, config, step, attendees) : stepConfigOf(raw, config, step);
+    const target = attendees.length > 0 ? attendeeStepConfig(raw, config, step, attendees) : stepConfig(raw, config, step);
     const set = Object.fromEntries(Object.entries(target).filter(([k, v]) => raw[k] !== v));
     const removed = Object.keys(raw).filter((k) => !(k in target));
     const ownedNamespaces =
@@ -168,20 +167,6 @@ async function applyConfig(stack: Stack, set: Readonly<Record<string, string>>, 
     }
 }
 
-/** The stack's file in the project, when it is there and holds no secret: the step is refused without the CLI when it is wrong. */
-function localConfig(o: ResetOptions): Record<string, string> | undefined {
-    const file = path.join(o.cwd ?? PROJECT_ROOT, `Pulumi.${o.stack}.yaml`);
-    if (!existsSync(file)) {
-        return undefined;
-    }
-    try {
-        const f = readStackFile(file);
-        return f.secure.length === 0 ? f.config : undefined;
-    } catch {
-        return undefined; // the CLI reads it and says what is wrong
-    }
-}
-
 const keys = (n: number) => `${n} config ${n === 1 ? "key" : "keys"}`;
 
 /** `lab reset`: returns the exit status. */
@@ -192,7 +177,7 @@ export async function resetMain(
     let o: ResetOptions;
     let stack: Stack;
     let plan: ResetPlan;
-    let before: Record<string, { value: string; secret?: boolean }>;
+    let before: ConfigMap;
     try {
         const parsed = parseResetArgs(argv);
         if (parsed === "help") {
@@ -200,7 +185,7 @@ export async function resetMain(
             return 0;
         }
         o = parsed;
-        const local = localConfig(o);
+        const local = localStackConfig(o.stack, o.cwd);
         if (local !== undefined) {
             planReset(local, o);
         }
@@ -214,7 +199,7 @@ export async function resetMain(
             throw e instanceof StackError ? new ResetError(e.message) : e;
         }
         before = await stack.getAllConfig();
-        plan = planReset(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.value])), o);
+        plan = planReset(configValues(before), o);
     } catch (e) {
         if (e instanceof ResetError) {
             process.stderr.write(`${e.message}\n`);

@@ -4,7 +4,7 @@
 // holds, the attendee has diverged, shown at the step the class's config puts them at, with its first
 // difference. As a terminal table, `--json`, or `--html FILE`, a page an instructor keeps open.
 import type { LabConfig } from "../config";
-import { ClusterRead, ExpectedState, Level, attendeeScope, evaluateStep, passed } from "./check";
+import { ClusterRead, Level, attendeeScope, evaluateStep, passed } from "./check";
 import type { RenderedObject } from "./render";
 import type { LabStep } from "./steps";
 
@@ -54,8 +54,7 @@ export function classStatus(x: {
     const rows = x.attendees.map((a): StatusRow => {
         const reports = x.steps.map((s) => {
             const scoped = attendeeScope(s, x.read, a.name);
-            const want: ExpectedState = scoped.want;
-            return evaluateStep(s.step, x.stack, want, scoped.read, x.levels);
+            return evaluateStep(s.step, x.stack, scoped.want, scoped.read, x.levels);
         });
         const holding = reports.map(passed);
         const hereIndex = holding.lastIndexOf(true);

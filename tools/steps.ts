@@ -249,8 +249,11 @@ export function formatSteps(config: LabConfig, steps: readonly LabStep[]): strin
     return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n");
 }
 
-/** An attendee's own keys (`attendeeOverrides.<name>`), as the class's `istio-lab:` keys a step sets. */
-const ATTENDEE_KEYS = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"].map((k) => `istio-lab:${k}`);
+/** The traffic settings an attendee's override sets (`attendeeOverrides.<name>.<key>`). */
+export const ATTENDEE_OWN = ["canaryWeight", "abTest", "routing", "clientTls", "circuitBreaker"] as const;
+
+/** An attendee's own keys, as the class's `istio-lab:` keys a step sets. */
+const ATTENDEE_KEYS: readonly string[] = ATTENDEE_OWN.map((k) => `istio-lab:${k}`);
 
 /**
  * The steps one attendee of a class takes on their own: the traffic lab's steps whose every key is an
