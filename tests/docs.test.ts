@@ -12,7 +12,7 @@ import { USAGE, lab } from "../tools/lab";
 import { PROMOTE_USAGE } from "../tools/promote";
 import { RESET_USAGE } from "../tools/reset";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
-import { tempDir } from "./helpers";
+import { tempDir, withEnv } from "./helpers";
 
 /** Splits a shell line into words (single and double quotes, no expansion), up to a comment or a redirection. */
 function words(line: string): string[] {
@@ -161,50 +161,40 @@ describe("the docs' commands", () => {
 
 /** Runs each command offline, as a user would type it (check and status against an unreachable kubectl). */
 async function playAll(commands: ReturnType<typeof labCommands>): Promise<void> {
-    {
-        const saved = process.env.ISTIO_LAB_KUBECTL;
-        process.env.ISTIO_LAB_KUBECTL = "/nonexistent/kubectl";
-        try {
-            for (const c of commands) {
-                const shown = `${c.page}: lab ${c.args.join(" ")}`;
-                const given = c.args.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]);
-                if (c.args[0] === "promote" || c.args[0] === "reset" || (c.args[0] === "attendees" && c.args.includes("--kubeconfig"))) {
-                    const usage = optionsOf(
-                        c.args[0] === "promote" ? PROMOTE_USAGE : c.args[0] === "reset" ? RESET_USAGE : `${USAGE} --kubeconfig --server`,
-                    );
-                    expect(
-                        given.filter((o) => !usage.has(o)),
-                        shown,
-                    ).to.deep.equal([]);
-                    continue;
-                }
-                const args = c.config
-                    ? c.args.map((a, i) => (c.args[i - 1] === "--stack" ? c.config! : a === "--stack" ? "--config" : a))
-                    : c.args;
-                const r = await lab(args);
-                if (c.args[0] === "check") {
-                    expect(r.stderr, shown).to.match(/^cannot check step \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
-                } else if (c.args[0] === "status") {
-                    expect(r.stderr, shown).to.match(/^cannot read the class \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
-                } else {
-                    expect(
-                        {
-                            code: r.code,
-                            stderr: r.stderr
-                                .split("\n")
-                                .filter((l) => !l.startsWith("note:"))
-                                .join("\n"),
-                        },
-                        shown,
-                    ).to.deep.equal({ code: 0, stderr: "" });
-                }
+    await withEnv("ISTIO_LAB_KUBECTL", "/nonexistent/kubectl", async () => {
+        for (const c of commands) {
+            const shown = `${c.page}: lab ${c.args.join(" ")}`;
+            const given = c.args.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0]);
+            if (c.args[0] === "promote" || c.args[0] === "reset" || (c.args[0] === "attendees" && c.args.includes("--kubeconfig"))) {
+                const usage = optionsOf(
+                    c.args[0] === "promote" ? PROMOTE_USAGE : c.args[0] === "reset" ? RESET_USAGE : `${USAGE} --kubeconfig --server`,
+                );
+                expect(
+                    given.filter((o) => !usage.has(o)),
+                    shown,
+                ).to.deep.equal([]);
+                continue;
             }
-        } finally {
-            if (saved === undefined) {
-                delete process.env.ISTIO_LAB_KUBECTL;
+            const args = c.config
+                ? c.args.map((a, i) => (c.args[i - 1] === "--stack" ? c.config! : a === "--stack" ? "--config" : a))
+                : c.args;
+            const r = await lab(args);
+            if (c.args[0] === "check") {
+                expect(r.stderr, shown).to.match(/^cannot check step \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
+            } else if (c.args[0] === "status") {
+                expect(r.stderr, shown).to.match(/^cannot read the class \S+: cannot run \/nonexistent\/kubectl: ENOENT\n$/);
             } else {
-                process.env.ISTIO_LAB_KUBECTL = saved;
+                expect(
+                    {
+                        code: r.code,
+                        stderr: r.stderr
+                            .split("\n")
+                            .filter((l) => !l.startsWith("note:"))
+                            .join("\n"),
+                    },
+                    shown,
+                ).to.deep.equal({ code: 0, stderr: "" });
             }
         }
-    }
+    });
 }

@@ -124,3 +124,15 @@ export function tempDir(prefix: string): string {
     madeDirs.push(dir);
     return dir;
 }
+
+/** Runs `fn` with environment variable `name` set to `value` (undefined: unset), then puts it back as it was. */
+export async function withEnv<T>(name: string, value: string | undefined, fn: () => Promise<T> | T): Promise<T> {
+    const saved = process.env[name];
+    const put = (v: string | undefined) => (v === undefined ? delete process.env[name] : (process.env[name] = v));
+    put(value);
+    try {
+        return await fn();
+    } finally {
+        put(saved);
+    }
+}

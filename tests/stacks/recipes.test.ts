@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { LabResource, runLab } from "../../tools/engine";
-import { GUESTBOOK_APP, dependsOn, named, objects, spec, stackConfig } from "../helpers";
+import { GUESTBOOK_APP, dependsOn, named, objects, spec, stackConfig, withEnv } from "../helpers";
 
 const UPSTREAM_ISTIO = [
     "Namespace istio-system",
@@ -143,21 +143,13 @@ describe("recipes", () => {
         });
 
         it("leaves $KUBECONFIG to the namespace provider itself (given its path, the provider copies the file into $TMPDIR on every run)", async () => {
-            const saved = process.env.KUBECONFIG;
-            process.env.KUBECONFIG = "/home/instructor/.kube/class.yaml";
-            try {
-                const withEnv = await runLab(stackConfig("dev"));
-                expect(named(withEnv.resources, "lab-namespaces").inputs.kubeconfig).to.equal("");
+            await withEnv("KUBECONFIG", "/home/instructor/.kube/class.yaml", async () => {
+                const fromEnv = await runLab(stackConfig("dev"));
+                expect(named(fromEnv.resources, "lab-namespaces").inputs.kubeconfig).to.equal("");
                 const given = await runLab({ ...stackConfig("dev"), "kubernetes:kubeconfig": "/home/instructor/other.yaml" });
                 // The stack's own kubeconfig is passed on, as a secret (the mocks record a secret as "<redacted>").
                 expect(named(given.resources, "lab-namespaces").inputs.kubeconfig).to.equal("<redacted>");
-            } finally {
-                if (saved === undefined) {
-                    delete process.env.KUBECONFIG;
-                } else {
-                    process.env.KUBECONFIG = saved;
-                }
-            }
+            });
         });
 
         it("reports the load balancer address as the lab URL once it has one", async () => {

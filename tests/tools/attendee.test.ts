@@ -1,8 +1,7 @@
 // One attendee of a class at a step: which steps are theirs, the config that puts them there, and their
 // part of the class's expected state (under mocks).
 import { expect } from "chai";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { chmodSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../../config";
 import { attendeeScope, objectsLevel } from "../../tools/check";
@@ -10,7 +9,7 @@ import { runLab } from "../../tools/engine";
 import { lab } from "../../tools/lab";
 import { metaOf, render } from "../../tools/render";
 import { STEPS, attendeeStepConfig, attendeeStepsOf, findAttendeeStep } from "../../tools/steps";
-import { stackConfig } from "../helpers";
+import { stackConfig, tempDir, withEnv } from "../helpers";
 
 const step = (name: string) => STEPS.find((s) => s.name === name)!;
 const klass = () => ({ ...stackConfig("dev"), "istio-lab:attendees": JSON.stringify(["ann", "bob", "cy"]) });
@@ -94,9 +93,7 @@ describe("an attendee at a step", () => {
     });
 
     it("lab check --attendee: a class's traffic step needs it, a class step refuses it, and a good one gets as far as the cluster", async () => {
-        const saved = process.env.ISTIO_LAB_KUBECTL;
-        process.env.ISTIO_LAB_KUBECTL = "/nonexistent/kubectl";
-        try {
+        await withEnv("ISTIO_LAB_KUBECTL", "/nonexistent/kubectl", async () => {
             const run = (...a: string[]) => lab(["check", "--stack", "dev", "--set", "attendees=2", ...a]);
             expect(await run("--step", "all-v1")).to.deep.equal({
                 stdout: "",
@@ -112,13 +109,7 @@ describe("an attendee at a step", () => {
                 stderr: "cannot check step all-v1: cannot run /nonexistent/kubectl: ENOENT\n",
                 code: 2,
             });
-        } finally {
-            if (saved === undefined) {
-                delete process.env.ISTIO_LAB_KUBECTL;
-            } else {
-                process.env.ISTIO_LAB_KUBECTL = saved;
-            }
-        }
+        });
     });
 });
 
@@ -163,7 +154,7 @@ describe("lab status of a class", () => {
     }
 
     before(async () => {
-        dir = mkdtempSync(path.join(tmpdir(), "lab-status-"));
+        dir = tempDir("lab-status-");
         writeFileSync(path.join(dir, "live.json"), JSON.stringify(await liveClass()));
         // kubectl get <resource> -A -o json, answered from live.json (the objects level reads nothing else).
         writeFileSync(
@@ -181,7 +172,6 @@ describe("lab status of a class", () => {
         } else {
             process.env.ISTIO_LAB_KUBECTL = saved;
         }
-        rmSync(dir, { recursive: true, force: true });
     });
 
     const status = (...a: string[]) =>

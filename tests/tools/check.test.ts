@@ -13,7 +13,7 @@ import { Kube, MeshSource, ProxyNode } from "../../tools/live";
 import { RenderedObject, render } from "../../tools/render";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { STEPS, STEP_KEYS, findStep, stepConfig, stepsOf } from "../../tools/steps";
-import { stackConfig } from "../helpers";
+import { stackConfig, withEnv } from "../helpers";
 
 interface Recorded {
     readonly node: ProxyNode;
@@ -289,20 +289,12 @@ describe("lab check: refusals", () => {
     });
 
     it("exits 2 with kubectl's reason when the cluster cannot be read", async () => {
-        const saved = process.env.ISTIO_LAB_KUBECTL;
-        process.env.ISTIO_LAB_KUBECTL = "/nonexistent/kubectl";
-        try {
+        await withEnv("ISTIO_LAB_KUBECTL", "/nonexistent/kubectl", async () => {
             expect(await check("--step", "step-9")).to.deep.equal({
                 stdout: "",
                 stderr: "cannot check step step-9: cannot run /nonexistent/kubectl: ENOENT\n",
                 code: 2,
             });
-        } finally {
-            if (saved === undefined) {
-                delete process.env.ISTIO_LAB_KUBECTL;
-            } else {
-                process.env.ISTIO_LAB_KUBECTL = saved;
-            }
-        }
+        });
     });
 });
