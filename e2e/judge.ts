@@ -8,13 +8,13 @@ import { spawnSync } from "child_process";
 import { mkdirSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../config";
-import { CheckReport } from "../tools/check";
+import { CheckReport, namespacesOf } from "../tools/check";
 import { runLab } from "../tools/engine";
 import { lab } from "../tools/lab";
 import { Kube, LivePod, MeshView, ProxyNode, isGateway, istiodSource, livePods, meshView } from "../tools/live";
 import { workloadsOf } from "../tools/matrix";
 import { Cell, Split, meshCells } from "../tools/meshCells";
-import { RenderedObject, metaOf, render } from "../tools/render";
+import { RenderedObject, render } from "../tools/render";
 import { schemaProblems } from "../tools/schemas";
 import { LabStep, STEPS, stepConfig } from "../tools/steps";
 import { admissionProblems, meshProblems } from "../tools/validate";
@@ -79,11 +79,6 @@ function istiodView(c: Cluster, istio: IstioTools, namespaces: readonly string[]
 /** The step being read, for ISTIO_LAB_E2E_RECORD's file names. */
 const recording: { step?: string } = {};
 
-/** The namespaces whose pods the lab's cells are about. */
-function labNamespacesOf(objects: readonly RenderedObject[]): string[] {
-    return objects.filter((o) => o.manifest.kind === "Namespace").map((o) => metaOf(o).name);
-}
-
 /**
  * Reads the cells until two reads half a second apart agree: istiod debounces a change for 100 ms
  * (PILOT_DEBOUNCE_AFTER) before it rebuilds what it sends, so a first read half a second after the
@@ -100,7 +95,7 @@ export async function settledCells(
     let cells: Cell[] = [];
     let view: MeshView = { pods: [] };
     for (let i = 0; i < 30; i++) {
-        view = istiodView(x.cluster, x.istio, labNamespacesOf(objects));
+        view = istiodView(x.cluster, x.istio, namespacesOf(objects));
         cells = meshCells(objects, parseConfig(config), split, view);
         const now = json(cells);
         if (now === last) {
@@ -261,7 +256,7 @@ export function analyzeLive(x: Context, objects: readonly RenderedObject[]): { f
     } catch {
         throw new Error(`istioctl analyze exited ${r.status}: ${(r.stdout + r.stderr).trim().slice(0, 800)}`);
     }
-    const namespaces = labNamespacesOf(objects);
+    const namespaces = namespacesOf(objects);
     const meshed = new Set(
         workloadsOf(objects)
             .filter((w) => w.sidecar)
