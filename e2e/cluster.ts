@@ -5,7 +5,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { generateKeyPairSync, randomBytes } from "crypto";
 import { mkdtempSync, openSync, rmSync, writeFileSync } from "fs";
-import { createServer } from "net";
+import { connect, createServer } from "net";
 import { tmpdir } from "os";
 import * as path from "path";
 import { Tools } from "./toolchain";
@@ -179,4 +179,22 @@ export async function startCluster(tools: Tools, fakeNodes = 1): Promise<Cluster
         stop(true);
         throw e;
     }
+}
+
+/** True when a dial to a Service address fails at once (inside the harness's network namespace). */
+export function serviceRangeUnreachable(): Promise<string> {
+    return new Promise((resolve) => {
+        const start = Date.now();
+        const socket = connect({ host: "10.96.0.1", port: 443 });
+        socket.setTimeout(3000);
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve("connected");
+        });
+        socket.once("timeout", () => {
+            socket.destroy();
+            resolve("timed out");
+        });
+        socket.once("error", (e: NodeJS.ErrnoException) => resolve(`${e.code ?? e.message} in ${Date.now() - start} ms`));
+    });
 }

@@ -68,9 +68,33 @@ function failureText(output: string): string {
     return (at >= 0 ? lines.slice(at, at + 40) : lines.slice(-40)).join("\n");
 }
 
-/** Sets up a workspace whose commands reach the cluster of `kubeconfig`. */
-export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (line: string) => void): Workspace {
-    const dir = mkdtempSync(path.join(tmpdir(), "istio-lab-pulumi-"));
+/** The kubernetes provider and the stand-in random and tls plugins, into the workspace's PULUMI_HOME (so no run warns about an ambient plugin). */
+function installPlugins(engine: EngineTools, dir: string, pulumi: Workspace["pulumi"], log: (line: string) => void): void {
+    pulumi(["plugin", "install", "resource", "kubernetes", engine.kubernetesVersion, "--file", engine.kubernetesPlugin]);
+    const standins = path.join(dir, "standins");
+    mkdirSync(standins);
+    for (const name of ["random", "tls"]) {
+        const version = sdkVersion(name);
+        const launcher = path.join(standins, `pulumi-resource-${name}`);
+        const script = path.join(PROJECT_ROOT, "bin", "e2e", "standins.js");
+        writeFileSync(
+            launcher,
+            `#!/bin/sh\n# stand-in ${name} plugin (see e2e/standins.ts)\nexec "${process.execPath}" "${script}" ${name} ${version} "$@"\n`,
+        );
+        chmodSync(launcher, 0o755);
+        pulumi(["plugin", "install", "resource", name, version, "--file", launcher]);
+        log(`[pulumi] installed the stand-in ${name} plugin as version ${version} (real X.509 and randomness; not the real provider)`);
+    }
+}
+
+/**
+ * Sets up a workspace whose commands reach the cluster of `kubeconfig`: in a new temporary directory, or in
+ * `at` (the sandbox's), where a workspace set up before is opened as it is.
+ */
+export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (line: string) => void, at?: string): Workspace {
+    const dir = at ?? mkdtempSync(path.join(tmpdir(), "istio-lab-pulumi-"));
+    const ready = path.join(dir, ".ready");
+    const opened = existsSync(ready);
     const home = path.join(dir, "home");
     const state = path.join(dir, "state");
     const project = path.join(dir, "project");
@@ -79,10 +103,12 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
     for (const d of [home, state, project, bin, tmp]) {
         mkdirSync(d, { recursive: true });
     }
-    for (const entry of projectEntries()) {
-        symlinkSync(path.join(PROJECT_ROOT, entry), path.join(project, entry));
+    if (!opened) {
+        for (const entry of projectEntries()) {
+            symlinkSync(path.join(PROJECT_ROOT, entry), path.join(project, entry));
+        }
+        writeFileSync(path.join(project, "Pulumi.yaml"), readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml")));
     }
-    writeFileSync(path.join(project, "Pulumi.yaml"), readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml")));
     // The language host is found beside the pulumi binary; PATH holds no plugin (bin/ gets only the policy
     // analyzer launcher the policy scenario writes), so every provider comes from this PULUMI_HOME.
     const env: Record<string, string> = {
@@ -132,21 +158,9 @@ export function createWorkspace(engine: EngineTools, kubeconfig: string, log: (l
         writeFileSync(file, stringify(doc));
     };
 
-    // Plugins go into this PULUMI_HOME, so no run warns about an ambient plugin.
-    pulumi(["plugin", "install", "resource", "kubernetes", engine.kubernetesVersion, "--file", engine.kubernetesPlugin]);
-    const standins = path.join(dir, "standins");
-    mkdirSync(standins);
-    for (const name of ["random", "tls"]) {
-        const version = sdkVersion(name);
-        const launcher = path.join(standins, `pulumi-resource-${name}`);
-        const script = path.join(PROJECT_ROOT, "bin", "e2e", "standins.js");
-        writeFileSync(
-            launcher,
-            `#!/bin/sh\n# stand-in ${name} plugin (see e2e/standins.ts)\nexec "${process.execPath}" "${script}" ${name} ${version} "$@"\n`,
-        );
-        chmodSync(launcher, 0o755);
-        pulumi(["plugin", "install", "resource", name, version, "--file", launcher]);
-        log(`[pulumi] installed the stand-in ${name} plugin as version ${version} (real X.509 and randomness; not the real provider)`);
+    if (!opened) {
+        installPlugins(engine, dir, pulumi, log);
+        writeFileSync(ready, "");
     }
 
     return {

@@ -5,70 +5,33 @@
 // network namespace with only loopback, so a dial to a Service address (istiod's webhooks) fails at once
 // and nothing leaves the machine.
 import { spawnSync } from "child_process";
-import { connect } from "net";
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { WAIT_FOR } from "../components/lab";
-import { parseConfig } from "../config";
 import { LAB_ID_LABEL } from "../stacks/lab";
 import { ObjectChange, diffRenders } from "../tools/diff";
 import { runLab } from "../tools/engine";
 import { CONFIG_FILE, RenderedObject, metaOf, objectId, render } from "../tools/render";
-import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
-import { Cluster, startCluster } from "./cluster";
+import { PROJECT_ROOT } from "../tools/stackConfig";
+import { Cluster, serviceRangeUnreachable, startCluster } from "./cluster";
 import { minimalCrds } from "./crds";
 import { accessScenario } from "./access";
 import { promoteScenario } from "./promote";
 import { Config, Context, Harness, Scenario } from "./scenario";
 import { Workspace, createWorkspace } from "./pulumi";
-import { EngineTools, ensureAll, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
-import { HARNESS_ISTIOD_VALUES, ISTIOD, Istiod, superviseIstiod } from "./istiod";
+import { upPlayingOperators } from "./operators";
+import { ensureAll, ensureEngine, ensureIstio, ensureTools } from "./toolchain";
+import { ISTIOD, Istiod, superviseIstiod } from "./istiod";
+import { REAL_ISTIOD, harnessConfig } from "./harnessConfig";
 import { dataLossScenario } from "./dataLoss";
 import { judgeScenario } from "./judge";
 import { stepsScenario } from "./steps";
+import { SANDBOX_SCENARIO, sandboxScenario } from "./sandboxCheck";
 
 type Manifest = Record<string, unknown>;
 
-/**
- * The real istiod runs by default (every scenario passes with it; scenario 14 needs it).
- * ISTIO_LAB_E2E_ISTIOD=0 runs the harness without it: istiod's webhooks kept out of the API server's way,
- * the Gateway controller played, and scenario 14 left out.
- */
-const REAL_ISTIOD = process.env.ISTIO_LAB_E2E_ISTIOD !== "0";
-const NO_ISTIOD_VALUES = {
-    global: { operatorManageWebhooks: true, configValidation: false, tag: "1.31.0" },
-};
-
 const json = (v: unknown) => JSON.stringify(v);
-const parseObject = (v: string | undefined): Record<string, unknown> => (v ? (JSON.parse(v) as Record<string, unknown>) : {});
-
-/** A shipped stack's config with what the harness needs: local charts, istiod's values, a node port. */
-export function harnessConfig(engine: EngineTools, stack: string, extra: Config = {}): Config {
-    const base = { ...readStackConfig(stackFile(stack)), ...extra };
-    if ((base["istio-lab:platform"] ?? "kubernetes") !== "kubernetes") {
-        return base;
-    }
-    const cp = parseObject(base["istio-lab:controlPlane"]);
-    const gw = parseObject(base["istio-lab:gateway"]);
-    const stages = parseConfig(base).stages;
-    return {
-        ...base,
-        ...(stages.includes("controlPlane")
-            ? {
-                  "istio-lab:controlPlane": json({
-                      chartRepo: engine.charts,
-                      values: REAL_ISTIOD ? HARNESS_ISTIOD_VALUES : NO_ISTIOD_VALUES,
-                      ...cp,
-                  }),
-              }
-            : {}),
-        // No load balancer answers here: the control plane's ingress gateway Service gets a node port.
-        ...(stages.includes("gateway") || stages.includes("controlPlane")
-            ? { "istio-lab:gateway": json({ serviceType: "NodePort", ...gw }) }
-            : {}),
-    };
-}
 
 /** What `lab render` says the stack applies. */
 async function rendered(config: Config, stack: string): Promise<RenderedObject[]> {
@@ -253,112 +216,6 @@ function assertGone(c: Cluster, objects: readonly RenderedObject[]): void {
     }
 }
 
-/** The status each awaited kind reports when its operator is done: the harness plays OLM, Maistra and Sail. */
-function playOperators(c: Cluster, played: Set<string>): void {
-    const r = c.kubectl(
-        [
-            "get",
-            "subscriptions.operators.coreos.com,servicemeshcontrolplanes.maistra.io,istios.sailoperator.io,istiocnis.sailoperator.io,namespaces",
-            "-A",
-            "-o",
-            "json",
-        ],
-        undefined,
-        true,
-    );
-    if (r.status !== 0) {
-        return;
-    }
-    const items = (JSON.parse(r.stdout) as { items: Manifest[] }).items;
-    for (const item of items) {
-        const meta = item.metadata as { name: string; namespace?: string; annotations?: Record<string, string>; uid: string };
-        const wait = meta.annotations?.[WAIT_FOR];
-        if (wait === undefined || played.has(meta.uid)) {
-            continue;
-        }
-        played.add(meta.uid);
-        const kind = String(item.kind);
-        const where = meta.namespace ? ["-n", meta.namespace] : [];
-        if (kind === "Namespace") {
-            const label = /\{\.metadata\.labels\['([^']+)'\]\}=(.*)$/.exec(wait);
-            if (label) {
-                c.kubectl(["label", "namespace", meta.name, `${label[1]}=${label[2]}`, "--overwrite"], undefined, true);
-            }
-            continue;
-        }
-        const status = kind === "Subscription" ? { state: "AtLatestKnown" } : { conditions: [{ type: "Ready", status: "True" }] };
-        c.kubectl(["patch", kind, meta.name, ...where, "--subresource=status", "--type=merge", "-p", json({ status })], undefined, true);
-    }
-}
-
-/**
- * Plays Istio's deployment controller for the Gateway API Gateways a stack waits for: the Service Istio would
- * deploy (`<name>-istio` for class istio, with the type its annotation asks for; `<name>` for a waypoint), one
- * port per listener port, then the Gateway's Accepted and Programmed conditions.
- */
-function playGateways(c: Cluster, played: Set<string>): void {
-    const r = c.kubectl(["get", "gateways.v1.gateway.networking.k8s.io", "-A", "-o", "json"], undefined, true);
-    if (r.status !== 0) {
-        return;
-    }
-    for (const item of (JSON.parse(r.stdout) as { items: Manifest[] }).items) {
-        const meta = item.metadata as {
-            name: string;
-            namespace: string;
-            annotations?: Record<string, string>;
-            uid: string;
-            generation: number;
-        };
-        if (meta.annotations?.[WAIT_FOR] === undefined || played.has(meta.uid)) {
-            continue;
-        }
-        played.add(meta.uid);
-        const spec = item.spec as { gatewayClassName: string; listeners: Array<{ name: string; port: number }> };
-        const waypoint = spec.gatewayClassName === "istio-waypoint";
-        const ports = [...new Map(spec.listeners.map((l) => [l.port, { name: l.name, port: l.port, targetPort: l.port }])).values()];
-        const service = {
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: {
-                name: waypoint ? meta.name : `${meta.name}-istio`,
-                namespace: meta.namespace,
-                labels: { "gateway.networking.k8s.io/gateway-name": meta.name },
-            },
-            spec: {
-                type: meta.annotations["networking.istio.io/service-type"] ?? "ClusterIP",
-                selector: { "gateway.networking.k8s.io/gateway-name": meta.name },
-                ports,
-            },
-        };
-        c.kubectl(["apply", "-f", "-"], json(service), true);
-        const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-        const condition = (type: string) => ({
-            type,
-            status: "True",
-            reason: type,
-            message: "played by the istio-lab e2e harness",
-            lastTransitionTime: now,
-            observedGeneration: meta.generation,
-        });
-        const status = { conditions: [condition("Accepted"), condition("Programmed")] };
-        c.kubectl(
-            [
-                "patch",
-                "gateways.v1.gateway.networking.k8s.io",
-                meta.name,
-                "-n",
-                meta.namespace,
-                "--subresource=status",
-                "--type=merge",
-                "-p",
-                json({ status }),
-            ],
-            undefined,
-            true,
-        );
-    }
-}
-
 /** Two trafficSplit outputs alike, whatever the order of their keys. */
 function sameSplit(
     a: { weights: Record<string, number>; abTest: unknown },
@@ -366,32 +223,6 @@ function sameSplit(
 ): boolean {
     const sorted = (w: Record<string, number>) => json(Object.entries(w).sort(([x], [y]) => x.localeCompare(y)));
     return sorted(a.weights) === sorted(b.weights) && json(a.abTest) === json(b.abTest);
-}
-
-/** `pulumi up` while the harness plays the operators the stack waits for. */
-export async function upPlayingOperators(
-    c: Cluster,
-    ws: Workspace,
-    stack: string,
-    istiod: Istiod | undefined,
-): Promise<{ ms: number; played: number }> {
-    const played = new Set<string>();
-    const run = ws.pulumiAsync(["up", "--yes", "--skip-preview", "--stack", stack]);
-    let done = false;
-    void run.then(() => (done = true));
-    while (!done) {
-        playOperators(c, played);
-        // A running istiod deploys and reports its Gateways itself; the harness plays them only for the operator flavours.
-        if (!istiod?.state().ready) {
-            playGateways(c, played);
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    const result = await run;
-    if (result.status !== 0) {
-        throw new Error(`pulumi up --stack ${stack} failed:\n${(result.stdout + result.stderr).trim().split("\n").slice(-30).join("\n")}`);
-    }
-    return { ms: result.ms, played: played.size };
 }
 
 /** Scenario 13's name: the gateway-api and ambient stacks up and down. */
@@ -923,24 +754,6 @@ function legacyPolicyPack(ws: Workspace): string {
     return pack;
 }
 
-/** True when a dial to a Service address fails at once (inside the harness's network namespace). */
-function serviceRangeUnreachable(): Promise<string> {
-    return new Promise((resolve) => {
-        const start = Date.now();
-        const socket = connect({ host: "10.96.0.1", port: 443 });
-        socket.setTimeout(3000);
-        socket.once("connect", () => {
-            socket.destroy();
-            resolve("connected");
-        });
-        socket.once("timeout", () => {
-            socket.destroy();
-            resolve("timed out");
-        });
-        socket.once("error", (e: NodeJS.ErrnoException) => resolve(`${e.code ?? e.message} in ${Date.now() - start} ms`));
-    });
-}
-
 /** `openssl verify` of a server certificate against a CA, with the name it carries: "OK <name>" or the error. */
 function verifyCertificate(caPem: string, certPem: string): string {
     const dir = mkdtempSync(path.join(tmpdir(), "istio-lab-verify-"));
@@ -1078,19 +891,38 @@ export async function main(argv: readonly string[] = []): Promise<void> {
         return;
     }
     void argv;
+    const only = process.env.ISTIO_LAB_E2E_ONLY?.split(",").map((n) => n.trim());
+    const sandboxOnly = only !== undefined && only.every((n) => n === "17");
     // A new network namespace has only a loopback device, and it is down: bring it up, then run.
     // As root a network namespace alone; otherwise inside a user namespace that maps the user to root.
     const namespaces = process.getuid?.() === 0 ? ["--net"] : ["--user", "--map-root-user", "--net"];
-    const r = spawnSync("unshare", [...namespaces, "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, __filename], {
-        stdio: "inherit",
-        env: { ...process.env, ISTIO_LAB_E2E_NETNS: "1" },
-    });
-    if (r.error || r.status === null) {
-        console.log(
-            `FAIL    harness: could not start a network namespace (unshare ${namespaces.join(" ")}): ${r.error?.message ?? r.signal}`,
+    if (!sandboxOnly) {
+        const r = spawnSync(
+            "unshare",
+            [...namespaces, "--", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, __filename],
+            {
+                stdio: "inherit",
+                env: { ...process.env, ISTIO_LAB_E2E_NETNS: "1" },
+            },
         );
+        if (r.error || r.status === null) {
+            console.log(
+                `FAIL    harness: could not start a network namespace (unshare ${namespaces.join(" ")}): ${r.error?.message ?? r.signal}`,
+            );
+        }
+        process.exitCode = r.status ?? 1;
     }
-    process.exitCode = r.status ?? 1;
+    // The sandbox makes its network namespace itself, so its scenario runs out here, after the others.
+    if (!only || only.includes("17")) {
+        const t = Date.now();
+        try {
+            const detail = sandboxScenario();
+            console.log(`PASS    ${SANDBOX_SCENARIO} (${secs(Date.now() - t)}): ${detail}`);
+        } catch (e) {
+            console.log(`FAIL    ${SANDBOX_SCENARIO} (${secs(Date.now() - t)}): ${(e as Error).message}`);
+            process.exitCode = 1;
+        }
+    }
 }
 
 if (require.main === module) {

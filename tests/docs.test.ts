@@ -10,6 +10,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { USAGE, lab } from "../tools/lab";
 import { PROMOTE_USAGE } from "../tools/promote";
+import { parseSandboxArgs } from "../e2e/sandbox";
 import { RESET_USAGE } from "../tools/reset";
 import { PROJECT_ROOT, readStackConfig, stackFile } from "../tools/stackConfig";
 import { tempDir, withEnv } from "./helpers";
@@ -94,7 +95,13 @@ interface Played {
     readonly config: string | undefined;
 }
 
-/** Every lab command of every page, with the config file of the stack its block built (when that is not a shipped stack). */
+/** Every `npm run sandbox -- ...` line of the pages, as its arguments (labCommands finds them). */
+const sandboxLines: Array<{ page: string; args: string[] }> = [];
+
+/**
+ * Every lab command of every page, with the config file of the stack its block built (when that is not a
+ * shipped stack); a lab command that `npm run sandbox -- run` runs is among them.
+ */
 function labCommands(): Played[] {
     const played: Played[] = [];
     const dir = tempDir("lab-docs-");
@@ -112,6 +119,9 @@ function labCommands(): Played[] {
                     setPath(config, rest[0].includes(":") ? rest[0] : `istio-lab:${rest[0]}`, rest[1]);
                 } else if (w[0] === "pulumi" && w[1] === "config" && w[2] === "rm") {
                     delete config[w[3]];
+                }
+                if (w[0] === "npm" && w[1] === "run" && w[2] === "sandbox") {
+                    sandboxLines.push({ page, args: w.slice(w[3] === "--" ? 4 : 3) });
                 }
                 const at = w.indexOf("lab");
                 if (w[0] === "npm" && w[1] === "run" && at > 1 && w[at + 1] === "--") {
@@ -152,6 +162,13 @@ describe("the docs' commands", () => {
         ]);
     });
 
+    it("of the sandbox are what npm run sandbox takes", () => {
+        expect([...new Set(sandboxLines.map((l) => l.args[0]))].sort()).to.deep.equal(["down", "run", "shell", "status", "up"]);
+        for (const l of sandboxLines) {
+            expect(() => parseSandboxArgs(l.args), `${l.page}: npm run sandbox -- ${l.args.join(" ")}`).not.to.throw();
+        }
+    });
+
     for (const page of [...new Set(commands.map((c) => c.page))]) {
         it(`on ${page} run as written offline, or get as far as a cluster would take them`, async () => {
             await playAll(commands.filter((c) => c.page === page));
@@ -161,6 +178,11 @@ describe("the docs' commands", () => {
 
 /** Runs each command offline, as a user would type it (check and status against an unreachable kubectl). */
 async function playAll(commands: ReturnType<typeof labCommands>): Promise<void> {
+    // The sandbox sets ISTIO_LAB_XDSDUMP for its `lab check --istiod` (docs/sandbox.md); here it too is unreachable.
+    await withEnv("ISTIO_LAB_XDSDUMP", "/nonexistent/xdsdump", () => playEach(commands));
+}
+
+async function playEach(commands: ReturnType<typeof labCommands>): Promise<void> {
     await withEnv("ISTIO_LAB_KUBECTL", "/nonexistent/kubectl", async () => {
         for (const c of commands) {
             const shown = `${c.page}: lab ${c.args.join(" ")}`;

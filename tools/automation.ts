@@ -3,18 +3,18 @@
 import { existsSync } from "fs";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_ROOT, readStackFile } from "./stackConfig";
+import { projectDir, readStackFile } from "./stackConfig";
 
 /** Why a stack could not be opened: the message names the stack, or says the CLI is missing. */
 export class StackError extends Error {}
 
 /**
- * Selects stack `stackName` of the project in `cwd` (default: this project). `why` finishes the message
+ * Selects stack `stackName` of the project in `cwd` (default: {@link projectDir}). `why` finishes the message
  * when the Pulumi CLI is not on PATH, e.g. "lab promote runs pulumi up through the Automation API".
  */
 export async function openStack(stackName: string, cwd: string | undefined, why: string): Promise<Stack> {
     try {
-        return await LocalWorkspace.selectStack({ stackName, workDir: cwd ?? PROJECT_ROOT });
+        return await LocalWorkspace.selectStack({ stackName, workDir: cwd ?? projectDir() });
     } catch (e) {
         const message = String((e as Error).message);
         if (/ENOENT/.test(message)) {
@@ -40,12 +40,12 @@ export async function stackConfigValues(stack: Stack): Promise<Record<string, st
 }
 
 /**
- * The stack's file in the project (`Pulumi.<stack>.yaml` in `cwd`, default this project), when there is one
+ * The stack's file in the project (`Pulumi.<stack>.yaml` in `cwd`, default {@link projectDir}), when there is one
  * with nothing secret in it; else undefined. A command can then refuse what the file already rules out
  * without the Pulumi CLI.
  */
 export function localStackConfig(stackName: string, cwd: string | undefined): Record<string, string> | undefined {
-    const file = path.join(cwd ?? PROJECT_ROOT, `Pulumi.${stackName}.yaml`);
+    const file = path.join(cwd ?? projectDir(), `Pulumi.${stackName}.yaml`);
     if (!existsSync(file)) {
         return undefined;
     }

@@ -1,7 +1,7 @@
 // Reads stack config files (`Pulumi.<stack>.yaml`) the way the Pulumi CLI hands them to a program:
 // every value a string, structured values as JSON. Refuses what the CLI would not read as meant: a
 // file that is not a stack config, keys of no namespace or an unknown one.
-import { Stats, closeSync, openSync, readSync, statSync } from "fs";
+import { Stats, closeSync, existsSync, openSync, readSync, realpathSync, statSync } from "fs";
 import * as path from "path";
 import { parseDocument, visit } from "yaml";
 import { show } from "../components/lab";
@@ -9,6 +9,18 @@ import { asWritten } from "../config";
 
 /** The project root (where `Pulumi.yaml` is), from the compiled `bin/tools` or the sources. */
 export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}bin${path.sep}`) ? "../.." : "..");
+
+/**
+ * The Pulumi project the `lab` commands act on: the current directory when it is a copy of this project
+ * (its Pulumi.yaml beside a package.json that is this one's, as in the sandbox's project, where `npm run`
+ * starts in), else this project. `pulumi` itself acts on the current directory's project the same way.
+ */
+export function projectDir(): string {
+    const cwd = process.cwd();
+    const same = (f: string) =>
+        existsSync(path.join(cwd, f)) && realpathSync(path.join(cwd, f)) === realpathSync(path.join(PROJECT_ROOT, f));
+    return cwd !== PROJECT_ROOT && existsSync(path.join(cwd, "Pulumi.yaml")) && same("package.json") ? cwd : PROJECT_ROOT;
+}
 
 /** The config namespaces a lab stack uses: the program's own and its providers'. */
 export const CONFIG_NAMESPACES: readonly string[] = ["istio-lab", "kubernetes", "pulumi", "random", "tls"];
@@ -25,7 +37,7 @@ export function stackFile(stack: string): string {
     if (problem) {
         throw new ConfigFileError(problem);
     }
-    return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+    return path.join(projectDir(), `Pulumi.${stack}.yaml`);
 }
 
 /** Why `--stack NAME` is not a stack name (Pulumi's: letters, digits, `-`, `_`, `.`), or undefined. A name is never a path. */

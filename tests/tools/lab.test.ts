@@ -1,9 +1,11 @@
 import { expect } from "chai";
-import { readdirSync, writeFileSync } from "fs";
+import { copyFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { USAGE, lab } from "../../tools/lab";
 import { ProbeResult } from "../../tools/matrix";
+import { PROJECT_ROOT, projectDir, stackFile } from "../../tools/stackConfig";
 import { peerAuthMatrix, ProbeRow, probeTable, tempDir } from "../helpers";
 
 const PEER = ["--stack", "peer-auth", "--set"];
@@ -769,5 +771,34 @@ describe("lab command", () => {
         it("reports no changes when nothing changes", async () => {
             expect((await lab(["diff", "--stack", "openshift"])).stdout).to.equal("no changes\n");
         });
+    });
+});
+
+describe("the project the lab commands act on", () => {
+    /** Runs `fn` in directory `dir`, back in the previous one afterwards. */
+    async function inDir<T>(dir: string, fn: () => Promise<T> | T): Promise<T> {
+        const before = process.cwd();
+        process.chdir(dir);
+        try {
+            return await fn();
+        } finally {
+            process.chdir(before);
+        }
+    }
+
+    it("is the current directory when it is a copy of this project (the sandbox's), else this project", async () => {
+        const copy = tempDir("lab-project-");
+        copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(copy, "Pulumi.yaml"));
+        symlinkSync(path.join(PROJECT_ROOT, "package.json"), path.join(copy, "package.json"));
+        writeFileSync(path.join(copy, "Pulumi.sbx.yaml"), "config:\n  istio-lab:canaryWeight: 50\n");
+        const other = tempDir("lab-other-");
+        copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(other, "Pulumi.yaml"));
+        writeFileSync(path.join(other, "package.json"), "{}");
+        expect(await inDir(copy, () => projectDir())).to.equal(realpathSync(copy));
+        expect(await inDir(copy, () => stackFile("dev"))).to.equal(path.join(realpathSync(copy), "Pulumi.dev.yaml"));
+        expect(await inDir(other, () => projectDir())).to.equal(PROJECT_ROOT);
+        expect(await inDir(tmpdir(), () => projectDir())).to.equal(PROJECT_ROOT);
+        const r = await inDir(copy, () => lab(["diff", "--stack", "sbx", "--set", "canaryWeight=50", "--json"]));
+        expect({ code: r.code, stdout: JSON.parse(r.stdout) as unknown }).to.deep.equal({ code: 0, stdout: [] });
     });
 });
