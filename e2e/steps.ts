@@ -1,17 +1,20 @@
 // Scenario 16: `lab reset` and `lab status` against the harness. A class of three (the routed lab, the
 // objects level): two attendees reset to steps of their own through the Automation API, the third's
-// VirtualService edited by hand; `lab status` shows exactly that, as JSON and as the HTML page; a reset of
+// VirtualService edited by hand; `lab status` shows exactly that, as JSON and as the HTML page (read off a
+// screenshot in headless Chromium); a reset of
 // the third repairs the hand edit (`pulumi up --refresh`) and `lab check --attendee` passes. The peer
 // authentication lab (with the real istiod, objects and mesh): from step 12 `lab reset` to step 9, then
 // `lab check --step step-9` passes; a PeerAuthentication edited by hand fails the check, and a second reset
 // puts it back.
-import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { parseConfig } from "../config";
 import { lab } from "../tools/lab";
 import type { ClassStatus } from "../tools/status";
 import { STEPS, stepConfig } from "../tools/steps";
+import { seePage } from "./browser";
 import { ISTIOD } from "./istiod";
 import { Config, Context, Harness, Scenario, labProcess, liveWeights, withRoutedLab } from "./scenario";
 
@@ -93,6 +96,23 @@ async function classPart(h: Harness, x: Context, config: Config): Promise<string
             if (cells("here") !== 2 || cells("diverged") !== 1 || cells("done") !== 1 + 3 + 2) {
                 throw new Error(`status page: ${cells("here")} here, ${cells("diverged")} diverged, ${cells("done")} done cells`);
             }
+            // The page in headless Chromium: the grid read off the screenshot's colours is the one lab status said.
+            t = Date.now();
+            const seen = await seePage(page);
+            const browserMs = Date.now() - t;
+            const status = JSON.parse(r.stdout) as ClassStatus;
+            const said = {
+                grid: status.rows.map((row) => ({ attendee: row.attendee, states: row.cells.map((c) => c.state) })),
+                differences: status.rows.flatMap((row) => row.cells.flatMap((c) => c.difference ?? [])),
+                requests: [pathToFileURL(page).href],
+            };
+            if (json({ grid: seen.grid, differences: seen.differences, requests: seen.requests }) !== json(said)) {
+                const shot = path.join(x.cluster.dir, "status-page.png");
+                writeFileSync(shot, seen.screenshot);
+                throw new Error(
+                    `the status page in Chromium showed ${json({ grid: seen.grid, differences: seen.differences, requests: seen.requests })}, lab status said ${json(said)} (screenshot ${shot})`,
+                );
+            }
             // cy reset to the step their config already says: the refresh finds the hand edit and puts it back.
             await reset(x, ["--stack", name, "--step", "canary-80-20", "--attendee", "cy"]);
             const weights = liveWeights(x.cluster, "guestbook-cy");
@@ -103,7 +123,7 @@ async function classPart(h: Harness, x: Context, config: Config): Promise<string
                     `after cy's reset: live ${weights}, check exit ${check.code} (${check.stdout.trim()}), status ${json(after)}`,
                 );
             }
-            return `class of 3: reset of one attendee ${(resetMs / 1000).toFixed(1)} s; status (3 x 9 cells, one read) ${(statusMs / 1000).toFixed(1)} s showed ann at ab-test, bob at all-v2, cy diverged with the hand-edited weight; the page 2 here, 1 diverged; cy's reset put the hand edit back (${weights}) and check --attendee cy passed`;
+            return `class of 3: reset of one attendee ${(resetMs / 1000).toFixed(1)} s; status (3 x 9 cells, one read) ${(statusMs / 1000).toFixed(1)} s showed ann at ab-test, bob at all-v2, cy diverged with the hand-edited weight; the page 2 here, 1 diverged, and in headless Chromium (${(browserMs / 1000).toFixed(1)} s) its screenshot's 27 cell colours and the difference were exactly that, no request but the file; cy's reset put the hand edit back (${weights}) and check --attendee cy passed`;
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }

@@ -114,6 +114,14 @@ export function formatStatus(s: ClassStatus): string {
 
 const escape = (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
+/** Each state's cell background on the page (the e2e reads them back off a screenshot in Chromium). */
+export const STATE_COLORS: Readonly<Record<CellState, string>> = {
+    done: "#d8f0d8",
+    here: "#3a9a3a",
+    "not yet": "#f4f4f4",
+    diverged: "#c62828",
+};
+
 /** The grid as a self-contained page (no script, no outside resource), refreshed by the browser every `refresh` seconds. */
 export function statusHtml(s: ClassStatus, readAt: string, refresh = 30): string {
     const cell = (c: StatusRow["cells"][number]) =>
@@ -130,8 +138,9 @@ export function statusHtml(s: ClassStatus, readAt: string, refresh = 30): string
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}
 table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.35rem .6rem;text-align:left;vertical-align:top}
 thead th{background:#eee}.ns,.why{font-size:.75rem;color:#555;max-width:22rem}
-td.done{background:#d8f0d8}td.here{background:#3a9a3a;color:#fff;font-weight:bold}td.not-yet{background:#f4f4f4;color:#777}
-td.diverged{background:#c62828;color:#fff;font-weight:bold}td.diverged .why{color:#fff}
+td.done{background:${STATE_COLORS.done}}td.here{background:${STATE_COLORS.here};color:#fff;font-weight:bold}
+td.not-yet{background:${STATE_COLORS["not yet"]};color:#777}
+td.diverged{background:${STATE_COLORS.diverged};color:#fff;font-weight:bold}td.diverged .why{color:#fff}
 </style></head><body>
 <h1>lab status: ${escape(s.stack)}</h1>
 <p>${s.rows.length} attendees, ${s.steps.length} steps each; read ${escape(readAt)} (${escape(levelsRead(s))}); this page reloads every ${refresh} s, the grid changes when <code>lab status --html</code> runs again.</p>
