@@ -18,6 +18,7 @@ import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
 import { RenderedObject, objectId, render } from "./render";
 import { probesLevel, sleepNamespaces } from "./probe";
+import { ProbeSplit, TrafficProbe, trafficProbeLevel, versionDeployments } from "./trafficProbe";
 import { schemaProblems } from "./schemas";
 import {
     admissionProblems,
@@ -33,6 +34,7 @@ import {
     ClusterRead,
     LEVELS,
     Level,
+    LevelReport,
     attendeeScope,
     checkStep,
     evaluateStep,
@@ -71,7 +73,22 @@ const OPTIONS_OF: Readonly<Record<Command, readonly string[]>> = {
     diff: ["stack", "config", "set", "json", "against"],
     attendees: ["stack", "config", "set", "json"],
     steps: ["stack", "config", "set", "json"],
-    check: ["stack", "config", "set", "json", "step", "attendee", "kubeconfig", "istiod", "level", "watch", "timeout", "probe"],
+    check: [
+        "stack",
+        "config",
+        "set",
+        "json",
+        "step",
+        "attendee",
+        "kubeconfig",
+        "istiod",
+        "level",
+        "watch",
+        "timeout",
+        "probe",
+        "url",
+        "requests",
+    ],
     status: ["stack", "config", "set", "json", "html", "kubeconfig", "istiod", "level"],
 };
 
@@ -110,7 +127,11 @@ options:
   --level LIST       check, status: objects, mesh or objects,mesh (default)
   --html FILE        status: also write the grid as a self-contained page to FILE
   --probe            check: also call each httpbin from each sleep with the seed's curl (kubectl exec; a real
-                     cluster's pods) and hold the code and X-Forwarded-Client-Cert against lab matrix
+                     cluster's pods) and hold the code and X-Forwarded-Client-Cert against lab matrix; with
+                     --url, the traffic lab's: requests to the guestbook's /env counted by version against
+                     the step's split (each share within 3 standard deviations), the A/B rule's header too
+  --url URL          check --probe: the traffic lab's address (pulumi stack output labUrl, or your route)
+  --requests N       check --probe --url: requests per batch (default 100; 10 to 10000)
   --watch            check: retry every 2 s until the step holds or --timeout SECONDS pass (default 120)
   -h, --help         print this text`;
 
@@ -260,6 +281,8 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
                 timeout: { type: "string" },
                 html: { type: "string" },
                 probe: { type: "boolean" },
+                url: { type: "string" },
+                requests: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -547,6 +570,77 @@ function sourceOf(kube: Kube, istiod: string | undefined): MeshSource {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The traffic lab's probe `--probe --url` asks for (the step's split, for one attendee with --attendee), or
+ * undefined; refuses --url and --requests without what they need, and --probe with nothing to probe.
+ */
+function trafficProbeOf(
+    values: { probe?: boolean; url?: string; requests?: string; attendee?: string },
+    x: { run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[] },
+): TrafficProbe | undefined {
+    const sleeps = sleepNamespaces(x.objects).size > 0;
+    const config = x.run.config;
+    const hasTraffic = config.stages.includes("guestbook") && config.stages.includes("traffic");
+    if (values.url === undefined) {
+        if (values.requests !== undefined) {
+            throw new UsageError("--requests is for --probe --url; give --url too, or leave --requests out");
+        }
+        if (values.probe && !sleeps) {
+            throw new UsageError(
+                hasTraffic
+                    ? "--probe on the traffic lab needs --url URL: the guestbook's address (pulumi stack output labUrl, or your route)"
+                    : "--probe calls each httpbin from each sleep (the mtlsLab stage) or the guestbook through --url (the guestbook and traffic stages); this lab has neither",
+            );
+        }
+        return undefined;
+    }
+    if (!values.probe) {
+        throw new UsageError("--url is for --probe; give --probe too, or leave --url out");
+    }
+    if (!hasTraffic) {
+        throw new UsageError(
+            "--url counts the guestbook's versions against the traffic split; this lab has no guestbook and traffic stages",
+        );
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(values.url);
+    } catch {
+        url = undefined;
+    }
+    if (!url || !["http:", "https:"].includes(url.protocol)) {
+        throw new UsageError(
+            `--url ${JSON.stringify(values.url)} is not allowed; expected an http:// or https:// URL, e.g. http://203.0.113.10`,
+        );
+    }
+    const requests = values.requests ?? "100";
+    if (!/^[0-9]+$/.test(requests) || Number(requests) < 10 || Number(requests) > 10000) {
+        throw new UsageError(`--requests ${JSON.stringify(requests)} is not allowed; expected a whole number from 10 to 10000`);
+    }
+    const me = values.attendee === undefined ? undefined : config.attendees?.find((a) => a.name === values.attendee);
+    const namespace = me?.namespace ?? config.guestbook.namespace;
+    const rows = (x.run.outputs.attendees ?? null) as Array<{ attendee: string; weights: Record<string, number> | null }> | null;
+    const classSplit = (x.run.outputs.trafficSplit ?? null) as ProbeSplit | null;
+    const weights = me ? rows?.find((r) => r.attendee === me.name)?.weights : classSplit?.weights;
+    if (!weights) {
+        throw new UsageError("--url needs the step's traffic split; this lab's routing names no weights");
+    }
+    const split: ProbeSplit = { weights, abTest: me ? (me.abTest ?? null) : (classSplit?.abTest ?? null) };
+    return {
+        url: values.url,
+        requests: Number(requests),
+        namespace,
+        split,
+        rows: probeMatrix(x.objects, config.controlPlane.namespace),
+        versions: config.guestbook.versions.map((v) => v.name),
+        deployments: versionDeployments(
+            x.objects,
+            namespace,
+            config.guestbook.versions.map((v) => v.name),
+        ),
+    };
+}
+
 /** `lab check`: reads the cluster (again every 2 s with --watch) until the step holds or the time is up. */
 async function checkResult(
     values: {
@@ -558,16 +652,14 @@ async function checkResult(
         watch?: boolean;
         timeout?: string;
         probe?: boolean;
+        url?: string;
+        requests?: string;
     },
     x: { stack: string; run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[]; step: LabStep },
 ): Promise<CommandResult> {
     const levels = levelsOf(values.level);
     const timeout = timeoutOf(values.timeout, values.watch);
-    if (values.probe && sleepNamespaces(x.objects).size === 0) {
-        throw new UsageError(
-            "--probe calls each httpbin from each sleep (the peer authentication lab's mtlsLab stage); this lab has no sleep (probing the guestbook through labUrl is not built yet)",
-        );
-    }
+    const traffic = trafficProbeOf(values, x);
     const kube = kubectlOf({ kubeconfig: values.kubeconfig });
     const source = sourceOf(kube, values.istiod);
     const split = (x.run.outputs.trafficSplit ?? null) as Split;
@@ -587,7 +679,18 @@ async function checkResult(
                 report = evaluateStep(x.step, `${x.stack} (attendee ${values.attendee})`, scoped.want, scoped.read, levels);
             }
             if (values.probe) {
-                const probes = probesLevel(x.objects, x.run.config.controlPlane.namespace, kube);
+                const levels: LevelReport[] = [];
+                if (sleepNamespaces(x.objects).size > 0) {
+                    levels.push(probesLevel(x.objects, x.run.config.controlPlane.namespace, kube));
+                }
+                if (traffic) {
+                    levels.push(await trafficProbeLevel(traffic));
+                }
+                const probes: LevelReport = {
+                    checked: levels.reduce((n, l) => n + l.checked, 0),
+                    differences: levels.flatMap((l) => l.differences),
+                    source: levels.map((l) => l.source).join("; "),
+                };
                 report = { ...report, levels: { ...report.levels, probes } };
             }
             if (passed(report) || !values.watch || Date.now() + 2000 > deadline) {

@@ -2,7 +2,8 @@
 // the document's command (`curl http://httpbin.<to>:8000/headers -s -w "response code: %{http_code}\n"`,
 // through `kubectl exec`), and the code and whether `X-Forwarded-Client-Cert` came back are held against
 // `lab matrix`'s row for the step. Pods run only on a real cluster (the harness's are played by kwok), so this
-// level is tested on recorded output; the guestbook's count of versions through `labUrl` is not built yet.
+// level is tested on recorded output. The traffic lab's probe (requests through the lab's URL, counted by
+// version) is trafficProbe.ts.
 import type { LevelReport } from "./check";
 import type { Kube } from "./live";
 import { ProbeResult, probeMatrix } from "./matrix";

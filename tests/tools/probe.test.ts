@@ -99,10 +99,10 @@ describe("lab check --probe", () => {
         expect(probeDifference({ ...row, code: "000", dataplane: "sidecar" }, { code: "000", xfcc: false })).to.equal(undefined);
     });
 
-    it("is refused for a lab without sleep, before the cluster is read", async () => {
+    it("is refused, before the cluster is read, for the traffic lab without --url", async () => {
         expect(await lab(["check", "--stack", "dev", "--step", "all-v1", "--probe"])).to.deep.equal({
             stdout: "",
-            stderr: "--probe calls each httpbin from each sleep (the peer authentication lab's mtlsLab stage); this lab has no sleep (probing the guestbook through labUrl is not built yet)\n",
+            stderr: "--probe on the traffic lab needs --url URL: the guestbook's address (pulumi stack output labUrl, or your route)\n",
             code: 2,
         });
     });
