@@ -6,11 +6,14 @@
 import { spawnSync } from "child_process";
 import { ProxyConfig, fromConfigDump, fromXds } from "./envoy";
 import type { MeshPod } from "./verdict";
-import { ZtunnelConfig, fromZtunnelXds } from "./ztunnel";
+import { forwardGet } from "./portForward";
+import { ZtunnelConfig, fromZtunnelConfigDump, fromZtunnelXds } from "./ztunnel";
 
 /** Runs kubectl against one cluster; throws with kubectl's own message when it fails. */
 export interface Kube {
     kubectl(args: readonly string[]): string;
+    /** GET `path` on a port pod `namespace/pod` serves on its own loopback, through `kubectl port-forward` (ztunnel's admin port). */
+    forwardGet?(namespace: string, pod: string, port: number, path: string): string;
 }
 
 /** A cluster that could not be read (no kubectl, no cluster, no permission): `lab check` exits 2. */
@@ -32,6 +35,13 @@ export function kubectlOf(options: { kubeconfig?: string; kubectl?: string } = {
                 throw new ClusterError(`${bin} ${args.slice(0, 3).join(" ")}: ${said}`);
             }
             return r.stdout;
+        },
+        forwardGet(namespace, pod, port, path) {
+            try {
+                return forwardGet([bin, ...pre], namespace, pod, port, path);
+            } catch (e) {
+                throw new ClusterError((e as Error).message);
+            }
         },
     };
 }
@@ -131,16 +141,21 @@ export function istiodSource(
     return source;
 }
 
-/** Each proxy's own config dump, through the API server (`kubectl exec` into istio-proxy, as istioctl does). */
+/**
+ * Each proxy's own config dump, through the API server: `kubectl exec` into each istio-proxy (as istioctl
+ * proxy-config does), and ztunnel's `/config_dump` through a port-forward (as istioctl ztunnel-config does).
+ */
 export function configDumpSource(kube: Kube): MeshSource {
     return {
         name: "each proxy's config dump",
         read(nodes) {
             return nodes.map((n) => {
                 if (n.type === "ztunnel") {
-                    throw new ClusterError(
-                        "the mesh level in ambient mode reads what istiod sends ztunnel, which only --istiod gives here (ztunnel's own config dump is not read yet)",
-                    );
+                    // ztunnel's admin port answers only on the pod's loopback: through a port-forward, as istioctl ztunnel-config does.
+                    if (!kube.forwardGet) {
+                        throw new ClusterError("ztunnel's config dump needs a port-forward, which this cluster reader cannot make");
+                    }
+                    return fromZtunnelConfigDump(JSON.parse(kube.forwardGet(n.namespace, n.pod, 15000, "/config_dump")));
                 }
                 const dump = kube.kubectl([
                     "exec",

@@ -77,6 +77,79 @@ export function fromZtunnelXds(answer: unknown): ZtunnelConfig {
     return { workloads, authorizations };
 }
 
+const DUMP_SCOPES: Readonly<Record<string, Authorization["scope"]>> = {
+    Global: "GLOBAL",
+    Namespace: "NAMESPACE",
+    WorkloadSelector: "WORKLOAD_SELECTOR",
+};
+const DUMP_ACTIONS: Readonly<Record<string, Authorization["action"]>> = { Allow: "ALLOW", Deny: "DENY" };
+const STRING_FIELDS = ["namespaces", "notNamespaces", "principals", "notPrincipals"];
+
+/** A string match as ztunnel's serde writes it (`{"Exact": "x"}`, `{"Presence": []}`) in proto3 JSON's form. */
+function dumpStringMatch(m: unknown): Json {
+    if (!isObject(m)) {
+        throw new Error(`ztunnel config dump: a string match is an object, not ${JSON.stringify(m)}`);
+    }
+    const [kind, value] = Object.entries(m)[0] ?? [];
+    switch (kind) {
+        case "Exact":
+        case "Prefix":
+        case "Suffix":
+            return { [kind.toLowerCase()]: value };
+        case "Presence":
+            return { presence: {} };
+        default:
+            throw new Error(`ztunnel config dump: a string match this reader does not know: ${JSON.stringify(m)}`);
+    }
+}
+
+/**
+ * ztunnel's own `/config_dump` (its admin port, 15000): the proxy state as ztunnel's serde writes it
+ * (`workloads` with `workloadIps` and `protocol`, `policies` with `rules` as groups of clauses of matches,
+ * `Allow`/`Deny`, `Global`/`Namespace`/`WorkloadSelector`), read into the same form as istiod's answer.
+ * A policy in dry run is not enforced, so it is left out.
+ */
+export function fromZtunnelConfigDump(dump: unknown): ZtunnelConfig {
+    if (!isObject(dump) || !Array.isArray(dump.workloads)) {
+        throw new Error("a ztunnel config dump is an object with workloads and policies (ztunnel's /config_dump)");
+    }
+    const workloads = list(dump.workloads).map((w) => ({
+        name: text(w.name),
+        namespace: text(w.namespace),
+        addresses: (Array.isArray(w.workloadIps) ? w.workloadIps : []).map(String),
+        serviceAccount: text(w.serviceAccount, "default"),
+        captured: w.protocol === "HBONE",
+        policies: Array.isArray(w.authorizationPolicies) ? w.authorizationPolicies.map(String) : [],
+    }));
+    const authorizations = list(dump.policies)
+        .filter((p) => p.dryRun !== true)
+        .map((p) => {
+            const scope = DUMP_SCOPES[text(p.scope)];
+            const action = DUMP_ACTIONS[text(p.action)];
+            if (!scope || !action) {
+                throw new Error(
+                    `ztunnel config dump: policy ${text(p.namespace)}/${text(p.name)} has scope ${JSON.stringify(p.scope)} and action ${JSON.stringify(p.action)}`,
+                );
+            }
+            const groups = (Array.isArray(p.rules) ? (p.rules as unknown[][][]) : []).map((clauses) => ({
+                rules: clauses.map((matches) => ({
+                    matches: matches
+                        .filter(isObject)
+                        .map((m) =>
+                            Object.fromEntries(
+                                Object.entries(m).map(([k, v]) => [
+                                    k,
+                                    STRING_FIELDS.includes(k) && Array.isArray(v) ? v.map(dumpStringMatch) : v,
+                                ]),
+                            ),
+                        ),
+                })),
+            }));
+            return { name: text(p.name), namespace: text(p.namespace), scope, action, groups };
+        });
+    return { workloads, authorizations };
+}
+
 export function workloadAt(cfg: ZtunnelConfig, address: string): AmbientWorkload | undefined {
     return cfg.workloads.find((w) => w.addresses.includes(address));
 }

@@ -3,12 +3,23 @@
 // `ambient.istio.io/redirection: enabled` by hand as the CNI agent marks the pods it redirects (the harness's
 // CNI agent is played by kwok and marks nothing); and the ingress gateway's clusters for the same pods.
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { chmodSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { endpointsOf, fromXds, sendsMtls } from "../../tools/envoy";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { MeshPod, callVerdict } from "../../tools/verdict";
-import { Authorization, addressText, fromZtunnelXds, policiesOf, workloadAt, ztunnelAccepts, ztunnelAllows } from "../../tools/ztunnel";
+import { configDumpSource, kubectlOf } from "../../tools/live";
+import {
+    Authorization,
+    addressText,
+    fromZtunnelConfigDump,
+    fromZtunnelXds,
+    policiesOf,
+    workloadAt,
+    ztunnelAccepts,
+    ztunnelAllows,
+} from "../../tools/ztunnel";
+import { tempDir } from "../helpers";
 
 const [ztunnelNode, gatewayNode] = JSON.parse(
     readFileSync(path.join(PROJECT_ROOT, "tests", "fixtures", "istiod", "ambient-canary-80-20.json"), "utf8"),
@@ -161,5 +172,96 @@ describe("tools/ztunnel on istiod's answer to ztunnel (ambient, Istio 1.31.0)", 
                 short(callVerdict(at("guestbook-v1"), istiod, "istiod.istio-system.svc.cluster.local", 15010, 15010, undefined, zt)),
             ).to.equal("200 plaintext");
         });
+    });
+});
+
+// ztunnel's own /config_dump of the same mesh (tests/fixtures/ztunnel: the recorded answer above written as
+// ztunnel's serde writes its proxy state, src/state.rs and src/rbac.rs of istio/ztunnel: `workloadIps`,
+// `protocol`, policies' `rules` as groups of clauses of matches, `Deny`, `WorkloadSelector`, `{"Presence": []}`).
+describe("tools/ztunnel on ztunnel's own config dump (a real ambient cluster)", () => {
+    const dump = JSON.parse(
+        readFileSync(path.join(PROJECT_ROOT, "tests", "fixtures", "ztunnel", "ambient-canary-80-20-config-dump.json"), "utf8"),
+    ) as { policies: unknown[] };
+    const byName = (c: ReturnType<typeof fromZtunnelXds>) => ({
+        workloads: [...c.workloads].sort((a, b) => a.name.localeCompare(b.name)),
+        authorizations: c.authorizations,
+    });
+
+    it("reads to exactly what istiod sent ztunnel for the same mesh", () => {
+        const fromDump = fromZtunnelConfigDump(dump);
+        expect(byName(fromDump)).to.deep.equal(byName(zt));
+        expect(fromDump.workloads.filter((w) => w.captured).map((w) => w.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""))).to.deep.equal([
+            "guestbook-v1",
+            "guestbook-v1",
+            "guestbook-v1",
+            "guestbook-v2",
+            "guestbook-v2",
+            "guestbook-v2",
+            "redis-master",
+            "redis-slave",
+            "redis-slave",
+        ]);
+        const v1 = workloadAt(fromDump, workload("guestbook-v1").addresses[0])!;
+        expect(ztunnelAccepts(fromDump, v1, 3000, mesh)).to.deep.equal({ mtls: true, plaintext: false });
+    });
+
+    it("leaves out a policy in dry run, and refuses what it cannot read", () => {
+        const dry = {
+            workloads: [],
+            policies: [
+                {
+                    name: "p",
+                    namespace: "n",
+                    scope: "Namespace",
+                    action: "Deny",
+                    rules: [[[{ notPrincipals: [{ Presence: [] }] }]]],
+                    dryRun: true,
+                },
+            ],
+        };
+        expect(fromZtunnelConfigDump(dry).authorizations).to.deep.equal([]);
+        expect(() => fromZtunnelConfigDump({ addresses: [] })).to.throw(
+            "a ztunnel config dump is an object with workloads and policies (ztunnel's /config_dump)",
+        );
+        expect(() =>
+            fromZtunnelConfigDump({
+                workloads: [],
+                policies: [{ ...dry.policies[0], dryRun: false, rules: [[[{ principals: [{ Regex: "x" }] }]]] }],
+            }),
+        ).to.throw('ztunnel config dump: a string match this reader does not know: {"Regex":"x"}');
+    });
+
+    it("is fetched from ztunnel's admin port through kubectl port-forward, which is stopped afterwards", () => {
+        const dir = tempDir("lab-ztunnel-forward-");
+        const body = path.join(dir, "dump.json");
+        writeFileSync(body, JSON.stringify(dump));
+        // A kubectl whose port-forward serves the dump on a local port, as the real one forwards ztunnel's 15000.
+        writeFileSync(
+            path.join(dir, "kubectl"),
+            `#!${process.execPath}
+const fs = require("fs");
+fs.writeFileSync(${JSON.stringify(path.join(dir, "args"))}, JSON.stringify(process.argv.slice(2)));
+fs.writeFileSync(${JSON.stringify(path.join(dir, "pid"))}, String(process.pid));
+const server = require("http").createServer((req, res) => res.end(req.url === "/config_dump" ? fs.readFileSync(${JSON.stringify(body)}) : "no"));
+server.listen(0, "127.0.0.1", () => console.log("Forwarding from 127.0.0.1:" + server.address().port + " -> 15000"));
+`,
+        );
+        chmodSync(path.join(dir, "kubectl"), 0o755);
+        const kube = kubectlOf({ kubectl: path.join(dir, "kubectl"), kubeconfig: "/tmp/kc" });
+        const [read] = configDumpSource(kube).read([
+            { type: "ztunnel", ip: "10.244.0.3", pod: "ztunnel-x7k2p", namespace: "istio-system" },
+        ]);
+        expect(byName(read as ReturnType<typeof fromZtunnelXds>)).to.deep.equal(byName(zt));
+        expect(JSON.parse(readFileSync(path.join(dir, "args"), "utf8"))).to.deep.equal([
+            "--kubeconfig",
+            "/tmp/kc",
+            "port-forward",
+            "-n",
+            "istio-system",
+            "pod/ztunnel-x7k2p",
+            ":15000",
+        ]);
+        const pid = Number(readFileSync(path.join(dir, "pid"), "utf8"));
+        expect(() => process.kill(pid, 0)).to.throw(/ESRCH/);
     });
 });
