@@ -1,13 +1,14 @@
 // Attendee access against the real API server's RBAC and quota: a class of two with `attendeeAccess` and a
 // budget goes up through the engine, `lab attendees --kubeconfig` writes the attendees' kubeconfigs from
 // the stack's secret tokens, and kubectl with attendee ann's own token is allowed her exercises and refused
-// everything else; the instructor's next `pulumi up --refresh` leaves what ann changed as she set it.
+// everything else; the instructor's next `pulumi up --refresh` leaves what ann changed as she set it, and
+// `lab reset --attendee ann` puts her own objects back at a step (replacing them) and leaves bob's alone.
 import { spawnSync } from "child_process";
 import { readFileSync, statSync } from "fs";
 import * as path from "path";
 import type { Cluster } from "./cluster";
 import type { Workspace } from "./pulumi";
-import { Config, Context, Harness, Scenario, labProcess, liveWeights, withRoutedLab } from "./scenario";
+import { Config, Context, Harness, Scenario, labCommand, labProcess, liveWeights, withRoutedLab } from "./scenario";
 import type { EngineTools } from "./toolchain";
 
 /** Runs `lab attendees --kubeconfig DIR` as an instructor would, against the harness's cluster. */
@@ -47,7 +48,8 @@ export function accessScenario(h: Harness): Scenario {
 }
 
 /** Scenario 12's checks, on the class of `config`. */
-async function attendeeLanes(h: Harness, { cluster, ws, engine, times }: Context, config: Config): Promise<string> {
+async function attendeeLanes(h: Harness, x: Context, config: Config): Promise<string> {
+    const { cluster, ws, engine, times } = x;
     const out: string[] = [];
     await h.withStack(ws, "access", config, async () => {
         const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "access"]);
@@ -155,6 +157,34 @@ async function attendeeLanes(h: Harness, { cluster, ws, engine, times }: Context
             throw new Error(`after the instructor's up --refresh: ann's route ${weights}, v1 replicas ${replicas}`);
         }
         out.push(`instructor's up --refresh (${(again.ms / 1000).toFixed(1)} s) left ann's route ${weights} and v1 replicas ${replicas}`);
+        // ann's reset to canary 80/20: her own routing objects are replaced (the refresh alone keeps her edits), bob's are not touched.
+        const t = Date.now();
+        const reset = await labCommand(x, ["reset", "--stack", "access", "--step", "canary-80-20", "--attendee", "ann"]);
+        const resetMs = Date.now() - t;
+        const annAfter = liveWeights(cluster, "guestbook-ann");
+        const bobAfter = liveWeights(cluster, "guestbook-bob");
+        const check = await labCommand(
+            x,
+            ["check", "--stack", "access", "--step", "canary-80-20", "--attendee", "ann", "--level", "objects"],
+            {
+                KUBECONFIG: cluster.kubeconfig,
+                ISTIO_LAB_KUBECTL: cluster.kubectlBin,
+            },
+        );
+        if (
+            reset.code !== 0 ||
+            !/\(\d+ objects of the attendees' own created again\)/.test(reset.out) ||
+            annAfter !== "v1 80, v2 20" ||
+            bobAfter !== "v1 70, v2 30" ||
+            check.code !== 0
+        ) {
+            throw new Error(
+                `lab reset --attendee ann: exit ${reset.code} (${reset.out.trim().split("\n").slice(-3).join(" | ")}); ann ${annAfter}, bob ${bobAfter}; check exit ${check.code}: ${check.out.trim()}`,
+            );
+        }
+        out.push(
+            `lab reset --attendee ann to canary-80-20 (${(resetMs / 1000).toFixed(1)} s) replaced her routing objects: ann ${annAfter}, bob ${bobAfter} untouched, check --attendee ann passed`,
+        );
     });
     return out.join("; ");
 }

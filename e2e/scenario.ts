@@ -103,3 +103,14 @@ export function labProcess(ws: Workspace, engine: EngineTools, args: readonly st
         env: { ...ws.env, PATH: `${engine.binDir}:${ws.env.PATH}`, ...env },
     });
 }
+
+/** `npm run lab -- <args>` as a user runs it (its own process, the harness's CLI on PATH); its exit status and output. */
+export function labCommand(x: Context, args: readonly string[], env: Config = {}): Promise<{ code: number | null; out: string }> {
+    return new Promise((resolve) => {
+        const child = labProcess(x.ws, x.engine, args, env);
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("close", (code) => resolve({ code, out }));
+    });
+}

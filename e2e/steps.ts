@@ -16,23 +16,17 @@ import type { ClassStatus } from "../tools/status";
 import { STEPS, stepConfig } from "../tools/steps";
 import { seePage } from "./browser";
 import { ISTIOD } from "./istiod";
-import { Config, Context, Harness, Scenario, labProcess, liveWeights, withRoutedLab } from "./scenario";
+import { Config, Context, Harness, Scenario, labCommand, liveWeights, withRoutedLab } from "./scenario";
 
 const json = (v: unknown) => JSON.stringify(v);
 
 /** `lab reset ...` as a user runs it (its own process, the harness's CLI on PATH); throws unless it exits 0. */
-function reset(x: Context, args: readonly string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const child = labProcess(x.ws, x.engine, ["reset", ...args]);
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-        child.on("close", (code) =>
-            code === 0
-                ? resolve(out)
-                : reject(new Error(`lab reset ${args.join(" ")}: exit ${code}: ${out.trim().split("\n").slice(-5).join(" | ")}`)),
-        );
-    });
+async function reset(x: Context, args: readonly string[]): Promise<string> {
+    const r = await labCommand(x, ["reset", ...args]);
+    if (r.code !== 0) {
+        throw new Error(`lab reset ${args.join(" ")}: exit ${r.code}: ${r.out.trim().split("\n").slice(-5).join(" | ")}`);
+    }
+    return r.out;
 }
 
 /** The in-process `lab` against the harness's cluster (kubectl, its kubeconfig, and with `mesh` the real istiod). */
