@@ -97,9 +97,13 @@ export function liveWeights(c: Cluster, namespace: string): string {
     return weighted.map((r) => `${r.destination.subset} ${r.weight ?? 100}`).join(", ");
 }
 
-/** `npm run lab -- <args>` as a user runs it on the harness's project: its own process, the harness's CLI on PATH. */
+/**
+ * `npm run lab -- <args>` as a user runs it on the harness's project: its own process in the project's
+ * directory (which the lab commands act on, tools/stackConfig.ts projectDir), the harness's CLI on PATH.
+ */
 export function labProcess(ws: Workspace, engine: EngineTools, args: readonly string[], env: Config = {}): ChildProcessWithoutNullStreams {
-    return spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "tools", "lab.js"), ...args, "--cwd", path.join(ws.dir, "project")], {
+    return spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "tools", "lab.js"), ...args], {
+        cwd: path.join(ws.dir, "project"),
         env: { ...ws.env, PATH: `${engine.binDir}:${ws.env.PATH}`, ...env },
     });
 }

@@ -27,7 +27,7 @@ options:
   --cwd DIR          the Pulumi project (default: this one)
   -h, --help         print this text
 
-exit 0 reset (or previewed), 2 on bad arguments, a stack that cannot be read or a step it does not have`;
+exit 0 reset (or previewed), 1 when its pulumi up fails (the engine's errors printed), 2 on bad arguments, a stack that cannot be read or a step it does not have`;
 
 /** Why a reset cannot start: the message names the argument or the stack. */
 export class ResetError extends Error {}
@@ -252,7 +252,19 @@ export async function resetMain(
         }
         return 0;
     }
-    const result = await stack.up({ color: "never", refresh: true, replace, message: `lab reset: step ${plan.step.name}${who}` });
+    let result: Awaited<ReturnType<Stack["up"]>>;
+    try {
+        result = await stack.up({ color: "never", refresh: true, replace, message: `lab reset: step ${plan.step.name}${who}` });
+    } catch (e) {
+        // The engine's own diagnostics, not the Automation API's stack trace.
+        const said = String((e as Error).message)
+            .split("\n")
+            .filter((l) => /\berror\b/i.test(l) && !/^\s+at /.test(l));
+        process.stderr.write(
+            `lab reset: pulumi up of stack ${o.stack} failed (the config is at step ${plan.step.name}; run lab reset again, or pulumi up, once it is fixed):\n${[...new Set(said)].slice(0, 12).join("\n")}\n`,
+        );
+        return 1;
+    }
     const changes = Object.fromEntries(Object.entries(result.summary.resourceChanges ?? {}).map(([k, v]) => [k, v ?? 0]));
     if (o.json) {
         out(JSON.stringify({ ...summary, changes }));
