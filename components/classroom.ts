@@ -91,18 +91,21 @@ export interface AttendeeArgs {
 
 /**
  * Leaves what an attendee with access changes as they set it: the routing objects' spec and the guestbook
- * Deployments' replicas are created once, then ignored by the class's `pulumi up`.
+ * Deployments' replicas are created once, then ignored by the class's `pulumi up`. A routing object is
+ * replaced (`lab reset --attendee`) by deleting it first: the attendee's own edits made their field manager
+ * an owner of its fields, and a new object applied over the old one would be refused as a server-side apply
+ * conflict (seen in the e2e).
  */
 const attendeeOwned: pulumi.ResourceTransformation = (args) => {
     const kind = args.type.split(":").pop();
     const labels = (args.props.metadata as { labels?: Record<string, string> } | undefined)?.labels;
-    const ignore =
-        kind === "VirtualService" || kind === "DestinationRule" || kind === "HTTPRoute"
-            ? ["spec"]
-            : kind === "Deployment" && labels?.app === "guestbook"
-              ? ["spec.replicas"]
-              : [];
-    return ignore.length > 0 ? { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ignore }) } : undefined;
+    if (kind === "VirtualService" || kind === "DestinationRule" || kind === "HTTPRoute") {
+        return { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ["spec"], deleteBeforeReplace: true }) };
+    }
+    if (kind === "Deployment" && labels?.app === "guestbook") {
+        return { props: args.props, opts: pulumi.mergeOptions(args.opts, { ignoreChanges: ["spec.replicas"] }) };
+    }
+    return undefined;
 };
 
 /**

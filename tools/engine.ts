@@ -31,6 +31,8 @@ export interface LabResource {
     readonly aliasTypes: readonly string[];
     /** Properties `pulumi up` leaves as they are after creation (`ignoreChanges`). */
     readonly ignoreChanges: readonly string[];
+    /** Whether a replacement deletes the old object before it creates the new one (`deleteBeforeReplace`). */
+    readonly deleteBeforeReplace: boolean;
     /** The key of the explicit provider that creates it (`pulumi:providers:kubernetes::lab-namespaces`); none for the default provider. */
     readonly provider?: string;
 }
@@ -260,6 +262,7 @@ export async function record(
             inputs: inputsByKey.get(key) ?? {},
             dependsOn: [...deps].sort(),
             ignoreChanges: [...(c.opts.ignoreChanges ?? [])],
+            deleteBeforeReplace: (c.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
             ...(providerByKey.has(key) ? { provider: providerByKey.get(key) } : {}),
             aliasTypes: (c.opts.aliases ?? []).flatMap((a) =>
                 typeof a === "object" && a !== null && "type" in a && typeof a.type === "string" ? [a.type] : [],

@@ -114,8 +114,16 @@ describe("attendee access, budgets and isolation", () => {
             ignored("attendee-ann-guestbook-guestbook-v1"),
             ignored("attendee-ann-guestbook-redis-master"),
         ]).to.deep.equal([["spec"], ["spec"], ["spec.replicas"], []]);
+        // Replaced by lab reset --attendee: deleted first, as the attendee's field manager owns fields of it.
+        const dbr = (name: string) => byName(run.resources, name).deleteBeforeReplace;
+        expect([
+            dbr("attendee-ann-traffic-virtual-service"),
+            dbr("attendee-ann-traffic-destination-rule"),
+            dbr("attendee-ann-guestbook-guestbook-v1"),
+        ]).to.deep.equal([true, true, false]);
         const without = await runLab({ "istio-lab:attendees": '["ann"]' });
         expect(byName(without.resources, "attendee-ann-traffic-virtual-service").ignoreChanges).to.deep.equal([]);
+        expect(byName(without.resources, "attendee-ann-traffic-virtual-service").deleteBeforeReplace).to.equal(false);
     });
 
     it("counts what a lab requests: pods, each container's requests or the defaults, and a sidecar per pod", () => {

@@ -239,6 +239,7 @@ describe("lab validate", () => {
                 dependsOn: [],
                 aliasTypes: [],
                 ignoreChanges: [],
+                deleteBeforeReplace: false,
                 inputs: { name: "istiod", namespace: "istio-system", chart: "istiod" },
             },
             {
@@ -250,6 +251,7 @@ describe("lab validate", () => {
                 dependsOn: [],
                 aliasTypes: [],
                 ignoreChanges: [],
+                deleteBeforeReplace: false,
                 inputs: { kind: "Gateway", metadata: { name: "gw", namespace: "guestbook" }, spec: {} },
             },
         ];
@@ -275,6 +277,7 @@ describe("lab validate", () => {
             dependsOn: deps,
             aliasTypes: [],
             ignoreChanges: [],
+            deleteBeforeReplace: false,
             inputs,
         });
         const gatewayPods = { metadata: { annotations: { "inject.istio.io/templates": "gateway" } } };
@@ -389,6 +392,7 @@ describe("lab validate", () => {
             dependsOn: [],
             aliasTypes: [],
             ignoreChanges: [],
+            deleteBeforeReplace: false,
             inputs: {
                 apiVersion: "v1",
                 kind: "Secret",
