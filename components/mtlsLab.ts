@@ -15,7 +15,7 @@ import {
 import { meshNamespace, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
-/** httpbin's Service port and the container port it forwards to. */
+/** httpbin's Service port (the probe's `httpbin.<ns>:8000`) and the document's httpbin's container port. */
 export const HTTPBIN_PORTS = { port: 8000, targetPort: 80 } as const;
 /** sleep's Service port (the container listens on nothing; the port only names the service). */
 export const SLEEP_PORT = 80;
@@ -34,6 +34,8 @@ export interface MtlsLabArgs {
     readonly httpbinImage?: pulumi.Input<string>;
     /** sleep's image. @default "curlimages/curl" */
     readonly sleepImage?: pulumi.Input<string>;
+    /** The port httpbin's container listens on (go-httpbin's 8080). @default 80 */
+    readonly httpbinPort?: number;
     /** OpenShift: namespace of the control plane whose member roll lists the sidecar namespaces. @default "istio-system" */
     readonly controlPlaneNamespace?: string;
     /** Extra namespace labels (the lab id). @default none */
@@ -81,9 +83,9 @@ export function checkMtlsNamespaces(
 }
 
 /** The Services the lab creates in each namespace (what peer authentication maps ports with). */
-export function mtlsLabServices(namespaces: readonly string[]): LabService[] {
+export function mtlsLabServices(namespaces: readonly string[], httpbinPort: number = HTTPBIN_PORTS.targetPort): LabService[] {
     return namespaces.flatMap((namespace) => [
-        { namespace, name: "httpbin", selector: { app: "httpbin" }, ports: [HTTPBIN_PORTS] },
+        { namespace, name: "httpbin", selector: { app: "httpbin" }, ports: [{ port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
         { namespace, name: "sleep", selector: { app: "sleep" }, ports: [{ port: SLEEP_PORT, targetPort: SLEEP_PORT }] },
     ]);
 }
@@ -108,6 +110,10 @@ export class MtlsLab extends pulumi.ComponentResource {
         checkMtlsNamespaces(sidecar, plain, "MtlsLab args", controlPlaneNamespace);
         const requires = args.requires ?? [];
         const flavor = args.flavor ?? FLAVORS[args.platform][0];
+        const httpbinPort = args.httpbinPort ?? HTTPBIN_PORTS.targetPort;
+        if (!Number.isInteger(httpbinPort) || httpbinPort < 1 || httpbinPort > 65535) {
+            reject("MtlsLab args.httpbinPort", httpbinPort, "a port number from 1 to 65535");
+        }
         this.namespaces = [];
 
         const all = [...sidecar.map((ns) => ({ ns, sidecars: true })), ...plain.map((ns) => ({ ns, sidecars: false }))];
@@ -142,7 +148,7 @@ export class MtlsLab extends pulumi.ComponentResource {
                 `${prefix}-httpbin-service`,
                 {
                     metadata: meta("httpbin", { app: "httpbin", service: "httpbin" }),
-                    spec: { selector: { app: "httpbin" }, ports: [{ name: "http", ...HTTPBIN_PORTS }] },
+                    spec: { selector: { app: "httpbin" }, ports: [{ name: "http", port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
                 },
                 childOpts,
             );
@@ -161,7 +167,7 @@ export class MtlsLab extends pulumi.ComponentResource {
                                     {
                                         name: "httpbin",
                                         image: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
-                                        ports: [{ containerPort: HTTPBIN_PORTS.targetPort }],
+                                        ports: [{ containerPort: httpbinPort }],
                                     },
                                 ],
                             },

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS, checkVersions } from "../components/guestbook";
 import { LABEL_VALUE_ALLOWED, isLabelValue, isReservedNamespace, reject, reservedNamespaceAllowed } from "../components/lab";
+import { registryGuestbook } from "./images";
 import { NAMESPACE, dnsLabel, image, int32, list, obj, oneOf, quantity, text } from "./schema";
 
 /** The shape of `guestbook`. */
@@ -36,13 +37,19 @@ export interface GuestbookConfig {
 }
 
 /** The guestbook's settings with the lab's defaults; its namespace is one the lab can create and delete. */
-export function resolveGuestbook(gb: z.infer<typeof guestbookSchema.guestbook> = {}, controlPlaneNamespace: string): GuestbookConfig {
+export function resolveGuestbook(
+    gb: z.infer<typeof guestbookSchema.guestbook> = {},
+    controlPlaneNamespace: string,
+    registry?: string,
+): GuestbookConfig {
+    // The user's own builds of the guestbook under guestbookRegistry, else the document's images (explicit ones win).
+    const own = registry === undefined ? undefined : registryGuestbook(registry);
     const guestbook: GuestbookConfig = {
         namespace: gb.namespace ?? "guestbook",
-        versions: gb.versions ?? LAB_GUESTBOOK_VERSIONS,
+        versions: gb.versions ?? own?.versions ?? LAB_GUESTBOOK_VERSIONS,
         serviceType: gb.serviceType ?? "ClusterIP",
         redisMasterImage: gb.redisMasterImage ?? "redis:3.2.9",
-        redisSlaveImage: gb.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2",
+        redisSlaveImage: gb.redisSlaveImage ?? own?.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2",
         redisSlaveReplicas: gb.redisSlaveReplicas ?? 2,
     };
     checkVersions(guestbook.versions, `${NAMESPACE}:guestbook.versions`);

@@ -15,6 +15,7 @@ import { controlPlaneSchema, ossm3ChannelOf, resolveControlPlane, resolveOperato
 import { namePaths } from "./secretNames";
 import { GatewayConfig, checkGatewayApiName, gatewaySchema, resolveGateway } from "./gateway";
 import { guestbookSchema, resolveGuestbook } from "./guestbook";
+import { imagesSchema } from "./images";
 import { parseValue, readInput } from "./input";
 import { LabConfig } from "./labConfig";
 import { checkNamespaces, checkSecurity } from "./namespaces";
@@ -60,6 +61,8 @@ const configSchema = z
         controlPlane: controlPlaneSchema.controlPlane,
         operators: controlPlaneSchema.operators,
         mtlsLab: securitySchema.mtlsLab,
+        images: imagesSchema.images,
+        guestbookRegistry: imagesSchema.guestbookRegistry,
     })
     .partial()
     .strict();
@@ -108,7 +111,7 @@ export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: r
 /** The areas, in the order their checks speak: what the lab is, its app, its way in, its mesh, its traffic, its class, its security. */
 function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfig {
     const { recipe, platform, stages } = resolveStages(c);
-    const guestbook = resolveGuestbook(c.guestbook, c.controlPlane?.namespace ?? "istio-system");
+    const guestbook = resolveGuestbook(c.guestbook, c.controlPlane?.namespace ?? "istio-system", c.guestbookRegistry);
     const gateway = resolveGateway(c.gateway, platform, c.attendees !== undefined);
     checkClassHosts(gateway, c.attendees);
     const tracing = c.tracing ?? false;
@@ -121,7 +124,8 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         c.dataplane,
     );
     const operators = resolveOperators(c.operators);
-    const mtlsLab = resolveMtlsLab(c.mtlsLab);
+    const images = c.images ?? "documents";
+    const mtlsLab = resolveMtlsLab(c.mtlsLab, images);
     const subsets = subsetsOf(guestbook.versions);
     const traffic = resolveTraffic(c, subsets, stages);
     const mesh = resolveMesh(c, platform, controlPlane, stages);
@@ -153,6 +157,7 @@ function resolve(c: RawConfig, raw: Readonly<Record<string, unknown>>): LabConfi
         controlPlane,
         operators,
         mtlsLab,
+        images,
         ignored: [
             ...ignoredSettings(raw, stages),
             ...unusedDomain(gateway, c.attendees !== undefined, stages),

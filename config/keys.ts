@@ -175,7 +175,22 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         key: "mtlsLab",
         type: "object",
         default:
-            "`{sidecarNamespaces: [foo, bar], plainNamespaces: [legacy], httpbinImage: docker.io/kennethreitz/httpbin, sleepImage: curlimages/curl}`",
-        description: "Peer authentication lab workloads' settings.",
+            "`{sidecarNamespaces: [foo, bar], plainNamespaces: [legacy], httpbinImage: docker.io/kennethreitz/httpbin, sleepImage: curlimages/curl, httpbinPort: 80}` (with `images: multiarch`: `docker.io/mccutchen/go-httpbin:v2.15.0`, `docker.io/curlimages/curl:8.16.0`, port 8080)",
+        description:
+            "Peer authentication lab workloads' settings; `httpbinPort` is the port httpbin's container listens on (the Service's targetPort and the key of port-level policies; default: 8080 for a `mccutchen/go-httpbin` image, else 80).",
+    },
+    {
+        key: "images",
+        type: "string",
+        default: "`documents`",
+        description:
+            "Which images the lab's workloads run: `documents` (as the 2021 labs pulled them; `docker.io/kennethreitz/httpbin` is amd64-only) or `multiarch` (Istio 1.31's samples' images, which pull on arm64 and containerd 2: go-httpbin on port 8080 and a pinned curl; port-level policies and `lab matrix` follow httpbin's port). `lab validate` notes an image known not to pull everywhere.",
+    },
+    {
+        key: "guestbookRegistry",
+        type: "string",
+        default: "none (the documents' `ibmcom/guestbook:v1`, `ibmcom/guestbook:v2`, `ibmcom/guestbook-redis-slave:v2`)",
+        description:
+            "A registry path holding your own multi-arch builds of the guestbook (`<registry>/guestbook:v1`, `<registry>/guestbook:v2`, `<registry>/guestbook-redis-slave:v2`; the recipe is in docs/cluster.md): no public multi-arch guestbook exists. Explicit `guestbook` images win.",
     },
 ];

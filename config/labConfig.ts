@@ -1,5 +1,6 @@
 // The lab's whole config, as parseConfig (config/index.ts) returns it: one type, kept apart from the code
 // that builds it so the modules that check the whole lab (namespaces.ts) can name it without importing that code.
+import type { ImageSet } from "./images";
 import type { Dataplane, Platform } from "../components/lab";
 import type { PeerAuthPolicy } from "../components/peerAuth";
 import type { AccessConfig, AttendeeConfig } from "./classroom";
@@ -46,6 +47,8 @@ export interface LabConfig extends TrafficSettings {
     readonly operators: OperatorsConfig;
     /** Peer authentication lab workloads' settings. */
     readonly mtlsLab: MtlsLabConfig;
+    /** The image set: the documents' images, or today's multi-arch ones (`istio-lab:images`). */
+    readonly images: ImageSet;
     /** Settings made for a stage this lab does not have, which Pulumi prints as warnings and `lab validate` reports. */
     readonly ignored: readonly Notice[];
     /** The leaves of the values the stack marks secret: whatever carries one is secret in state, diffs and messages. */

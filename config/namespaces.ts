@@ -92,7 +92,9 @@ export function labServices(c: LabConfig): LabService[] {
         ...(c.stages.includes("guestbook")
             ? (c.attendees?.map((a) => a.namespace) ?? [c.guestbook.namespace]).flatMap((ns) => guestbookServices(ns))
             : []),
-        ...(c.stages.includes("mtlsLab") ? mtlsLabServices([...c.mtlsLab.sidecarNamespaces, ...c.mtlsLab.plainNamespaces]) : []),
+        ...(c.stages.includes("mtlsLab")
+            ? mtlsLabServices([...c.mtlsLab.sidecarNamespaces, ...c.mtlsLab.plainNamespaces], c.mtlsLab.httpbinPort)
+            : []),
     ];
 }
 

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { PEER_AUTH_SCOPES } from "../components/lab";
 import { LAB_PLAIN_NAMESPACES, LAB_SIDECAR_NAMESPACES, checkMtlsNamespaces } from "../components/mtlsLab";
 import { PeerAuthPolicy } from "../components/peerAuth";
-import { NAMESPACE, allowed, bool, dnsLabel, host, image, labels, list, mode, obj, oneOf } from "./schema";
+import { ImageSet, MTLS_IMAGES, httpbinPortOf } from "./images";
+import { NAMESPACE, allowed, bool, dnsLabel, host, image, int, labels, list, mode, obj, oneOf } from "./schema";
 
 /** The shape of `peerAuth` and `mtlsLab`. */
 export const securitySchema = {
@@ -32,6 +33,7 @@ export const securitySchema = {
         plainNamespaces: list(dnsLabel, "a list of namespace names"),
         httpbinImage: image,
         sleepImage: image,
+        httpbinPort: int(1, 65535),
     }).partial(),
 };
 
@@ -41,6 +43,8 @@ export interface MtlsLabConfig {
     readonly plainNamespaces: readonly string[];
     readonly httpbinImage: string;
     readonly sleepImage: string;
+    /** The port httpbin's container listens on (the Service's targetPort, what port-level policies are keyed by). */
+    readonly httpbinPort: number;
 }
 
 /** The policies, the lab's mesh-wide STRICT when none are given. */
@@ -48,13 +52,15 @@ export function resolvePeerAuth(given: z.infer<typeof securitySchema.peerAuth> |
     return (given as PeerAuthPolicy[] | undefined) ?? [{ mode: "STRICT", scope: "mesh" }];
 }
 
-/** The mTLS lab's namespaces and images with the lab's defaults. */
-export function resolveMtlsLab(ml: z.infer<typeof securitySchema.mtlsLab> = {}): MtlsLabConfig {
+/** The mTLS lab's namespaces and images with the lab's defaults (the image set's images; httpbin's port the image's). */
+export function resolveMtlsLab(ml: z.infer<typeof securitySchema.mtlsLab> = {}, images: ImageSet = "documents"): MtlsLabConfig {
+    const httpbinImage = ml.httpbinImage ?? MTLS_IMAGES[images].httpbin;
     const mtlsLab: MtlsLabConfig = {
         sidecarNamespaces: ml.sidecarNamespaces ?? LAB_SIDECAR_NAMESPACES,
         plainNamespaces: ml.plainNamespaces ?? LAB_PLAIN_NAMESPACES,
-        httpbinImage: ml.httpbinImage ?? "docker.io/kennethreitz/httpbin",
-        sleepImage: ml.sleepImage ?? "curlimages/curl",
+        httpbinImage,
+        sleepImage: ml.sleepImage ?? MTLS_IMAGES[images].sleep,
+        httpbinPort: ml.httpbinPort ?? httpbinPortOf(httpbinImage),
     };
     checkMtlsNamespaces(mtlsLab.sidecarNamespaces, mtlsLab.plainNamespaces, `${NAMESPACE}:mtlsLab`, null);
     return mtlsLab;

@@ -87,6 +87,8 @@ const STAGE_OF_KEY: Readonly<Record<string, Stage | readonly Stage[]>> = {
     gateway: "gateway",
     operators: "operators",
     mtlsLab: "mtlsLab",
+    images: "mtlsLab",
+    guestbookRegistry: "guestbook",
     controlPlane: "controlPlane",
 };
 

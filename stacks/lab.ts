@@ -212,6 +212,7 @@ export function buildLab(config: LabConfig): LabOutputs {
               plainNamespaces: config.mtlsLab.plainNamespaces,
               httpbinImage: config.mtlsLab.httpbinImage,
               sleepImage: config.mtlsLab.sleepImage,
+              httpbinPort: config.mtlsLab.httpbinPort,
               dataplane: config.dataplane,
               controlPlaneNamespace: rootNamespace,
               namespaceLabels,

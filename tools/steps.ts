@@ -148,10 +148,19 @@ export const STEPS: readonly LabStep[] = [
         name: "step-12",
         lab: "peer-auth",
         title: "step 12: port 80 DISABLE",
-        seed: `${PEER_AUTH}: step 12, httpbin.bar STRICT but port 80 DISABLE`,
-        set: pa([
-            { mode: "STRICT", scope: "port", namespace: "bar", selector: { app: "httpbin" }, portLevelMtls: { "80": { mode: "DISABLE" } } },
-        ]),
+        seed: `${PEER_AUTH}: step 12, httpbin.bar STRICT but port 80 DISABLE (httpbin's port: 8080 with istio-lab:images multiarch)`,
+        set: {},
+        // The document's port 80 is httpbin's container port: go-httpbin (the multi-arch images) listens on 8080.
+        setFor: (c) =>
+            pa([
+                {
+                    mode: "STRICT",
+                    scope: "port",
+                    namespace: "bar",
+                    selector: { app: "httpbin" },
+                    portLevelMtls: { [String(c.mtlsLab.httpbinPort)]: { mode: "DISABLE" } },
+                },
+            ]),
         ambient: false,
     },
     {

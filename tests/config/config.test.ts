@@ -92,7 +92,7 @@ describe("config", () => {
         ],
         [
             { "istio-lab:canaryWieght": "20" },
-            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, trafficApi, dataplane, gatewayApiCrds, routing, clientTls, tracing, waitTimeoutSeconds, abTest, circuitBreaker, attendees, attendeeOverrides, attendeeAccess, attendeeBudget, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab',
+            'istio-lab: key "canaryWieght" is not allowed; expected one of recipe, platform, stages, canaryWeight, trafficApi, dataplane, gatewayApiCrds, routing, clientTls, tracing, waitTimeoutSeconds, abTest, circuitBreaker, attendees, attendeeOverrides, attendeeAccess, attendeeBudget, peerAuth, guestbook, gateway, controlPlane, operators, mtlsLab, images, guestbookRegistry',
         ],
         [
             { "istio-lab:recipe": "openshift", "istio-lab:platform": "kubernetes" },
@@ -425,6 +425,8 @@ describe("config", () => {
                 "controlPlane",
                 "operators",
                 "mtlsLab",
+                "images",
+                "guestbookRegistry",
             ]);
         });
     });
