@@ -49,7 +49,7 @@ const KNOWN: ReadonlyArray<{ readonly test: RegExp; readonly why: string }> = [
     },
     {
         test: /^(docker\.io\/)?ibmcom\//,
-        why: "is from Docker Hub's ibmcom namespace, which IBM has been emptying since 2022, and is amd64-only (a 2015 base); build the guestbook from its public source into your registry and set istio-lab:guestbookRegistry (docs/cluster.md)",
+        why: "is from Docker Hub's ibmcom namespace, which IBM has been emptying since 2022, amd64-only on a 2015 base; build the guestbook from its public source into your registry and set istio-lab:guestbookRegistry (docs/cluster.md)",
     },
     {
         test: /^registry\.k8s\.io\/guestbook:v3$/,
@@ -57,10 +57,22 @@ const KNOWN: ReadonlyArray<{ readonly test: RegExp; readonly why: string }> = [
     },
 ];
 
-/** A note for each image of `images` known not to pull everywhere (`where` names its object). */
+/**
+ * One note for each reason some of `images` may not pull (an amd64-only image, a retiring namespace, a
+ * schema-1 image), naming the images it applies to and the first object using each (`where`).
+ */
 export function imageNotes(images: ReadonlyArray<{ readonly where: string; readonly image: string }>): string[] {
-    return images.flatMap(({ where, image }) => {
-        const known = KNOWN.find((k) => k.test.test(image));
-        return known ? [`${where}: image ${image} ${known.why}`] : [];
+    return KNOWN.flatMap((k) => {
+        const hit = new Map<string, string[]>();
+        for (const { where, image } of images.filter((i) => k.test.test(i.image))) {
+            hit.set(image, [...(hit.get(image) ?? []), where]);
+        }
+        if (hit.size === 0) {
+            return [];
+        }
+        const named = [...hit].map(([image, where]) => `${image} (${where[0]}${where.length > 1 ? ` and ${where.length - 1} more` : ""})`);
+        return [
+            `${named.length === 1 ? "image" : "images"} ${named.join(", ")} ${k.why.replace(/^is /, named.length === 1 ? "is " : "are ")}`,
+        ];
     });
 }

@@ -28,7 +28,9 @@ import {
     meshProblems,
     orderingProblems,
     policyProblems,
+    containerImages,
 } from "./validate";
+import { imageNotes } from "../config/images";
 import {
     CheckReport,
     ClusterRead,
@@ -428,9 +430,7 @@ async function commandResult(
                 ...policyProblems(objects, run.config),
             ];
             const text = values.json ? JSON.stringify(problems, null, 2) : formatProblems(problems);
-            const notes = clusterNotes(run.config)
-                .map((n) => `note: ${n}\n`)
-                .join("");
+            const notes = [...clusterNotes(run.config), ...imageNotes(containerImages(objects))].map((n) => `note: ${n}\n`).join("");
             return { stdout: `${text}\n`, stderr: notes, code: problems.length > 0 ? 1 : 0 };
         }
         case "matrix": {

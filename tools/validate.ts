@@ -511,3 +511,19 @@ function compilesAsRe2(regex: string): boolean {
         return false;
     }
 }
+
+/** Every container image of the rendered workloads, with the object that runs it (`Deployment guestbook/guestbook-v1`). */
+export function containerImages(objects: readonly RenderedObject[]): Array<{ where: string; image: string }> {
+    return objects.flatMap((o) => {
+        const spec = (o.manifest.spec ?? {}) as { template?: { spec?: { containers?: Array<{ image?: unknown }> } } };
+        const containers = ["Deployment", "DaemonSet", "StatefulSet"].includes(String(o.manifest.kind))
+            ? (spec.template?.spec?.containers ?? [])
+            : [];
+        const m = meta(o);
+        return containers.flatMap((c) =>
+            typeof c.image === "string"
+                ? [{ where: `${String(o.manifest.kind)} ${m.namespace ? `${m.namespace}/` : ""}${m.name}`, image: c.image }]
+                : [],
+        );
+    });
+}
