@@ -312,6 +312,14 @@ const JUDGED: ReadonlyArray<{
     { lab: "traffic (Gateway API)", stack: "gateway-api", steps: TRAFFIC_STEPS, gatewayApi: true, gatewayLab: true },
     { lab: "traffic (ambient)", stack: "ambient", steps: AMBIENT(TRAFFIC_STEPS), gatewayApi: true, gatewayLab: true },
     { lab: "peer authentication", stack: "peer-auth", steps: PEER_AUTH_STEPS, gatewayApi: false },
+    // Today's multi-arch images: go-httpbin listens on 8080, so step 12's port-level policy is keyed by 8080.
+    {
+        lab: "peer authentication (multi-arch images)",
+        stack: "peer-auth",
+        steps: PEER_AUTH_STEPS,
+        gatewayApi: false,
+        set: { "istio-lab:images": "multiarch" },
+    },
     {
         lab: "peer authentication (ambient)",
         stack: "peer-auth",
@@ -325,7 +333,7 @@ const JUDGED: ReadonlyArray<{
 /** Scenario 14. */
 export function judgeScenario(h: Harness): Scenario {
     return {
-        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs, and ambient) and the peer authentication lab (steps 8 to 13, sidecars and ambient) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy and ztunnel; the real injector against the lab's sidecars; istioctl analyze of the live cluster; scenario 13's checks in the gateway-api and ambient stand-ups",
+        name: "14 Istio judges the lab: each step of the traffic lab (both traffic APIs, and ambient) and the peer authentication lab (steps 8 to 13, sidecars and ambient, and on the multi-arch images, httpbin on 8080) applied, then lab matrix, trafficSplit, the breaker and client TLS held cell by cell against what the real istiod sends each proxy and ztunnel; the real injector against the lab's sidecars; istioctl analyze of the live cluster; scenario 13's checks in the gateway-api and ambient stand-ups",
         run: async (x) => {
             const rows: JudgedRow[] = [];
             const notes: string[] = [];
