@@ -1,19 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
-import { ParentRef, SERVICE_TYPE_ANNOTATION, gatewayApiObject, gatewaySpec, httpsRedirectSpec } from "./httpRoute";
+import { ParentRef } from "./httpRoute";
+import { gatewayApiIngress } from "./ingress/gatewayApi";
+import { istioIngress } from "./ingress/istio";
+import { IngressPorts, OSSM_INGRESS_PORTS } from "./ingress/shared";
+
+export { IngressPorts, OSSM_INGRESS_PORTS };
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import {
-    DNS1123_SUBDOMAIN_ALLOWED,
-    ISTIO_APIS_V1,
-    IstioApis,
-    LAB_LABELS,
-    Platform,
-    isDns1123Subdomain,
-    istioObject,
-    outputField,
-    reject,
-    waitFor,
-} from "./lab";
+import { DNS1123_SUBDOMAIN_ALLOWED, IstioApis, LAB_LABELS, Platform, isDns1123Subdomain, outputField, reject, waitFor } from "./lab";
 
 /** How the ingress gateway's Service is exposed. */
 export type GatewayServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
@@ -161,15 +155,6 @@ export function ingressUrl(
     }
 }
 
-/** The ports of the ingress gateway's pods an OpenShift Route targets (names, or numbers). */
-export interface IngressPorts {
-    readonly http: string | number;
-    readonly https: string | number;
-}
-
-/** OSSM's ingress gateway (and the lab's injected one) names its ports. */
-export const OSSM_INGRESS_PORTS: IngressPorts = { http: "http2", https: "https" };
-
 /**
  * An OpenShift Route to the ingress gateway's Service. OSSM's ingress gateway names its ports `http2`
  * (80) and `https` (443); with TLS the Route passes the encrypted stream through to the gateway, which
@@ -276,6 +261,76 @@ export function checkPort(port: number, where: string): void {
 }
 
 /**
+ * The certificate the gateway serves HTTPS with: the lab CA's (a generated Secret), the instructor's own
+ * Secret by name (nothing to create), or cert-manager's Certificate from an issuer; its Secret's name, what
+ * creates it, and the lab CA's certificate (null unless generated).
+ */
+function gatewayCredential(
+    parent: pulumi.ComponentResource,
+    name: string,
+    x: {
+        tlsChoice: GatewayTls;
+        hosts: readonly string[];
+        routeHost?: string;
+        gatewayName: string;
+        ingressNamespace: pulumi.Input<string>;
+        requires: pulumi.Resource[];
+    },
+): { credentialName: string; credential?: pulumi.Resource; caCertificate: pulumi.Output<string | null> } {
+    const names = certificateNames(x.hosts, x.routeHost);
+    let credentialName = `${x.gatewayName}-credential`;
+    let credential: pulumi.Resource | undefined;
+    let caCertificate: pulumi.Output<string | null> = pulumi.output(null);
+    if (x.tlsChoice === true) {
+        const generated = generatedCertificate(parent, name, names);
+        // The ingress gateway reads `credentialName` from its own namespace.
+        credential = new k8s.core.v1.Secret(
+            `${name}-credential`,
+            {
+                metadata: { name: credentialName, namespace: x.ingressNamespace, labels: LAB_LABELS },
+                type: "kubernetes.io/tls",
+                stringData: { "tls.crt": generated.certPem, "tls.key": pulumi.secret(generated.keyPem) },
+            },
+            { parent, dependsOn: x.requires },
+        );
+        caCertificate = generated.caCertPem;
+    } else if (typeof x.tlsChoice === "object" && "credentialName" in x.tlsChoice) {
+        // The instructor's own certificate: the Secret must exist in the ingress gateway's namespace; nothing to create or wait for.
+        credentialName = x.tlsChoice.credentialName;
+    } else if (typeof x.tlsChoice === "object") {
+        if (names.includes(DEFAULT_TLS_HOST)) {
+            reject(
+                "Gateway args.tls.issuer",
+                x.tlsChoice.issuer,
+                'an issuer together with a concrete host to certify (hosts other than "*", a routeHost, or a classroom domain): a public CA does not sign the placeholder name',
+            );
+        }
+        // cert-manager writes the Secret the Gateway names; the Gateway waits for the Certificate to be Ready.
+        credential = new k8s.apiextensions.CustomResource(
+            `${name}-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: {
+                    name: `${x.gatewayName}-certificate`,
+                    namespace: x.ingressNamespace,
+                    labels: LAB_LABELS,
+                    annotations: waitFor("condition=Ready"),
+                },
+                spec: {
+                    secretName: credentialName,
+                    commonName: names[0],
+                    dnsNames: names,
+                    issuerRef: { name: x.tlsChoice.issuer.name, kind: x.tlsChoice.issuer.kind, group: "cert-manager.io" },
+                },
+            },
+            { parent, dependsOn: x.requires },
+        );
+    }
+    return { credentialName, credential, caCertificate };
+}
+
+/**
  * Stage 4: `guestbook-gateway`, which lets outside HTTP traffic in through the ingress gateway, and
  * the way to it from outside: an explicit Route on OpenShift (automatic route creation, which made
  * the lab's Route in OSSM 2.0, is deprecated and off by default from OSSM 2.5), the ingress gateway's
@@ -315,119 +370,40 @@ export class Gateway extends pulumi.ComponentResource {
         const tlsChoice = args.tls ?? true;
         checkGatewayTls(tlsChoice, "Gateway args.tls");
         const useTls = servesHttps(tlsChoice);
-        const names = certificateNames(hosts, typeof args.routeHost === "string" ? args.routeHost : undefined);
-        let credentialName = `${this.gatewayName}-credential`;
-        let credential: pulumi.Resource | undefined;
-        this.caCertificate = pulumi.output(null);
-        if (tlsChoice === true) {
-            const generated = generatedCertificate(this, name, names);
-            // The ingress gateway reads `credentialName` from its own namespace.
-            credential = new k8s.core.v1.Secret(
-                `${name}-credential`,
-                {
-                    metadata: { name: credentialName, namespace: ingressNamespace, labels: LAB_LABELS },
-                    type: "kubernetes.io/tls",
-                    stringData: { "tls.crt": generated.certPem, "tls.key": pulumi.secret(generated.keyPem) },
-                },
-                { parent: this, dependsOn: requires },
-            );
-            this.caCertificate = generated.caCertPem;
-        } else if (typeof tlsChoice === "object" && "credentialName" in tlsChoice) {
-            // The instructor's own certificate: the Secret must exist in the ingress gateway's namespace; nothing to create or wait for.
-            credentialName = tlsChoice.credentialName;
-        } else if (typeof tlsChoice === "object") {
-            if (names.includes(DEFAULT_TLS_HOST)) {
-                reject(
-                    "Gateway args.tls.issuer",
-                    tlsChoice.issuer,
-                    'an issuer together with a concrete host to certify (hosts other than "*", a routeHost, or a classroom domain): a public CA does not sign the placeholder name',
-                );
-            }
-            // cert-manager writes the Secret the Gateway names; the Gateway waits for the Certificate to be Ready.
-            credential = new k8s.apiextensions.CustomResource(
-                `${name}-certificate`,
-                {
-                    apiVersion: "cert-manager.io/v1",
-                    kind: "Certificate",
-                    metadata: {
-                        name: `${this.gatewayName}-certificate`,
-                        namespace: ingressNamespace,
-                        labels: LAB_LABELS,
-                        annotations: waitFor("condition=Ready"),
-                    },
-                    spec: {
-                        secretName: credentialName,
-                        commonName: names[0],
-                        dnsNames: names,
-                        issuerRef: { name: tlsChoice.issuer.name, kind: tlsChoice.issuer.kind, group: "cert-manager.io" },
-                    },
-                },
-                { parent: this, dependsOn: requires },
-            );
-        }
+        const { credentialName, credential, caCertificate } = gatewayCredential(this, name, {
+            tlsChoice,
+            hosts,
+            routeHost: typeof args.routeHost === "string" ? args.routeHost : undefined,
+            gatewayName: this.gatewayName,
+            ingressNamespace,
+            requires,
+        });
+        this.caCertificate = caCertificate;
 
-        let ingressName = ingressService;
-        if (args.api === "gatewayApi") {
-            // Istio deploys the Gateway itself, as `<name>-istio`, in the Gateway's namespace, where the Secret is.
-            const spec = gatewaySpec({ hosts, httpPort: port, certificateSecret: useTls ? credentialName : undefined });
-            this.gateway = gatewayApiObject(
-                `${name}-gateway`,
-                "Gateway",
-                {
-                    name: this.gatewayName,
-                    namespace: ingressNamespace,
-                    labels: LAB_LABELS,
-                    annotations: {
-                        ...waitFor("condition=Programmed"),
-                        // Istio's default is LoadBalancer; on OpenShift the Route is the way in and the Service stays inside.
-                        [SERVICE_TYPE_ANNOTATION]: args.serviceType ?? (args.platform === "openshift" ? "ClusterIP" : "LoadBalancer"),
-                    },
-                },
-                spec,
-                { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
-            );
-            const listenerNames = (protocol: string) =>
-                (spec.listeners as Array<{ name: string; protocol: string }>).filter((l) => l.protocol === protocol).map((l) => l.name);
-            const parent = { name: this.gatewayName, namespace: ingressNamespace };
-            this.routeParents = listenerNames(useTls ? "HTTPS" : "HTTP").map((sectionName) => ({ ...parent, sectionName }));
-            if (useTls) {
-                gatewayApiObject(
-                    `${name}-https-redirect`,
-                    "HTTPRoute",
-                    { name: `${this.gatewayName}-https-redirect`, namespace: ingressNamespace, labels: LAB_LABELS },
-                    httpsRedirectSpec(parent, listenerNames("HTTP")),
-                    { parent: this, dependsOn: [this.gateway] },
-                );
-            }
-            ingressName = `${this.gatewayName}-istio`;
-        } else {
-            this.routeParents = [];
-            this.gateway = istioObject(
-                `${name}-gateway`,
-                (args.apis ?? ISTIO_APIS_V1).networking,
-                "Gateway",
-                {
-                    name: this.gatewayName,
-                    namespace: args.namespace,
-                    labels: LAB_LABELS,
-                    // The Route below is ours; OSSM must not add one of its own.
-                    annotations: args.platform === "openshift" ? { "maistra.io/manageRoute": "false" } : undefined,
-                },
-                {
-                    selector: args.selector ?? { istio: "ingressgateway" },
-                    servers: useTls
-                        ? [
-                              { port: { number: port, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
-                              { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts, tls: { mode: "SIMPLE", credentialName } },
-                          ]
-                        : [{ port: { number: port, name: "http", protocol: "HTTP" }, hosts }],
-                },
-                { parent: this, dependsOn: [...requires, ...(credential ? [credential] : [])] },
-            );
-        }
-
+        const ingress = (args.api === "gatewayApi" ? gatewayApiIngress : istioIngress)({
+            name,
+            parent: this,
+            platform: args.platform,
+            gatewayName: this.gatewayName,
+            hosts,
+            port,
+            useTls,
+            credentialName,
+            after: [...requires, ...(credential ? [credential] : [])],
+            requires,
+            ingressNamespace,
+            ingressService,
+            ingressCreated: args.ingressCreated,
+            namespace: args.namespace,
+            selector: args.selector,
+            apis: args.apis,
+            serviceType: args.serviceType,
+        });
+        this.gateway = ingress.gateway;
+        this.routeParents = ingress.routeParents;
+        const ingressName = ingress.ingressService;
         this.ingressService = ingressName;
-        this.ingressPorts = args.api === "gatewayApi" ? { http: port, https: 443 } : OSSM_INGRESS_PORTS;
+        this.ingressPorts = ingress.ingressPorts;
         const scheme = useTls ? "https" : "http";
         if (args.platform === "openshift" && args.route === false) {
             this.url = pulumi.output(`${scheme}://<one host per attendee>`);
@@ -448,18 +424,7 @@ export class Gateway extends pulumi.ComponentResource {
                 spec?.host ? `${scheme}://${spec.host}` : `${scheme}://<route host, assigned by OpenShift>`,
             );
         } else {
-            const svc = k8s.core.v1.Service.get(
-                `${name}-ingress`,
-                // Gateway API: the Service exists once Istio has programmed the Gateway. The Gateway's id is unknown
-                // while a preview plans to create it (nothing to read yet: the read waits for pulumi up), known once it exists.
-                args.api === "gatewayApi"
-                    ? pulumi.all([this.gateway.metadata.namespace, this.gateway.id]).apply(([ns]) => `${ns}/${ingressName}`)
-                    : pulumi.interpolate`${args.ingressCreated ?? ingressNamespace}/${ingressService}`,
-                {
-                    parent: this,
-                    dependsOn: args.api === "gatewayApi" ? [...requires, this.gateway] : requires,
-                },
-            );
+            const svc = k8s.core.v1.Service.get(`${name}-ingress`, ingress.serviceId, { parent: this, dependsOn: ingress.serviceAfter });
             const serviceType = args.serviceType ?? "LoadBalancer";
             const servicePort = useTls ? 443 : port;
             this.url = pulumi
