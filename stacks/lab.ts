@@ -122,36 +122,42 @@ export function buildLab(config: LabConfig): LabOutputs {
     }
     keepSecrets(config.secrets);
     createNamespacesOnly(namespaceProvider("lab-namespaces"));
-    const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
-    const platform = config.platform;
-    const flavor = config.controlPlane.flavor;
-    const apis = istioApisFor(flavor);
-    const rootNamespace = config.controlPlane.namespace;
-
     const labId = new random.RandomString("lab-id", { length: 8, special: false, upper: false });
-    const namespaceLabels = { [LAB_ID_LABEL]: labId.result };
+    const x = labContext(config, { [LAB_ID_LABEL]: labId.result });
 
-    const operators = has("operators")
-        ? new OperatorStack("operators", {
-              operators: operatorsFor(flavor, config.tracing),
-              overrides: config.operators.overrides,
-              source: config.operators.source,
-              sourceNamespace: config.operators.sourceNamespace,
-              installPlanApproval: config.operators.installPlanApproval,
-              namespaceLabels,
-          })
-        : undefined;
+    const operators = operatorsStage(x);
+    const crds = gatewayApiCrdsStage(x, operators?.ready ?? []);
+    const controlPlane = controlPlaneStage(x, [...(operators?.ready ?? []), ...(crds?.ready ?? [])]);
+    const meshReady = controlPlane?.ready ?? [...(operators?.ready ?? []), ...(crds?.ready ?? [])];
+    const guestbook = guestbookStage(x, meshReady);
+    const mtlsLab = mtlsLabStage(x, meshReady);
+    const gateway = gatewayStage(x, guestbook, controlPlane, meshReady);
+    const traffic = trafficStage(x, guestbook, gateway, meshReady);
+    const attendees = attendeesStage(x, controlPlane, gateway, meshReady);
+    const peerAuth = peerAuthStage(x, guestbook, attendees, mtlsLab, meshReady);
+    return labOutputs(x, { labId, gateway, traffic, attendees, peerAuth });
+}
 
-    // The Gateway API CRDs go in first where the lab installs them: Istio's Getting Started installs them before Istio.
-    const crds =
-        config.gatewayApiCrds?.kind === "install" && (has("controlPlane") || has("gateway"))
-            ? new GatewayApiCrds("gateway-api-crds", {
-                  file: config.gatewayApiCrds.file,
-                  release: config.gatewayApiCrds.release,
-                  requires: operators?.ready ?? [],
-              })
-            : undefined;
+/** What every stage reads: the checked config and what follows from it. */
+interface LabContext {
+    readonly config: LabConfig;
+    readonly has: (stage: LabConfig["stages"][number]) => boolean;
+    readonly platform: LabConfig["platform"];
+    readonly flavor: LabConfig["controlPlane"]["flavor"];
+    readonly apis: ReturnType<typeof istioApisFor>;
+    readonly rootNamespace: string;
+    /** The lab id's label on every namespace the lab creates. */
+    readonly namespaceLabels: Record<string, pulumi.Output<string>>;
+    readonly classroom: LabConfig["attendees"];
+    /** How a class's namespaces join OSSM 2: the member roll, or one ServiceMeshMember each past MEMBER_ROLL_LIMIT. */
+    readonly membership: "serviceMeshMember" | "memberRoll";
+    /** Member namespaces (OSSM 2's member roll): the ones whose workloads get sidecars; `legacy` stays out. */
+    readonly members: string[];
+}
 
+function labContext(config: LabConfig, namespaceLabels: Record<string, pulumi.Output<string>>): LabContext {
+    const has = (stage: LabConfig["stages"][number]) => config.stages.includes(stage);
+    const flavor = config.controlPlane.flavor;
     const classroom = config.attendees;
     // A large class joins OSSM 2 one ServiceMeshMember per namespace, sparing the member roll's webhook.
     const membership = classroom && classroom.length > MEMBER_ROLL_LIMIT ? "serviceMeshMember" : "memberRoll";
@@ -161,7 +167,51 @@ export function buildLab(config: LabConfig): LabOutputs {
         ...(has("guestbook") && membership === "memberRoll" ? guestbookNamespaces : []),
         ...(has("mtlsLab") ? config.mtlsLab.sidecarNamespaces : []),
     ];
-    const controlPlane = has("controlPlane")
+    return {
+        config,
+        has,
+        platform: config.platform,
+        flavor,
+        apis: istioApisFor(flavor),
+        rootNamespace: config.controlPlane.namespace,
+        namespaceLabels,
+        classroom,
+        membership,
+        members,
+    };
+}
+
+/** Stage 1 (OpenShift): the operators from OperatorHub. */
+function operatorsStage(x: LabContext): OperatorStack | undefined {
+    const { config, has, flavor, namespaceLabels } = x;
+    return has("operators")
+        ? new OperatorStack("operators", {
+              operators: operatorsFor(flavor, config.tracing),
+              overrides: config.operators.overrides,
+              source: config.operators.source,
+              sourceNamespace: config.operators.sourceNamespace,
+              installPlanApproval: config.operators.installPlanApproval,
+              namespaceLabels,
+          })
+        : undefined;
+}
+
+/** The Gateway API CRDs, first where the lab installs them (Istio's Getting Started installs them before Istio). */
+function gatewayApiCrdsStage(x: LabContext, requires: pulumi.Resource[]): GatewayApiCrds | undefined {
+    const { config, has } = x;
+    return config.gatewayApiCrds?.kind === "install" && (has("controlPlane") || has("gateway"))
+        ? new GatewayApiCrds("gateway-api-crds", {
+              file: config.gatewayApiCrds.file,
+              release: config.gatewayApiCrds.release,
+              requires,
+          })
+        : undefined;
+}
+
+/** Stage 2: the control plane. */
+function controlPlaneStage(x: LabContext, requires: pulumi.Resource[]): ControlPlane | undefined {
+    const { config, has, platform, flavor, rootNamespace, namespaceLabels, members } = x;
+    return has("controlPlane")
         ? new ControlPlane("control-plane", {
               platform,
               flavor,
@@ -179,32 +229,38 @@ export function buildLab(config: LabConfig): LabOutputs {
               namespaceLabels,
               ingress: config.trafficApi === "istio",
               dataplane: config.dataplane,
-              requires: [...(operators?.ready ?? []), ...(crds?.ready ?? [])],
+              requires,
           })
         : undefined;
-    const meshReady = controlPlane?.ready ?? [...(operators?.ready ?? []), ...(crds?.ready ?? [])];
+}
 
-    const guestbook =
-        has("guestbook") && !classroom
-            ? new Guestbook("guestbook", {
-                  platform,
-                  flavor,
-                  namespace: config.guestbook.namespace,
-                  versionServices: config.trafficApi === "gatewayApi",
-                  dataplane: config.dataplane,
-                  waypoint: wantsWaypoint(config.dataplane, config.stages, config),
-                  versions: config.guestbook.versions,
-                  serviceType: config.guestbook.serviceType,
-                  redisMasterImage: config.guestbook.redisMasterImage,
-                  redisSlaveImage: config.guestbook.redisSlaveImage,
-                  redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
-                  controlPlaneNamespace: rootNamespace,
-                  namespaceLabels,
-                  requires: meshReady,
-              })
-            : undefined;
+/** Stage 3: the guestbook (one lab; a class's are its attendees'). */
+function guestbookStage(x: LabContext, meshReady: pulumi.Resource[]): Guestbook | undefined {
+    const { config, has, platform, flavor, rootNamespace, namespaceLabels, classroom } = x;
+    return has("guestbook") && !classroom
+        ? new Guestbook("guestbook", {
+              platform,
+              flavor,
+              namespace: config.guestbook.namespace,
+              versionServices: config.trafficApi === "gatewayApi",
+              dataplane: config.dataplane,
+              waypoint: wantsWaypoint(config.dataplane, config.stages, config),
+              versions: config.guestbook.versions,
+              serviceType: config.guestbook.serviceType,
+              redisMasterImage: config.guestbook.redisMasterImage,
+              redisSlaveImage: config.guestbook.redisSlaveImage,
+              redisSlaveReplicas: config.guestbook.redisSlaveReplicas,
+              controlPlaneNamespace: rootNamespace,
+              namespaceLabels,
+              requires: meshReady,
+          })
+        : undefined;
+}
 
-    const mtlsLab = has("mtlsLab")
+/** The peer authentication lab's workloads. */
+function mtlsLabStage(x: LabContext, meshReady: pulumi.Resource[]): MtlsLab | undefined {
+    const { config, has, platform, flavor, rootNamespace, namespaceLabels } = x;
+    return has("mtlsLab")
         ? new MtlsLab("mtls-lab", {
               platform,
               flavor,
@@ -219,51 +275,77 @@ export function buildLab(config: LabConfig): LabOutputs {
               requires: meshReady,
           })
         : undefined;
+}
 
+/** Stage 4: the gateway (a classroom's is shared). */
+function gatewayStage(
+    x: LabContext,
+    guestbook: Guestbook | undefined,
+    controlPlane: ControlPlane | undefined,
+    meshReady: pulumi.Resource[],
+): Gateway | undefined {
+    const { config, has, platform, apis, rootNamespace, classroom } = x;
     // A classroom shares one Gateway in the control plane namespace: a wildcard host (`*.<domain>`, or `*`
     // with path prefixes) that every attendee's VirtualService binds to, so adding an attendee changes nothing shared.
     const domain = classroom ? config.gateway.domain : undefined;
-    const gateway =
-        has("gateway") && (guestbook || classroom)
-            ? new Gateway("gateway", {
-                  platform,
-                  namespace: guestbook ? guestbook.namespace : rootNamespace,
-                  name: config.gateway.name,
-                  selector: { ...config.gateway.selector },
-                  port: config.gateway.port,
-                  hosts: gatewayHosts(config.gateway.hosts, domain),
-                  route: domain === undefined,
-                  ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
-                  ingressCreated: controlPlane?.ingressCreated,
-                  routeHost: config.gateway.routeHost,
-                  tls: config.gateway.tls,
-                  serviceType: config.gateway.serviceType,
-                  apis,
-                  api: config.trafficApi,
-                  requires: meshReady,
-              })
-            : undefined;
+    return has("gateway") && (guestbook || classroom)
+        ? new Gateway("gateway", {
+              platform,
+              namespace: guestbook ? guestbook.namespace : rootNamespace,
+              name: config.gateway.name,
+              selector: { ...config.gateway.selector },
+              port: config.gateway.port,
+              hosts: gatewayHosts(config.gateway.hosts, domain),
+              route: domain === undefined,
+              ingressNamespace: controlPlane?.ingressNamespace ?? rootNamespace,
+              ingressCreated: controlPlane?.ingressCreated,
+              routeHost: config.gateway.routeHost,
+              tls: config.gateway.tls,
+              serviceType: config.gateway.serviceType,
+              apis,
+              api: config.trafficApi,
+              requires: meshReady,
+          })
+        : undefined;
+}
 
-    const traffic =
-        has("traffic") && guestbook && gateway
-            ? new TrafficPolicy("traffic", {
-                  namespace: guestbook.namespace,
-                  subsets: subsetsOf(guestbook.versions),
-                  canaryWeight: config.canaryWeight,
-                  abTest: config.abTest,
-                  circuitBreaker: config.circuitBreaker,
-                  routing: config.routing,
-                  clientTls: config.clientTls,
-                  replicas: guestbook.versions.map((v) => v.replicas),
-                  apis,
-                  gatewayApiParents: config.trafficApi === "gatewayApi" ? gateway.routeParents : undefined,
-                  gateway: gateway.gatewayName,
-                  hosts: [...config.gateway.hosts],
-                  requires: [...meshReady, gateway.gateway],
-              })
-            : undefined;
+/** Stage 5: the traffic policy (one lab's; a class's attendees have theirs). */
+function trafficStage(
+    x: LabContext,
+    guestbook: Guestbook | undefined,
+    gateway: Gateway | undefined,
+    meshReady: pulumi.Resource[],
+): TrafficPolicy | undefined {
+    const { config, has, apis } = x;
+    return has("traffic") && guestbook && gateway
+        ? new TrafficPolicy("traffic", {
+              namespace: guestbook.namespace,
+              subsets: subsetsOf(guestbook.versions),
+              canaryWeight: config.canaryWeight,
+              abTest: config.abTest,
+              circuitBreaker: config.circuitBreaker,
+              routing: config.routing,
+              clientTls: config.clientTls,
+              replicas: guestbook.versions.map((v) => v.replicas),
+              apis,
+              gatewayApiParents: config.trafficApi === "gatewayApi" ? gateway.routeParents : undefined,
+              gateway: gateway.gatewayName,
+              hosts: [...config.gateway.hosts],
+              requires: [...meshReady, gateway.gateway],
+          })
+        : undefined;
+}
 
-    const attendees = (has("guestbook") ? (classroom ?? []) : []).map(
+/** A classroom: each attendee's own guestbook, routes and access. */
+function attendeesStage(
+    x: LabContext,
+    controlPlane: ControlPlane | undefined,
+    gateway: Gateway | undefined,
+    meshReady: pulumi.Resource[],
+): Attendee[] {
+    const { config, has, platform, flavor, apis, rootNamespace, namespaceLabels, classroom, membership } = x;
+    const domain = classroom ? config.gateway.domain : undefined;
+    return (has("guestbook") ? (classroom ?? []) : []).map(
         (a) =>
             new Attendee(`attendee-${a.name}`, {
                 platform,
@@ -303,8 +385,18 @@ export function buildLab(config: LabConfig): LabOutputs {
                 gatewayApiParents: config.trafficApi === "gatewayApi" ? gateway?.routeParents : undefined,
             }),
     );
+}
 
-    const peerAuth = has("peerAuth")
+/** Stage 6: peer authentication. */
+function peerAuthStage(
+    x: LabContext,
+    guestbook: Guestbook | undefined,
+    attendees: Attendee[],
+    mtlsLab: MtlsLab | undefined,
+    meshReady: pulumi.Resource[],
+): PeerAuth | undefined {
+    const { config, has, apis, rootNamespace } = x;
+    return has("peerAuth")
         ? new PeerAuth("peer-auth", {
               policies: config.peerAuth,
               rootNamespace,
@@ -315,7 +407,21 @@ export function buildLab(config: LabConfig): LabOutputs {
               requiresIn: namespaceCreators(config, guestbook, attendees, mtlsLab),
           })
         : undefined;
+}
 
+/** The stack's outputs. */
+function labOutputs(
+    x: LabContext,
+    made: {
+        labId: random.RandomString;
+        gateway: Gateway | undefined;
+        traffic: TrafficPolicy | undefined;
+        attendees: Attendee[];
+        peerAuth: PeerAuth | undefined;
+    },
+): LabOutputs {
+    const { config, has, classroom } = x;
+    const { labId, gateway, traffic, attendees, peerAuth } = made;
     return secretOutputs(config.secrets, {
         recipe: config.recipe,
         labUrl: gateway ? gateway.url : pulumi.output(null),
