@@ -163,110 +163,13 @@ export class Guestbook extends pulumi.ComponentResource {
         const requires = args.requires ?? [];
         const flavor = args.flavor ?? FLAVORS[args.platform][0];
 
-        const ns = meshNamespace(
-            `${name}-namespace`,
-            {
-                name: nsName,
-                flavor,
-                sidecars: true,
-                dataplane: args.dataplane,
-                waypoint: args.waypoint ? WAYPOINT_NAME : undefined,
-                controlPlaneNamespace,
-                labels: args.namespaceLabels,
-                memberWait: args.membership !== "serviceMeshMember",
-            },
-            { parent: this, dependsOn: requires },
-        );
-        const member =
-            flavor === "ossm2" && args.membership === "serviceMeshMember"
-                ? [
-                      new k8s.apiextensions.CustomResource(
-                          `${name}-member`,
-                          {
-                              apiVersion: "maistra.io/v1",
-                              kind: "ServiceMeshMember",
-                              metadata: { name: "default", namespace: nsName, labels: LAB_LABELS, annotations: waitFor("condition=Ready") },
-                              spec: { controlPlaneRef: { name: "basic", namespace: controlPlaneNamespace } },
-                          },
-                          { parent: this, dependsOn: [...requires, ns] },
-                      ),
-                  ]
-                : [];
-        const nsOut = namespaceName(ns, nsName);
-        const annotations = podSidecarAnnotations(flavor, true);
-        const workloadOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, ns, ...member] };
-
-        const deployment = (
-            logical: string,
-            objectName: string,
-            labels: Record<string, string>,
-            selector: Record<string, string>,
-            replicas: pulumi.Input<number>,
-            container: k8s.types.input.core.v1.Container,
-        ) =>
-            new k8s.apps.v1.Deployment(
-                `${name}-${logical}`,
-                {
-                    metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } },
-                    spec: {
-                        replicas,
-                        selector: { matchLabels: selector },
-                        template: { metadata: { labels, annotations }, spec: { containers: [container] } },
-                    },
-                },
-                workloadOpts,
-            );
-        const service = (logical: string, objectName: string, labels: Record<string, string>, spec: k8s.types.input.core.v1.ServiceSpec) =>
-            new k8s.core.v1.Service(
-                `${name}-${logical}`,
-                { metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } }, spec },
-                workloadOpts,
-            );
-
-        const redisPort = { name: "redis-server", containerPort: 6379 };
-        for (const role of ["master", "slave"] as const) {
-            const labels = { app: "redis", role };
-            deployment(
-                `redis-${role}`,
-                `redis-${role}`,
-                labels,
-                labels,
-                role === "master" ? REDIS_MASTER_REPLICAS : (args.redisSlaveReplicas ?? 2),
-                {
-                    name: `redis-${role}`,
-                    image:
-                        role === "master"
-                            ? (args.redisMasterImage ?? "redis:3.2.9")
-                            : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
-                    ports: [redisPort],
-                },
-            );
-            // Istio picks a port's protocol from its name or appProtocol.
-            service(`redis-${role}-service`, `redis-${role}`, labels, {
-                type: "ClusterIP",
-                selector: labels,
-                ports: [{ name: "tcp-redis", port: 6379, targetPort: "redis-server" }],
-            });
-        }
-
-        for (const v of versions) {
-            const labels = { app: "guestbook", version: v.version };
-            deployment(`guestbook-${v.name}`, `guestbook-${v.name}`, labels, labels, v.replicas, {
-                name: "guestbook",
-                image: v.image,
-                ports: [{ name: "http", containerPort: GUESTBOOK_PORT }],
-                resources: v.requests ? { requests: { ...v.requests } } : undefined,
-            });
-        }
-        if (args.versionServices) {
-            for (const v of versionServices(subsetsOf(versions))) {
-                service(`${v.name}-service`, v.name, v.selector, {
-                    type: "ClusterIP",
-                    selector: v.selector,
-                    ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
-                });
-            }
-        }
+        const { ns, member, nsOut } = guestbookNamespace(this, name, { nsName, flavor, controlPlaneNamespace, requires, args });
+        const make = workloadMakers(name, nsOut, podSidecarAnnotations(flavor, true), {
+            parent: this,
+            dependsOn: [...requires, ns, ...member],
+        });
+        redisTier(make, args);
+        guestbookVersions(make, versions, args.versionServices ?? false);
         if (args.waypoint) {
             gatewayApiObject(
                 `${name}-waypoint`,
@@ -281,7 +184,7 @@ export class Guestbook extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [...requires, ns] },
             );
         }
-        const front = service(
+        const front = make.service(
             "guestbook-service",
             "guestbook",
             { app: "guestbook" },
@@ -306,4 +209,144 @@ export function guestbookServices(namespace: string): LabService[] {
         { namespace, name: "redis-master", selector: { app: "redis", role: "master" }, ports: [{ port: 6379, targetPort: 6379 }] },
         { namespace, name: "redis-slave", selector: { app: "redis", role: "slave" }, ports: [{ port: 6379, targetPort: 6379 }] },
     ];
+}
+
+/** The guestbook's namespace (in the mesh as its flavour joins one) and, for a large OSSM 2 class, its ServiceMeshMember. */
+function guestbookNamespace(
+    parent: pulumi.ComponentResource,
+    name: string,
+    x: { nsName: string; flavor: Flavor; controlPlaneNamespace: string; requires: pulumi.Resource[]; args: GuestbookArgs },
+): { ns: pulumi.Resource; member: pulumi.Resource[]; nsOut: pulumi.Output<string> } {
+    const { nsName, flavor, controlPlaneNamespace, requires, args } = x;
+    const ns = meshNamespace(
+        `${name}-namespace`,
+        {
+            name: nsName,
+            flavor,
+            sidecars: true,
+            dataplane: args.dataplane,
+            waypoint: args.waypoint ? WAYPOINT_NAME : undefined,
+            controlPlaneNamespace,
+            labels: args.namespaceLabels,
+            memberWait: args.membership !== "serviceMeshMember",
+        },
+        { parent, dependsOn: requires },
+    );
+    const member =
+        flavor === "ossm2" && args.membership === "serviceMeshMember"
+            ? [
+                  new k8s.apiextensions.CustomResource(
+                      `${name}-member`,
+                      {
+                          apiVersion: "maistra.io/v1",
+                          kind: "ServiceMeshMember",
+                          metadata: { name: "default", namespace: nsName, labels: LAB_LABELS, annotations: waitFor("condition=Ready") },
+                          spec: { controlPlaneRef: { name: "basic", namespace: controlPlaneNamespace } },
+                      },
+                      { parent, dependsOn: [...requires, ns] },
+                  ),
+              ]
+            : [];
+    const nsOut = namespaceName(ns, nsName);
+    return { ns, member, nsOut };
+}
+
+/** Makes the guestbook's Deployments and Services in its namespace, each a child of the component with the same options. */
+interface WorkloadMakers {
+    readonly deployment: (
+        logical: string,
+        objectName: string,
+        labels: Record<string, string>,
+        selector: Record<string, string>,
+        replicas: pulumi.Input<number>,
+        container: k8s.types.input.core.v1.Container,
+    ) => k8s.apps.v1.Deployment;
+    readonly service: (
+        logical: string,
+        objectName: string,
+        labels: Record<string, string>,
+        spec: k8s.types.input.core.v1.ServiceSpec,
+    ) => k8s.core.v1.Service;
+}
+
+function workloadMakers(
+    name: string,
+    nsOut: pulumi.Output<string>,
+    annotations: Record<string, string> | undefined,
+    workloadOpts: pulumi.CustomResourceOptions,
+): WorkloadMakers {
+    return {
+        deployment: (logical, objectName, labels, selector, replicas, container) =>
+            new k8s.apps.v1.Deployment(
+                `${name}-${logical}`,
+                {
+                    metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } },
+                    spec: {
+                        replicas,
+                        selector: { matchLabels: selector },
+                        template: { metadata: { labels, annotations }, spec: { containers: [container] } },
+                    },
+                },
+                workloadOpts,
+            ),
+        service: (logical, objectName, labels, spec) =>
+            new k8s.core.v1.Service(
+                `${name}-${logical}`,
+                { metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } }, spec },
+                workloadOpts,
+            ),
+    };
+}
+
+/** redis-master (one replica) and redis-slave, each with its Service (Istio picks a port's protocol from its name). */
+function redisTier(make: WorkloadMakers, args: GuestbookArgs): void {
+    const { deployment, service } = make;
+    const redisPort = { name: "redis-server", containerPort: 6379 };
+    for (const role of ["master", "slave"] as const) {
+        const labels = { app: "redis", role };
+        deployment(
+            `redis-${role}`,
+            `redis-${role}`,
+            labels,
+            labels,
+            role === "master" ? REDIS_MASTER_REPLICAS : (args.redisSlaveReplicas ?? 2),
+            {
+                name: `redis-${role}`,
+                image:
+                    role === "master"
+                        ? (args.redisMasterImage ?? "redis:3.2.9")
+                        : (args.redisSlaveImage ?? "ibmcom/guestbook-redis-slave:v2"),
+                ports: [redisPort],
+            },
+        );
+        // Istio picks a port's protocol from its name or appProtocol.
+        service(`redis-${role}-service`, `redis-${role}`, labels, {
+            type: "ClusterIP",
+            selector: labels,
+            ports: [{ name: "tcp-redis", port: 6379, targetPort: "redis-server" }],
+        });
+    }
+}
+
+/** One Deployment per guestbook version, and with the Gateway API one Service per version (an HTTPRoute's backends). */
+function guestbookVersions(make: WorkloadMakers, versions: readonly GuestbookVersion[], perVersionServices: boolean): void {
+    const { deployment, service } = make;
+    for (const v of versions) {
+        const labels = { app: "guestbook", version: v.version };
+        deployment(`guestbook-${v.name}`, `guestbook-${v.name}`, labels, labels, v.replicas, {
+            name: "guestbook",
+            image: v.image,
+            ports: [{ name: "http", containerPort: GUESTBOOK_PORT }],
+            resources: v.requests ? { requests: { ...v.requests } } : undefined,
+        });
+    }
+    if (perVersionServices) {
+        for (const v of versionServices(subsetsOf(versions))) {
+            service(`${v.name}-service`, v.name, v.selector, {
+                type: "ClusterIP",
+                selector: v.selector,
+                ports: [{ name: "http", port: 80, targetPort: GUESTBOOK_PORT }],
+            });
+        }
+    }
 }
