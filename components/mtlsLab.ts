@@ -133,90 +133,110 @@ export class MtlsLab extends pulumi.ComponentResource {
                 { parent: this, dependsOn: requires },
             );
             this.namespaces.push(namespace);
-            const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: [...requires, namespace] };
-            const annotations = podSidecarAnnotations(flavor, sidecars);
-            const meta = (objectName: string, labels: Record<string, string>) => ({
-                name: objectName,
-                namespace: ns,
-                labels: { ...LAB_LABELS, ...labels },
+            namespaceWorkloads(prefix, ns, {
+                childOpts: { parent: this, dependsOn: [...requires, namespace] },
+                annotations: podSidecarAnnotations(flavor, sidecars),
+                httpbinImage: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
+                httpbinPort,
+                sleepImage: args.sleepImage ?? "curlimages/curl",
             });
-
-            // httpbin: the server every probe calls.
-            const httpbinLabels = { app: "httpbin", version: "v1" };
-            new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, childOpts);
-            new k8s.core.v1.Service(
-                `${prefix}-httpbin-service`,
-                {
-                    metadata: meta("httpbin", { app: "httpbin", service: "httpbin" }),
-                    spec: { selector: { app: "httpbin" }, ports: [{ name: "http", port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
-                },
-                childOpts,
-            );
-            new k8s.apps.v1.Deployment(
-                `${prefix}-httpbin`,
-                {
-                    metadata: meta("httpbin", {}),
-                    spec: {
-                        replicas: 1,
-                        selector: { matchLabels: httpbinLabels },
-                        template: {
-                            metadata: { labels: httpbinLabels, annotations },
-                            spec: {
-                                serviceAccountName: "httpbin",
-                                containers: [
-                                    {
-                                        name: "httpbin",
-                                        image: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
-                                        ports: [{ containerPort: httpbinPort }],
-                                    },
-                                ],
-                            },
-                        },
-                    },
-                },
-                childOpts,
-            );
-
-            // sleep: the client the probe runs curl in.
-            const sleepLabels = { app: "sleep" };
-            new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, childOpts);
-            new k8s.core.v1.Service(
-                `${prefix}-sleep-service`,
-                {
-                    metadata: meta("sleep", { app: "sleep", service: "sleep" }),
-                    spec: { selector: sleepLabels, ports: [{ name: "http", port: SLEEP_PORT }] },
-                },
-                childOpts,
-            );
-            new k8s.apps.v1.Deployment(
-                `${prefix}-sleep`,
-                {
-                    metadata: meta("sleep", {}),
-                    spec: {
-                        replicas: 1,
-                        selector: { matchLabels: sleepLabels },
-                        template: {
-                            metadata: { labels: sleepLabels, annotations },
-                            spec: {
-                                serviceAccountName: "sleep",
-                                terminationGracePeriodSeconds: 0,
-                                containers: [
-                                    {
-                                        name: "sleep",
-                                        image: args.sleepImage ?? "curlimages/curl",
-                                        command: ["/bin/sleep", "infinity"],
-                                    },
-                                ],
-                            },
-                        },
-                    },
-                },
-                childOpts,
-            );
         }
 
         this.sidecarNamespaces = pulumi.output([...sidecar]);
         this.plainNamespaces = pulumi.output([...plain]);
         this.registerOutputs({ sidecarNamespaces: this.sidecarNamespaces, plainNamespaces: this.plainNamespaces });
     }
+}
+
+/** One namespace's httpbin (the server every probe calls) and sleep (the client the probe runs curl in), each with its ServiceAccount and Service. */
+function namespaceWorkloads(
+    prefix: string,
+    ns: string,
+    x: {
+        childOpts: pulumi.CustomResourceOptions;
+        annotations: Record<string, string> | undefined;
+        httpbinImage: pulumi.Input<string>;
+        httpbinPort: number;
+        sleepImage: pulumi.Input<string>;
+    },
+): void {
+    const { childOpts, annotations, httpbinImage, httpbinPort, sleepImage } = x;
+    const meta = (objectName: string, labels: Record<string, string>) => ({
+        name: objectName,
+        namespace: ns,
+        labels: { ...LAB_LABELS, ...labels },
+    });
+
+    // httpbin: the server every probe calls.
+    const httpbinLabels = { app: "httpbin", version: "v1" };
+    new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, childOpts);
+    new k8s.core.v1.Service(
+        `${prefix}-httpbin-service`,
+        {
+            metadata: meta("httpbin", { app: "httpbin", service: "httpbin" }),
+            spec: { selector: { app: "httpbin" }, ports: [{ name: "http", port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
+        },
+        childOpts,
+    );
+    new k8s.apps.v1.Deployment(
+        `${prefix}-httpbin`,
+        {
+            metadata: meta("httpbin", {}),
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: httpbinLabels },
+                template: {
+                    metadata: { labels: httpbinLabels, annotations },
+                    spec: {
+                        serviceAccountName: "httpbin",
+                        containers: [
+                            {
+                                name: "httpbin",
+                                image: httpbinImage,
+                                ports: [{ containerPort: httpbinPort }],
+                            },
+                        ],
+                    },
+                },
+            },
+        },
+        childOpts,
+    );
+
+    // sleep: the client the probe runs curl in.
+    const sleepLabels = { app: "sleep" };
+    new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, childOpts);
+    new k8s.core.v1.Service(
+        `${prefix}-sleep-service`,
+        {
+            metadata: meta("sleep", { app: "sleep", service: "sleep" }),
+            spec: { selector: sleepLabels, ports: [{ name: "http", port: SLEEP_PORT }] },
+        },
+        childOpts,
+    );
+    new k8s.apps.v1.Deployment(
+        `${prefix}-sleep`,
+        {
+            metadata: meta("sleep", {}),
+            spec: {
+                replicas: 1,
+                selector: { matchLabels: sleepLabels },
+                template: {
+                    metadata: { labels: sleepLabels, annotations },
+                    spec: {
+                        serviceAccountName: "sleep",
+                        terminationGracePeriodSeconds: 0,
+                        containers: [
+                            {
+                                name: "sleep",
+                                image: sleepImage,
+                                command: ["/bin/sleep", "infinity"],
+                            },
+                        ],
+                    },
+                },
+            },
+        },
+        childOpts,
+    );
 }
