@@ -303,73 +303,101 @@ export class TrafficPolicy extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: requires },
         );
-        let split = trafficSplit(args.subsets, weight, routing, args.replicas ?? []);
-        if (args.gatewayApiParents) {
-            // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic to
-            // `host` (the circuit breaker and client TLS have no Gateway API form).
-            const spec = httpRouteSpec({
-                parents: args.gatewayApiParents,
-                hosts: args.hosts ?? ["*"],
-                subsets: args.subsets,
-                canaryWeight: weight,
-                routing,
-                abTest: args.abTest,
-                pathPrefix: args.pathPrefix,
-            });
-            // Istio applies a DestinationRule by the destination's host, and the weighted backends are the
-            // per-version Services, not `host`: each gets the policy its version has (the whole service's, or
-            // the breaker of its subset), or the breaker and client TLS would never touch the route's traffic.
-            const versionRules =
-                routing === "weighted"
-                    ? args.subsets.flatMap((s) => {
-                          const policy = cb && cb.subset === s.name ? { ...circuitBreakerPolicy(cb), ...serviceTls } : servicePolicy;
-                          return policy === undefined
-                              ? []
-                              : [
-                                    istioObject(
-                                        `${name}-destination-rule-${s.name}`,
-                                        apis.networking,
-                                        "DestinationRule",
-                                        {
-                                            name: `destination-rule-${versionServiceName(s.name)}`,
-                                            namespace: args.namespace,
-                                            labels: LAB_LABELS,
-                                        },
-                                        { host: versionServiceName(s.name), trafficPolicy: policy },
-                                        { parent: this, dependsOn: requires },
-                                    ),
-                                ];
-                      })
-                    : [];
-            gatewayApiObject(`${name}-http-route`, "HTTPRoute", { name: host, namespace: args.namespace, labels: LAB_LABELS }, spec, {
-                parent: this,
-                dependsOn: [...requires, destinationRule, ...versionRules],
-            });
-            // The split as the route says it, its relative weights in percent (round robin: one backend, by pods).
-            if (routing === "weighted") {
-                split = shownSplit(httpRouteSplit(spec, args.subsets), args.subsets);
-            }
-        } else {
-            istioObject(
-                `${name}-virtual-service`,
-                apis.networking,
-                "VirtualService",
-                { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
-                {
-                    hosts: args.hosts ?? ["*"],
-                    gateways: [args.gateway ?? "guestbook-gateway"],
-                    http: underPrefix(
-                        routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
-                        args.pathPrefix,
-                    ),
-                },
-                // Routes go in after their gateway and destination rule, or they point at nothing.
-                { parent: this, dependsOn: [...requires, destinationRule] },
-            );
-        }
+        const routes = { name, parent: this, args, host, weight, routing, cb, serviceTls, servicePolicy, apis, requires, destinationRule };
+        const split = args.gatewayApiParents ? httpRouteOf(routes, args.gatewayApiParents) : virtualServiceOf(routes);
 
         this.split = pulumi.output(split);
         this.abTest = pulumi.output(args.abTest ?? null);
         this.registerOutputs({ split: this.split, abTest: this.abTest });
     }
+}
+
+/** What the route builders share: the component, its settings and the DestinationRule routes go in after. */
+interface RouteContext {
+    readonly name: string;
+    readonly parent: pulumi.ComponentResource;
+    readonly args: TrafficPolicyArgs;
+    readonly host: string;
+    readonly weight: number;
+    readonly routing: Routing;
+    readonly cb: CircuitBreaker | undefined;
+    readonly serviceTls: Record<string, unknown>;
+    readonly servicePolicy: Record<string, unknown> | undefined;
+    readonly apis: IstioApis;
+    readonly requires: pulumi.Resource[];
+    readonly destinationRule: pulumi.Resource;
+}
+
+/**
+ * Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic to `host`
+ * (the circuit breaker and client TLS have no Gateway API form). Returns the split the route says.
+ */
+function httpRouteOf(x: RouteContext, parents: readonly ParentRef[]): Record<string, number> {
+    const { name, parent, args, host, weight, routing, cb, serviceTls, servicePolicy, apis, requires, destinationRule } = x;
+    // Gateway API: the same routing as an HTTPRoute; the DestinationRule stays for in-mesh traffic to
+    // `host` (the circuit breaker and client TLS have no Gateway API form).
+    const spec = httpRouteSpec({
+        parents,
+        hosts: args.hosts ?? ["*"],
+        subsets: args.subsets,
+        canaryWeight: weight,
+        routing,
+        abTest: args.abTest,
+        pathPrefix: args.pathPrefix,
+    });
+    // Istio applies a DestinationRule by the destination's host, and the weighted backends are the
+    // per-version Services, not `host`: each gets the policy its version has (the whole service's, or
+    // the breaker of its subset), or the breaker and client TLS would never touch the route's traffic.
+    const versionRules =
+        routing === "weighted"
+            ? args.subsets.flatMap((s) => {
+                  const policy = cb && cb.subset === s.name ? { ...circuitBreakerPolicy(cb), ...serviceTls } : servicePolicy;
+                  return policy === undefined
+                      ? []
+                      : [
+                            istioObject(
+                                `${name}-destination-rule-${s.name}`,
+                                apis.networking,
+                                "DestinationRule",
+                                {
+                                    name: `destination-rule-${versionServiceName(s.name)}`,
+                                    namespace: args.namespace,
+                                    labels: LAB_LABELS,
+                                },
+                                { host: versionServiceName(s.name), trafficPolicy: policy },
+                                { parent, dependsOn: requires },
+                            ),
+                        ];
+              })
+            : [];
+    gatewayApiObject(`${name}-http-route`, "HTTPRoute", { name: host, namespace: args.namespace, labels: LAB_LABELS }, spec, {
+        parent,
+        dependsOn: [...requires, destinationRule, ...versionRules],
+    });
+    // The split as the route says it, its relative weights in percent (round robin: one backend, by pods).
+    return routing === "weighted"
+        ? shownSplit(httpRouteSplit(spec, args.subsets), args.subsets)
+        : trafficSplit(args.subsets, weight, routing, args.replicas ?? []);
+}
+
+/** The Istio API: the VirtualService on the lab's Gateway. Returns the split it makes. */
+function virtualServiceOf(x: RouteContext): Record<string, number> {
+    const { name, parent, args, host, weight, routing, apis, requires, destinationRule } = x;
+    istioObject(
+        `${name}-virtual-service`,
+        apis.networking,
+        "VirtualService",
+        { name: `virtual-service-${host}`, namespace: args.namespace, labels: LAB_LABELS },
+        {
+            hosts: args.hosts ?? ["*"],
+            gateways: [args.gateway ?? "guestbook-gateway"],
+            http: underPrefix(
+                routing === "roundRobin" ? roundRobinRoutes(host) : httpRoutes(host, args.subsets, weight, args.abTest),
+                args.pathPrefix,
+            ),
+        },
+        // Routes go in after their gateway and destination rule, or they point at nothing.
+        { parent, dependsOn: [...requires, destinationRule] },
+    );
+    return trafficSplit(args.subsets, weight, routing, args.replicas ?? []);
 }
