@@ -148,26 +148,33 @@ export class MtlsLab extends pulumi.ComponentResource {
     }
 }
 
-/** One namespace's httpbin (the server every probe calls) and sleep (the client the probe runs curl in), each with its ServiceAccount and Service. */
-function namespaceWorkloads(
-    prefix: string,
-    ns: string,
-    x: {
-        childOpts: pulumi.CustomResourceOptions;
-        annotations: Record<string, string> | undefined;
-        httpbinImage: pulumi.Input<string>;
-        httpbinPort: number;
-        sleepImage: pulumi.Input<string>;
-    },
-): void {
-    const { childOpts, annotations, httpbinImage, httpbinPort, sleepImage } = x;
-    const meta = (objectName: string, labels: Record<string, string>) => ({
+/** The metadata of one of a namespace's objects, with the lab's labels. */
+function metaIn(ns: string) {
+    return (objectName: string, labels: Record<string, string>) => ({
         name: objectName,
         namespace: ns,
         labels: { ...LAB_LABELS, ...labels },
     });
+}
 
-    // httpbin: the server every probe calls.
+/** What one namespace's workloads are made with. */
+interface WorkloadSettings {
+    readonly childOpts: pulumi.CustomResourceOptions;
+    readonly annotations: Record<string, string> | undefined;
+    readonly httpbinImage: pulumi.Input<string>;
+    readonly httpbinPort: number;
+    readonly sleepImage: pulumi.Input<string>;
+}
+
+/** One namespace's httpbin (the server every probe calls) and sleep (the client the probe runs curl in), each with its ServiceAccount and Service. */
+function namespaceWorkloads(prefix: string, ns: string, x: WorkloadSettings): void {
+    httpbinWorkload(prefix, ns, x);
+    sleepWorkload(prefix, ns, x);
+}
+
+function httpbinWorkload(prefix: string, ns: string, x: WorkloadSettings): void {
+    const { childOpts, annotations, httpbinImage, httpbinPort } = x;
+    const meta = metaIn(ns);
     const httpbinLabels = { app: "httpbin", version: "v1" };
     new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, childOpts);
     new k8s.core.v1.Service(
@@ -202,8 +209,11 @@ function namespaceWorkloads(
         },
         childOpts,
     );
+}
 
-    // sleep: the client the probe runs curl in.
+function sleepWorkload(prefix: string, ns: string, x: WorkloadSettings): void {
+    const { childOpts, annotations, sleepImage } = x;
+    const meta = metaIn(ns);
     const sleepLabels = { app: "sleep" };
     new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, childOpts);
     new k8s.core.v1.Service(
