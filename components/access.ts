@@ -250,54 +250,10 @@ export class AttendeeAccess extends pulumi.ComponentResource {
             { parent: this, dependsOn: [role] },
         );
 
-        const budget = args.budget;
-        if (budget) {
-            // Containers without requests get the lab's defaults, so a quota on requests admits them.
-            new k8s.core.v1.LimitRange(
-                `${name}-limits`,
-                {
-                    metadata: metadata("attendee-defaults"),
-                    spec: { limits: [{ type: "Container", defaultRequest: { ...DEFAULT_CONTAINER_REQUESTS } }] },
-                },
-                childOpts,
-            );
-            const hard: Record<string, string> = {
-                ...(budget.cpu !== undefined ? { "requests.cpu": budget.cpu } : {}),
-                ...(budget.memory !== undefined ? { "requests.memory": budget.memory } : {}),
-                ...(budget.pods !== undefined ? { pods: String(budget.pods) } : {}),
-            };
-            new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: metadata("attendee-budget"), spec: { hard } }, childOpts);
+        if (args.budget) {
+            attendeeBudget(name, args.budget, metadata, childOpts);
         }
-
-        // In the mesh: only the ingress gateway's namespace and the attendee's own workloads get in.
-        istioObject(
-            `${name}-isolation`,
-            (args.apis ?? ISTIO_APIS_V1).security,
-            "AuthorizationPolicy",
-            metadata("attendee-isolation"),
-            { action: "ALLOW", rules: [{ from: [{ source: { namespaces: [args.ingressNamespace, args.namespace] } }] }] },
-            childOpts,
-        );
-        // Where the mesh is bypassed, the same intent at the network.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-network`,
-            {
-                metadata: metadata("attendee-isolation"),
-                spec: {
-                    podSelector: {},
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [
-                                { podSelector: {} },
-                                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } },
-                            ],
-                        },
-                    ],
-                },
-            },
-            childOpts,
-        );
+        attendeeIsolation(name, args, metadata, childOpts);
         this.registerOutputs({ token: this.token });
     }
 }
@@ -311,4 +267,59 @@ export function checkUserPattern(pattern: string, where: string): void {
             `a user name pattern with ${show(ATTENDEE_PLACEHOLDER)} in it, e.g. "${ATTENDEE_PLACEHOLDER}" or "lab-${ATTENDEE_PLACEHOLDER}" (letters, digits, '.', '_', '@', '-')`,
         );
     }
+}
+
+/** Makes an object's metadata in the attendee's namespace. */
+type MetadataIn = (objectName: string) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> };
+
+/** The attendee's budget: the lab's default requests for containers without any, and a quota on what they request. */
+function attendeeBudget(name: string, budget: Budget, metadata: MetadataIn, childOpts: pulumi.CustomResourceOptions): void {
+    // Containers without requests get the lab's defaults, so a quota on requests admits them.
+    new k8s.core.v1.LimitRange(
+        `${name}-limits`,
+        {
+            metadata: metadata("attendee-defaults"),
+            spec: { limits: [{ type: "Container", defaultRequest: { ...DEFAULT_CONTAINER_REQUESTS } }] },
+        },
+        childOpts,
+    );
+    const hard: Record<string, string> = {
+        ...(budget.cpu !== undefined ? { "requests.cpu": budget.cpu } : {}),
+        ...(budget.memory !== undefined ? { "requests.memory": budget.memory } : {}),
+        ...(budget.pods !== undefined ? { pods: String(budget.pods) } : {}),
+    };
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, { metadata: metadata("attendee-budget"), spec: { hard } }, childOpts);
+}
+
+/** In the mesh, only the ingress gateway's namespace and the attendee's own workloads get in; where the mesh is bypassed, the same at the network. */
+function attendeeIsolation(name: string, args: AttendeeAccessArgs, metadata: MetadataIn, childOpts: pulumi.CustomResourceOptions): void {
+    // In the mesh: only the ingress gateway's namespace and the attendee's own workloads get in.
+    istioObject(
+        `${name}-isolation`,
+        (args.apis ?? ISTIO_APIS_V1).security,
+        "AuthorizationPolicy",
+        metadata("attendee-isolation"),
+        { action: "ALLOW", rules: [{ from: [{ source: { namespaces: [args.ingressNamespace, args.namespace] } }] }] },
+        childOpts,
+    );
+    // Where the mesh is bypassed, the same intent at the network.
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-network`,
+        {
+            metadata: metadata("attendee-isolation"),
+            spec: {
+                podSelector: {},
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [
+                            { podSelector: {} },
+                            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressNamespace } } },
+                        ],
+                    },
+                ],
+            },
+        },
+        childOpts,
+    );
 }
