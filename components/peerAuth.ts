@@ -127,6 +127,63 @@ function fronts(service: LabService, selector: Readonly<Record<string, string>>)
 }
 
 /**
+ * One policy's mode, scope and the fields its scope needs or refuses (`at` names it in messages); its
+ * selector and port modes when non-empty, and its namespace (the root namespace for scope mesh).
+ */
+function checkPolicyShape(
+    p: PeerAuthPolicy,
+    at: string,
+    rootNamespace: string,
+): { selector?: Record<string, string>; ports?: PeerAuthPolicy["portLevelMtls"]; namespace: string } {
+    if (!MTLS_MODES.includes(p.mode)) {
+        reject(`${at}.mode`, p.mode, `one of ${MTLS_MODES.join(", ")}`);
+    }
+    if (!PEER_AUTH_SCOPES.includes(p.scope)) {
+        reject(`${at}.scope`, p.scope, `one of ${PEER_AUTH_SCOPES.join(", ")}`);
+    }
+    const selector = p.selector && Object.keys(p.selector).length > 0 ? p.selector : undefined;
+    const ports = p.portLevelMtls && Object.keys(p.portLevelMtls).length > 0 ? p.portLevelMtls : undefined;
+
+    if (p.scope === "mesh" && p.namespace !== undefined && p.namespace !== rootNamespace) {
+        reject(`${at}.namespace`, p.namespace, `the root namespace ${show(rootNamespace)} (or nothing) for scope "mesh"`);
+    }
+    if (p.scope !== "mesh" && p.namespace === undefined) {
+        reject(`${at}.namespace`, p.namespace, `a namespace for scope ${show(p.scope)}`);
+    }
+    const namespace = p.namespace ?? rootNamespace;
+    if (!isDns1123Label(namespace)) {
+        reject(`${at}.namespace`, namespace, DNS1123_ALLOWED);
+    }
+    if ((p.scope === "mesh" || p.scope === "namespace") && p.selector !== undefined) {
+        reject(`${at}.selector`, p.selector, `no selector for scope ${show(p.scope)} (use scope "workload")`);
+    }
+    if ((p.scope === "workload" || p.scope === "port") && selector === undefined) {
+        reject(`${at}.selector`, p.selector, `workload labels, e.g. {"app": "httpbin"}, for scope ${show(p.scope)}`);
+    }
+    if (p.scope !== "port" && p.portLevelMtls !== undefined) {
+        reject(`${at}.portLevelMtls`, p.portLevelMtls, `no portLevelMtls for scope ${show(p.scope)} (use scope "port")`);
+    }
+    if (p.scope === "port" && ports === undefined) {
+        reject(
+            `${at}.portLevelMtls`,
+            p.portLevelMtls,
+            `container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"`,
+        );
+    }
+    for (const [port, entry] of Object.entries(ports ?? {})) {
+        const n = Number(port);
+        const mode = entry?.mode;
+        if (!/^[0-9]+$/.test(port) || n < 1 || n > 65535) {
+            reject(`${at}.portLevelMtls`, port, "container port numbers from 1 to 65535 as keys");
+        }
+        if (!MTLS_MODES.includes(mode)) {
+            reject(`${at}.portLevelMtls.${port}.mode`, mode, `one of ${MTLS_MODES.join(", ")}`);
+        }
+    }
+    return { selector, ports, namespace };
+}
+
+/**
  * Fills in a list of policies' defaults and checks them, throwing on the first problem. `where`
  * names the argument or config key in messages (`istio-lab:peerAuth`).
  */
@@ -150,51 +207,7 @@ export function planPeerAuth(
 
     policies.forEach((p, i) => {
         const at = `${where}[${i}]`;
-        if (!MTLS_MODES.includes(p.mode)) {
-            reject(`${at}.mode`, p.mode, `one of ${MTLS_MODES.join(", ")}`);
-        }
-        if (!PEER_AUTH_SCOPES.includes(p.scope)) {
-            reject(`${at}.scope`, p.scope, `one of ${PEER_AUTH_SCOPES.join(", ")}`);
-        }
-        const selector = p.selector && Object.keys(p.selector).length > 0 ? p.selector : undefined;
-        const ports = p.portLevelMtls && Object.keys(p.portLevelMtls).length > 0 ? p.portLevelMtls : undefined;
-
-        if (p.scope === "mesh" && p.namespace !== undefined && p.namespace !== rootNamespace) {
-            reject(`${at}.namespace`, p.namespace, `the root namespace ${show(rootNamespace)} (or nothing) for scope "mesh"`);
-        }
-        if (p.scope !== "mesh" && p.namespace === undefined) {
-            reject(`${at}.namespace`, p.namespace, `a namespace for scope ${show(p.scope)}`);
-        }
-        const namespace = p.namespace ?? rootNamespace;
-        if (!isDns1123Label(namespace)) {
-            reject(`${at}.namespace`, namespace, DNS1123_ALLOWED);
-        }
-        if ((p.scope === "mesh" || p.scope === "namespace") && p.selector !== undefined) {
-            reject(`${at}.selector`, p.selector, `no selector for scope ${show(p.scope)} (use scope "workload")`);
-        }
-        if ((p.scope === "workload" || p.scope === "port") && selector === undefined) {
-            reject(`${at}.selector`, p.selector, `workload labels, e.g. {"app": "httpbin"}, for scope ${show(p.scope)}`);
-        }
-        if (p.scope !== "port" && p.portLevelMtls !== undefined) {
-            reject(`${at}.portLevelMtls`, p.portLevelMtls, `no portLevelMtls for scope ${show(p.scope)} (use scope "port")`);
-        }
-        if (p.scope === "port" && ports === undefined) {
-            reject(
-                `${at}.portLevelMtls`,
-                p.portLevelMtls,
-                `container ports with their modes, e.g. {"80": {"mode": "DISABLE"}}, for scope "port"`,
-            );
-        }
-        for (const [port, entry] of Object.entries(ports ?? {})) {
-            const n = Number(port);
-            const mode = entry?.mode;
-            if (!/^[0-9]+$/.test(port) || n < 1 || n > 65535) {
-                reject(`${at}.portLevelMtls`, port, "container port numbers from 1 to 65535 as keys");
-            }
-            if (!MTLS_MODES.includes(mode)) {
-                reject(`${at}.portLevelMtls.${port}.mode`, mode, `one of ${MTLS_MODES.join(", ")}`);
-            }
-        }
+        const { selector, ports, namespace } = checkPolicyShape(p, at, rootNamespace);
         const name = p.name ?? defaultName(p.scope, selector);
         if (!isDns1123Label(name)) {
             reject(`${at}.name`, name, DNS1123_ALLOWED);
