@@ -261,33 +261,46 @@ function inFile(file: string | undefined): (e: unknown) => never {
 
 /** Runs one command with its arguments; never exits the process itself. */
 export async function lab(argv: readonly string[]): Promise<CommandResult> {
-    let args;
+    const parsed = parseLabArgs(argv);
+    return "code" in parsed ? parsed : runCommand(parsed.command, parsed.values);
+}
+
+/** The command line's options, as parseArgs gives them. */
+type LabValues = ReturnType<typeof parseOptions>["values"];
+
+function parseOptions(argv: readonly string[]) {
+    return parseArgs({
+        args: [...argv],
+        allowPositionals: true,
+        tokens: true,
+        options: {
+            stack: { type: "string" },
+            config: { type: "string" },
+            set: { type: "string", multiple: true },
+            json: { type: "boolean" },
+            out: { type: "string" },
+            against: { type: "string" },
+            step: { type: "string" },
+            attendee: { type: "string" },
+            kubeconfig: { type: "string" },
+            istiod: { type: "string" },
+            level: { type: "string" },
+            watch: { type: "boolean" },
+            timeout: { type: "string" },
+            html: { type: "string" },
+            probe: { type: "boolean" },
+            url: { type: "string" },
+            requests: { type: "string" },
+            help: { type: "boolean", short: "h" },
+        },
+    });
+}
+
+/** The command and its options, or what to print instead (the usage, or a refusal naming the option). */
+function parseLabArgs(argv: readonly string[]): CommandResult | { command: Command; values: LabValues } {
+    let args: ReturnType<typeof parseOptions>;
     try {
-        args = parseArgs({
-            args: [...argv],
-            allowPositionals: true,
-            tokens: true,
-            options: {
-                stack: { type: "string" },
-                config: { type: "string" },
-                set: { type: "string", multiple: true },
-                json: { type: "boolean" },
-                out: { type: "string" },
-                against: { type: "string" },
-                step: { type: "string" },
-                attendee: { type: "string" },
-                kubeconfig: { type: "string" },
-                istiod: { type: "string" },
-                level: { type: "string" },
-                watch: { type: "boolean" },
-                timeout: { type: "string" },
-                html: { type: "string" },
-                probe: { type: "boolean" },
-                url: { type: "string" },
-                requests: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
+        args = parseOptions(argv);
     } catch (e) {
         return { stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n`, code: 2 };
     }
@@ -340,23 +353,27 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     if (args.values.stack !== undefined && args.values.config !== undefined) {
         return { stdout: "", stderr: `--stack and --config are not allowed together; give one\n${USAGE}\n`, code: 2 };
     }
+    return { command: command as Command, values: args.values };
+}
 
+/** Runs a parsed command: the stack's config (a check's at its step), the program under mocks, then the command. */
+async function runCommand(command: Command, values: LabValues): Promise<CommandResult> {
     try {
-        const file = args.values.config ?? stackFile(args.values.stack ?? "dev");
+        const file = values.config ?? stackFile(values.stack ?? "dev");
         const base = readConfigFile(file);
-        const overrides = Object.fromEntries((args.values.set ?? []).map(parseSet));
+        const overrides = Object.fromEntries((values.set ?? []).map(parseSet));
         let configured = configure(file, base, overrides);
         // check: the step's config over the stack's (its expected state is what the program makes of it).
         let step: LabStep | undefined;
         if (command === "check") {
-            const attendee = args.values.attendee;
-            step = stepOf(configured, args.values.step, attendee);
+            const attendee = values.attendee;
+            step = stepOf(configured, values.step, attendee);
             configured =
                 attendee === undefined
                     ? stepConfig(configured, parseConfig(configured), step)
                     : attendeeStepConfig(configured, parseConfig(configured), step, [attendee]);
         }
-        const stack = args.values.stack ?? (args.values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
+        const stack = values.stack ?? (values.config ? path.basename(file).replace(/^Pulumi\.|\.yaml$/g, "") : "dev");
 
         // A secure value given with --set is still the stack's secret: rendered redacted, named in messages.
         // The checks (validate, matrix, diff) read it as the program would, decrypted; what they print hides it.
@@ -366,10 +383,10 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
         const objects = render(run.resources);
         const result =
             command === "check"
-                ? await checkResult(args.values, { stack, run, objects, step: step! })
+                ? await checkResult(values, { stack, run, objects, step: step! })
                 : command === "status"
-                  ? await statusResult(args.values, { stack, configured, run, secretKeys })
-                  : await commandResult(command as Exclude<Command, "check" | "status">, args.values, {
+                  ? await statusResult(values, { stack, configured, run, secretKeys })
+                  : await commandResult(command, values, {
                         file,
                         base,
                         overrides,
