@@ -416,27 +416,10 @@ async function commandResult(
         objects: RenderedObject[];
     },
 ): Promise<CommandResult> {
-    const { file, base, overrides, stack, run, objects } = x;
+    const { run, objects } = x;
     switch (command) {
-        case "render": {
-            if (values.out) {
-                outDirectory(values.out);
-                clearEarlierRender(values.out);
-                objects.forEach((o, i) => {
-                    const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
-                    try {
-                        writeFileSync(path.join(values.out!, fileName), `${toYaml([o])}\n`);
-                    } catch (e) {
-                        throw new UsageError(
-                            `--out ${values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
-                        );
-                    }
-                });
-                return { stdout: `wrote ${objects.length} objects to ${values.out}\n`, stderr: "", code: 0 };
-            }
-            const text = values.json ? JSON.stringify(objects, null, 2) : toYaml(objects);
-            return { stdout: `${text}\n`, stderr: "", code: 0 };
-        }
+        case "render":
+            return renderResult(values, objects);
         case "validate": {
             const problems = [
                 ...configProblems(run.config),
@@ -480,27 +463,63 @@ async function commandResult(
             const rows = steps.map((s) => ({ name: s.name, lab: s.lab, title: s.title, seed: s.seed, set: stepSettings(run.config, s) }));
             return { stdout: `${values.json ? JSON.stringify(rows, null, 2) : formatSteps(run.config, steps)}\n`, stderr: "", code: 0 };
         }
-        case "diff": {
-            // Against another config file (the base branch's), or against this stack without the overrides;
-            // a secure value given with --set is the stack's value on both sides.
-            const against = values.against;
-            const secureOf = (f: StackFile) =>
-                Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));
-            const againstFile = against === undefined ? base : readConfigFile(against);
-            const reference = configure(against ?? file, againstFile, secureOf(againstFile));
-            const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
-            const beforeRun = await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against));
-            const before = render(beforeRun.resources);
-            const ignoredOf = new Map(run.resources.map((r) => [r.key, r.ignoreChanges]));
-            const changes = withReissued(
-                diffRenders(before, objects, (o) => ignoredOf.get(`${o.type}::${o.name}`) ?? []),
-                reissuedSecrets(beforeRun.resources, run.resources),
-                objects,
-            );
-            return { stdout: `${values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
-        }
+        case "diff":
+            return diffResult(values, x);
     }
     return { stdout: "", stderr: USAGE, code: 2 };
+}
+
+/** `lab render`: every object as YAML (or JSON), or one file per object with --out. */
+function renderResult(values: { json?: boolean; out?: string }, objects: RenderedObject[]): CommandResult {
+    if (values.out) {
+        outDirectory(values.out);
+        clearEarlierRender(values.out);
+        objects.forEach((o, i) => {
+            const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
+            try {
+                writeFileSync(path.join(values.out!, fileName), `${toYaml([o])}\n`);
+            } catch (e) {
+                throw new UsageError(
+                    `--out ${values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
+                );
+            }
+        });
+        return { stdout: `wrote ${objects.length} objects to ${values.out}\n`, stderr: "", code: 0 };
+    }
+    const text = values.json ? JSON.stringify(objects, null, 2) : toYaml(objects);
+    return { stdout: `${text}\n`, stderr: "", code: 0 };
+}
+
+/**
+ * `lab diff`: against another config file (the base branch's), or against this stack without the
+ * overrides; a secure value given with --set is the stack's value on both sides.
+ */
+async function diffResult(
+    values: { json?: boolean; against?: string },
+    x: {
+        file: string;
+        base: StackFile;
+        overrides: Record<string, string>;
+        stack: string;
+        run: Awaited<ReturnType<typeof runLab>>;
+        objects: RenderedObject[];
+    },
+): Promise<CommandResult> {
+    const { file, base, overrides, stack, run, objects } = x;
+    const against = values.against;
+    const secureOf = (f: StackFile) => Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));
+    const againstFile = against === undefined ? base : readConfigFile(against);
+    const reference = configure(against ?? file, againstFile, secureOf(againstFile));
+    const referenceKeys = [...new Set(againstFile.secure.map((s) => s.key))];
+    const beforeRun = await runLab(reference, { stack, secretKeys: referenceKeys, reveal: true }).catch(inFile(against));
+    const before = render(beforeRun.resources);
+    const ignoredOf = new Map(run.resources.map((r) => [r.key, r.ignoreChanges]));
+    const changes = withReissued(
+        diffRenders(before, objects, (o) => ignoredOf.get(`${o.type}::${o.name}`) ?? []),
+        reissuedSecrets(beforeRun.resources, run.resources),
+        objects,
+    );
+    return { stdout: `${values.json ? JSON.stringify(changes, null, 2) : formatDiff(changes)}\n`, stderr: "", code: 0 };
 }
 
 /** The `--step` of `check`, or a usage error naming what the stack allows. */
