@@ -106,105 +106,157 @@ export function bypassedRuleProblems(objects: readonly RenderedObject[]): Proble
 
 /** Mesh checks over the rendered objects. */
 export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
+    const facts: MeshFacts = {
+        pods: podLabels(objects),
+        gateways: new Set(objects.filter((o) => o.manifest.kind === "Gateway").map((o) => `${meta(o).namespace}/${meta(o).name}`)),
+        rules: objects.filter((o) => o.manifest.kind === "DestinationRule").map((o) => o.manifest),
+    };
     const problems: Problem[] = [...bypassedRuleProblems(objects)];
-    const add = (o: RenderedObject, field: string, code: string, reason: string) =>
-        problems.push({ object: objectId(o), field, code, reason });
-    const pods = podLabels(objects);
-    const gateways = new Set(objects.filter((o) => o.manifest.kind === "Gateway").map((o) => `${meta(o).namespace}/${meta(o).name}`));
-    const rules = objects.filter((o) => o.manifest.kind === "DestinationRule").map((o) => o.manifest);
-
     for (const o of objects) {
-        const m = meta(o);
-        const s = specOf(o);
-        const ns = m.namespace ?? "";
-        switch (o.manifest.kind) {
-            case "VirtualService": {
-                ((s.gateways as string[]) ?? []).forEach((g, i) => {
-                    const ref = g.includes("/") ? g : `${ns}/${g}`;
-                    if (g !== "mesh" && !gateways.has(ref)) {
-                        add(o, `spec.gateways[${i}]`, "IST0101", `Referenced gateway not found: "${g}"`);
-                    }
-                });
-                for (const f of routeFindings(o.manifest, rules)) {
-                    // A weight that is not an integer is the schema check's to report.
-                    if (f.kind === "weights-sum") {
-                        add(o, `spec.http[${f.http}].route`, "-", `weights sum to ${f.sum}, not 100`);
-                    } else if (f.kind === "missing-subset") {
-                        add(
-                            o,
-                            `spec.http[${f.http}].route[${f.route}].destination.subset`,
-                            "IST0101",
-                            `Referenced host+subset in destinationrule not found: "${f.host}+${f.subset}"`,
-                        );
-                    }
-                }
-                break;
-            }
-            case "HTTPRoute":
-                problems.push(...httpRouteProblems(o, objects));
-                break;
-            case "Namespace": {
-                const labels = m.labels ?? {};
-                if (labels[DATAPLANE_MODE_LABEL] === "ambient" && labels[ISTIO_INJECTION_LABEL] === "enabled") {
-                    add(
-                        o,
-                        `metadata.labels.${ISTIO_INJECTION_LABEL}`,
-                        "-",
-                        `an ambient namespace (${DATAPLANE_MODE_LABEL}: ambient) also labelled for sidecar injection: its pods would get sidecars and leave ztunnel's capture`,
-                    );
-                }
-                break;
-            }
-            case "Gateway": {
-                if (isGatewayApi(o)) {
-                    break;
-                }
-                const selector = (s.selector as Labels) ?? {};
-                if (!pods.some((p) => matches(selector, p.labels))) {
-                    add(
-                        o,
-                        "spec.selector",
-                        "IST0101",
-                        `Referenced selector not found: "${Object.entries(selector)
-                            .map(([k, v]) => `${k}=${v}`)
-                            .join(",")}"`,
-                    );
-                }
-                break;
-            }
-            case "DestinationRule":
-                ((s.subsets as Array<{ name: string; labels?: Labels }>) ?? []).forEach((sub, i) => {
-                    if (sub.labels && !pods.some((p) => p.namespace === ns && matches({ ...(sub.labels as Labels) }, p.labels))) {
-                        add(o, `spec.subsets[${i}].labels`, "-", `subset "${sub.name}" selects no workload the lab creates in "${ns}"`);
-                    }
-                });
-                break;
-            case "PeerAuthentication": {
-                const selector = (s.selector as { matchLabels?: Labels } | undefined)?.matchLabels;
-                if (selector && !pods.some((p) => p.namespace === ns && matches(selector, p.labels))) {
-                    add(o, "spec.selector.matchLabels", "-", `selects no workload the lab creates in "${ns}"`);
-                }
-                if (s.portLevelMtls !== undefined && !selector) {
-                    add(
-                        o,
-                        "spec.portLevelMtls",
-                        "-",
-                        "Istio's admission refuses it: portLevelMtls requires selector (its CRD rule; a namespace- or mesh-wide policy cannot have port-level modes)",
-                    );
-                }
-                break;
-            }
-            case "Service":
-                ((s.ports as Array<{ name?: string; appProtocol?: string }>) ?? []).forEach((p, i) => {
-                    if (!p.name && !p.appProtocol) {
-                        add(o, `spec.ports[${i}]`, "IST0118", "port has neither a name nor appProtocol, so Istio cannot tell its protocol");
-                    }
-                });
-                break;
+        if (o.manifest.kind === "HTTPRoute") {
+            problems.push(...httpRouteProblems(o, objects));
+        } else {
+            problems.push(...(MESH_CHECKS[String(o.manifest.kind)]?.(o, facts) ?? []));
         }
     }
     return problems;
 }
+
+/** What the mesh checks of one object look up among the others. */
+interface MeshFacts {
+    readonly pods: ReturnType<typeof podLabels>;
+    /** Every Gateway as `namespace/name`. */
+    readonly gateways: ReadonlySet<string>;
+    readonly rules: ReadonlyArray<RenderedObject["manifest"]>;
+}
+
+/** A VirtualService: its gateways exist, its weights sum to 100, its subsets are the DestinationRule's. */
+function virtualServiceProblems(o: RenderedObject, x: MeshFacts): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const m = meta(o);
+    const s = specOf(o);
+    const ns = m.namespace ?? "";
+    const { gateways, rules } = x;
+    ((s.gateways as string[]) ?? []).forEach((g, i) => {
+        const ref = g.includes("/") ? g : `${ns}/${g}`;
+        if (g !== "mesh" && !gateways.has(ref)) {
+            add(`spec.gateways[${i}]`, "IST0101", `Referenced gateway not found: "${g}"`);
+        }
+    });
+    for (const f of routeFindings(o.manifest, rules)) {
+        // A weight that is not an integer is the schema check's to report.
+        if (f.kind === "weights-sum") {
+            add(`spec.http[${f.http}].route`, "-", `weights sum to ${f.sum}, not 100`);
+        } else if (f.kind === "missing-subset") {
+            add(
+                `spec.http[${f.http}].route[${f.route}].destination.subset`,
+                "IST0101",
+                `Referenced host+subset in destinationrule not found: "${f.host}+${f.subset}"`,
+            );
+        }
+    }
+    return out;
+}
+
+/** A namespace is not both ambient and labelled for sidecar injection. */
+function namespaceProblems(o: RenderedObject): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const m = meta(o);
+    const labels = m.labels ?? {};
+    if (labels[DATAPLANE_MODE_LABEL] === "ambient" && labels[ISTIO_INJECTION_LABEL] === "enabled") {
+        add(
+            `metadata.labels.${ISTIO_INJECTION_LABEL}`,
+            "-",
+            `an ambient namespace (${DATAPLANE_MODE_LABEL}: ambient) also labelled for sidecar injection: its pods would get sidecars and leave ztunnel's capture`,
+        );
+    }
+    return out;
+}
+
+/** An Istio Gateway selects a workload the lab creates. */
+function istioGatewayProblems(o: RenderedObject, x: MeshFacts): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const s = specOf(o);
+    const { pods } = x;
+    if (isGatewayApi(o)) {
+        return out;
+    }
+    const selector = (s.selector as Labels) ?? {};
+    if (!pods.some((p) => matches(selector, p.labels))) {
+        add(
+            "spec.selector",
+            "IST0101",
+            `Referenced selector not found: "${Object.entries(selector)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(",")}"`,
+        );
+    }
+    return out;
+}
+
+/** Each DestinationRule subset selects a workload the lab creates in its namespace. */
+function destinationRuleProblems(o: RenderedObject, x: MeshFacts): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const m = meta(o);
+    const s = specOf(o);
+    const ns = m.namespace ?? "";
+    const { pods } = x;
+    ((s.subsets as Array<{ name: string; labels?: Labels }>) ?? []).forEach((sub, i) => {
+        if (sub.labels && !pods.some((p) => p.namespace === ns && matches({ ...(sub.labels as Labels) }, p.labels))) {
+            add(`spec.subsets[${i}].labels`, "-", `subset "${sub.name}" selects no workload the lab creates in "${ns}"`);
+        }
+    });
+    return out;
+}
+
+/** A PeerAuthentication's selector selects a workload; port-level modes need a selector. */
+function peerAuthenticationProblems(o: RenderedObject, x: MeshFacts): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const m = meta(o);
+    const s = specOf(o);
+    const ns = m.namespace ?? "";
+    const { pods } = x;
+    const selector = (s.selector as { matchLabels?: Labels } | undefined)?.matchLabels;
+    if (selector && !pods.some((p) => p.namespace === ns && matches(selector, p.labels))) {
+        add("spec.selector.matchLabels", "-", `selects no workload the lab creates in "${ns}"`);
+    }
+    if (s.portLevelMtls !== undefined && !selector) {
+        add(
+            "spec.portLevelMtls",
+            "-",
+            "Istio's admission refuses it: portLevelMtls requires selector (its CRD rule; a namespace- or mesh-wide policy cannot have port-level modes)",
+        );
+    }
+    return out;
+}
+
+/** Each Service port tells Istio its protocol (a name or appProtocol). */
+function serviceProblems(o: RenderedObject): Problem[] {
+    const out: Problem[] = [];
+    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const s = specOf(o);
+    ((s.ports as Array<{ name?: string; appProtocol?: string }>) ?? []).forEach((p, i) => {
+        if (!p.name && !p.appProtocol) {
+            add(`spec.ports[${i}]`, "IST0118", "port has neither a name nor appProtocol, so Istio cannot tell its protocol");
+        }
+    });
+    return out;
+}
+
+/** The mesh checks by kind (HTTPRoutes have theirs, which look at every object). */
+const MESH_CHECKS: Readonly<Record<string, (o: RenderedObject, x: MeshFacts) => Problem[]>> = {
+    VirtualService: virtualServiceProblems,
+    Namespace: namespaceProblems,
+    Gateway: istioGatewayProblems,
+    DestinationRule: destinationRuleProblems,
+    PeerAuthentication: peerAuthenticationProblems,
+    Service: serviceProblems,
+};
 
 const isGatewayApi = (o: RenderedObject) => isGatewayApiObject(o.manifest);
 
