@@ -3,7 +3,7 @@
 // and goes on, re-checks, or rolls back to the starting weight, the way Flagger's analysis loop does, with
 // no controller in the cluster. The schedule, the argument checks and the gate formulas are pure and
 // tested under mocha; the stack is reached through a `PromotionStack`, the real one in promoteStack.ts.
-import { parseArgs } from "util";
+import { strictArgs } from "./strictArgs";
 import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
 
@@ -158,42 +158,41 @@ function withNegativeValues(argv: readonly string[]): string[] {
 
 /** Parses `lab promote`'s arguments; throws a PromoteError naming the option, the value and what is allowed. */
 export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "help" {
-    let parsed;
-    try {
-        parsed = parseArgs({ args: withNegativeValues(argv), options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
-    } catch (e) {
-        const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
-        throw new PromoteError(
-            unknown
-                ? `option ${unknown[1]} is not allowed; expected one of ${Object.keys(OPTIONS)
-                      .map((o) => `--${o}`)
-                      .join(", ")}`
-                : (e as Error).message.split(". ")[0],
-        );
-    }
-    const seen = new Set<string>();
-    for (const t of parsed.tokens) {
-        if (t.kind === "option") {
-            if (seen.has(t.name)) {
-                throw new PromoteError(`--${t.name} is given twice; give it once`);
-            }
-            seen.add(t.name);
-        }
-    }
-    const v = parsed.values;
-    if (v.help) {
+    const v = strictArgs(withNegativeValues(argv), OPTIONS, (message) => new PromoteError(message));
+    if (v === "help") {
         return "help";
     }
-    for (const [name, value] of Object.entries(v)) {
-        if (typeof value === "string" && value.trim() === "") {
-            throw new PromoteError(`--${name} is empty; give it a value`);
-        }
-    }
 
+    const schedule = scheduleOf(v);
+    const gates = gatesOf(v);
+    if (v.attendee !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.attendee)) {
+        bad("attendee", v.attendee, "an attendee's name, a DNS-1123 label such as user7");
+    }
+    const stackProblem = v.stack === undefined ? undefined : stackNameProblem(v.stack);
+    if (stackProblem) {
+        throw new PromoteError(stackProblem);
+    }
+    return {
+        stack: v.stack ?? "dev",
+        cwd: v.cwd,
+        schedule,
+        intervalMs: v.interval === undefined ? parseInterval(DEFAULTS.interval) : parseInterval(v.interval),
+        threshold: v.threshold === undefined ? DEFAULTS.threshold : integer("threshold", v.threshold, 1, 100),
+        attendee: v.attendee,
+        gates,
+        preview: v.preview ?? false,
+        json: v.json ?? false,
+    };
+}
+
+/** The command line's values (see OPTIONS). */
+type PromoteValues = Exclude<ReturnType<typeof strictArgs<typeof OPTIONS>>, "help">;
+
+/** The schedule: --steps, or --step-weight up to --max-weight. */
+function scheduleOf(v: PromoteValues): PromoteOptions["schedule"] {
     if (v.steps !== undefined && (v["step-weight"] !== undefined || v["max-weight"] !== undefined)) {
         throw new PromoteError("--steps and --step-weight/--max-weight are not allowed together; give one schedule");
     }
-    let schedule: PromoteOptions["schedule"];
     if (v.steps !== undefined) {
         const steps = v.steps.split(",").map((s) => s.trim());
         if (steps.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 100)) {
@@ -206,13 +205,16 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
         if (weights[weights.length - 1] !== 100) {
             bad("steps", v.steps, "weights ending at 100 (a promotion ends with all traffic on the new version)");
         }
-        schedule = { steps: weights };
+        return { steps: weights };
     } else {
         const stepWeight = v["step-weight"] === undefined ? DEFAULTS.stepWeight : integer("step-weight", v["step-weight"], 1, 100);
         const maxWeight = v["max-weight"] === undefined ? DEFAULTS.maxWeight : integer("max-weight", v["max-weight"], 1, 100);
-        schedule = { stepWeight, maxWeight };
+        return { stepWeight, maxWeight };
     }
+}
 
+/** The gates checked after each step: at least one, and the options each needs with it. */
+function gatesOf(v: PromoteValues): GateOptions {
     const minSuccessRate =
         v["min-success-rate"] === undefined ? DEFAULTS.minSuccessRate : percent("min-success-rate", v["min-success-rate"]);
     const gates: GateOptions = {
@@ -248,24 +250,7 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
     if (v.probes !== undefined && !gates.http) {
         throw new PromoteError("--probes needs --gate-http (the gate that sends the probes)");
     }
-    if (v.attendee !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.attendee)) {
-        bad("attendee", v.attendee, "an attendee's name, a DNS-1123 label such as user7");
-    }
-    const stackProblem = v.stack === undefined ? undefined : stackNameProblem(v.stack);
-    if (stackProblem) {
-        throw new PromoteError(stackProblem);
-    }
-    return {
-        stack: v.stack ?? "dev",
-        cwd: v.cwd,
-        schedule,
-        intervalMs: v.interval === undefined ? parseInterval(DEFAULTS.interval) : parseInterval(v.interval),
-        threshold: v.threshold === undefined ? DEFAULTS.threshold : integer("threshold", v.threshold, 1, 100),
-        attendee: v.attendee,
-        gates,
-        preview: v.preview ?? false,
-        json: v.json ?? false,
-    };
+    return gates;
 }
 
 /**

@@ -4,9 +4,9 @@
 // by hand goes back to the step's state too. With `attendeeAccess` the attendee's routing objects are theirs
 // (the class's `pulumi up` ignores their spec), so the reset replaces them: created again at the step's state.
 // `--preview` shows the plan and leaves the stack's config as it was. After a reset, `lab check` of that step passes.
+import { strictArgs } from "./strictArgs";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, parseConfig } from "../config";
@@ -52,31 +52,9 @@ export function parseResetArgs(argv: readonly string[]): ResetOptions | "help" {
         cwd: { type: "string" },
         help: { type: "boolean", short: "h" },
     } as const;
-    let parsed;
-    try {
-        parsed = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true, tokens: true });
-    } catch (e) {
-        const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
-        throw new ResetError(
-            unknown
-                ? `option ${unknown[1]} is not allowed; expected one of ${Object.keys(options)
-                      .map((o) => `--${o}`)
-                      .join(", ")}`
-                : (e as Error).message.split(". ")[0],
-        );
-    }
-    const names = parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : []));
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice !== undefined) {
-        throw new ResetError(`--${twice} is given twice; give it once`);
-    }
-    const v = parsed.values;
-    if (v.help) {
+    const v = strictArgs(argv, options, (message) => new ResetError(message));
+    if (v === "help") {
         return "help";
-    }
-    const empty = (["step", "stack", "attendee", "cwd"] as const).find((k) => v[k] !== undefined && v[k].trim() === "");
-    if (empty !== undefined) {
-        throw new ResetError(`--${empty} is empty; give it a value`);
     }
     if (v.step === undefined) {
         throw new ResetError("reset needs --step NAME (npm run --silent lab -- steps lists them)");
