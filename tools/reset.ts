@@ -147,26 +147,23 @@ async function applyConfig(stack: Stack, set: Readonly<Record<string, string>>, 
 
 const keys = (n: number) => `${n} config ${n === 1 ? "key" : "keys"}`;
 
-/** `lab reset`: returns the exit status. */
-export async function resetMain(
+/** The reset's options, stack, plan and the stack's config before it, or the exit status of a refusal or --help. */
+async function openReset(
     argv: readonly string[],
-    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-): Promise<number> {
-    let o: ResetOptions;
-    let stack: Stack;
-    let plan: ResetPlan;
-    let before: ConfigMap;
+    out: (line: string) => void,
+): Promise<number | { o: ResetOptions; stack: Stack; plan: ResetPlan; before: ConfigMap }> {
     try {
         const parsed = parseResetArgs(argv);
         if (parsed === "help") {
             out(RESET_USAGE);
             return 0;
         }
-        o = parsed;
+        const o = parsed;
         const local = localStackConfig(o.stack, o.cwd);
         if (local !== undefined) {
             planReset(local, o);
         }
+        let stack: Stack;
         try {
             stack = await openStack(
                 o.stack,
@@ -176,8 +173,8 @@ export async function resetMain(
         } catch (e) {
             throw e instanceof StackError ? new ResetError(e.message) : e;
         }
-        before = await stack.getAllConfig();
-        plan = planReset(configValues(before), o);
+        const before = await stack.getAllConfig();
+        return { o, stack, plan: planReset(configValues(before), o), before };
     } catch (e) {
         if (e instanceof ResetError) {
             process.stderr.write(`${e.message}\n`);
@@ -185,51 +182,52 @@ export async function resetMain(
         }
         throw e;
     }
-    const replace = await ownedUrns(stack, plan.ownedNamespaces);
-    const who =
-        plan.attendees.length === 0
-            ? ""
-            : plan.attendees.length === 1
-              ? ` (attendee ${plan.attendees[0]})`
-              : ` (all ${plan.attendees.length} attendees)`;
-    const summary = {
-        stack: o.stack,
-        step: plan.step.name,
-        attendees: plan.attendees,
-        set: plan.set,
-        removed: plan.removed,
-        replaced: replace,
-    };
-    const stackPath = path.join(stack.workspace.workDir, `Pulumi.${o.stack.split("/").pop()}.yaml`);
-    const file = o.preview && existsSync(stackPath) ? { path: stackPath, text: readFileSync(stackPath, "utf8") } : undefined;
-    await applyConfig(stack, plan.set, plan.removed);
-    if (o.preview) {
-        try {
-            const p = await stack.preview({ color: "never", diff: true, refresh: true, replace });
-            out(o.json ? JSON.stringify({ ...summary, preview: true, changes: p.changeSummary }) : p.stdout.trimEnd());
-            if (!o.json) {
-                out(`preview of the reset of stack ${o.stack} to step ${plan.step.name}${who}; nothing was changed`);
+}
+
+/** What the preview and the update of a reset are given. */
+interface OpenReset {
+    readonly o: ResetOptions;
+    readonly stack: Stack;
+    readonly plan: ResetPlan;
+    readonly before: ConfigMap;
+    readonly replace: string[];
+    readonly who: string;
+    readonly summary: Record<string, unknown>;
+}
+
+/** `--preview`: the plan (the config set for it), then the stack's config as it was. */
+async function previewReset(x: OpenReset, file: { path: string; text: string } | undefined, out: (line: string) => void): Promise<number> {
+    const { o, stack, plan, before, replace, who, summary } = x;
+    try {
+        const p = await stack.preview({ color: "never", diff: true, refresh: true, replace });
+        out(o.json ? JSON.stringify({ ...summary, preview: true, changes: p.changeSummary }) : p.stdout.trimEnd());
+        if (!o.json) {
+            out(`preview of the reset of stack ${o.stack} to step ${plan.step.name}${who}; nothing was changed`);
+        }
+    } finally {
+        // The stack's config as it was: the stack file's own bytes when it has one (its YAML structures
+        // stay structures), else each changed key set back and each added one removed.
+        if (file !== undefined) {
+            writeFileSync(file.path, file.text);
+        } else {
+            const back = Object.fromEntries(
+                [...Object.keys(plan.set), ...plan.removed].filter((k) => k in before).map((k) => [k, before[k]]),
+            );
+            if (Object.keys(back).length > 0) {
+                await stack.setAllConfig(back);
             }
-        } finally {
-            // The stack's config as it was: the stack file's own bytes when it has one (its YAML structures
-            // stay structures), else each changed key set back and each added one removed.
-            if (file !== undefined) {
-                writeFileSync(file.path, file.text);
-            } else {
-                const back = Object.fromEntries(
-                    [...Object.keys(plan.set), ...plan.removed].filter((k) => k in before).map((k) => [k, before[k]]),
-                );
-                if (Object.keys(back).length > 0) {
-                    await stack.setAllConfig(back);
-                }
-                const added = Object.keys(plan.set).filter((k) => !(k in before));
-                if (added.length > 0) {
-                    await stack.removeAllConfig(added);
-                }
+            const added = Object.keys(plan.set).filter((k) => !(k in before));
+            if (added.length > 0) {
+                await stack.removeAllConfig(added);
             }
         }
-        return 0;
     }
+    return 0;
+}
+
+/** The update: `pulumi up --refresh` (replacing the attendees' own objects), and what it changed. */
+async function applyReset(x: OpenReset, out: (line: string) => void): Promise<number> {
+    const { o, stack, plan, replace, who, summary } = x;
     let result: Awaited<ReturnType<Stack["up"]>>;
     try {
         result = await stack.up({ color: "never", refresh: true, replace, message: `lab reset: step ${plan.step.name}${who}` });
@@ -257,4 +255,36 @@ export async function resetMain(
         out(`check it: npm run --silent lab -- check --stack ${o.stack} --step ${plan.step.name}${attendee}`);
     }
     return 0;
+}
+
+/** `lab reset`: returns the exit status. */
+export async function resetMain(
+    argv: readonly string[],
+    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
+    const opened = await openReset(argv, out);
+    if (typeof opened === "number") {
+        return opened;
+    }
+    const { o, stack, plan } = opened;
+    const replace = await ownedUrns(stack, plan.ownedNamespaces);
+    const who =
+        plan.attendees.length === 0
+            ? ""
+            : plan.attendees.length === 1
+              ? ` (attendee ${plan.attendees[0]})`
+              : ` (all ${plan.attendees.length} attendees)`;
+    const summary = {
+        stack: o.stack,
+        step: plan.step.name,
+        attendees: plan.attendees,
+        set: plan.set,
+        removed: plan.removed,
+        replaced: replace,
+    };
+    const stackPath = path.join(stack.workspace.workDir, `Pulumi.${o.stack.split("/").pop()}.yaml`);
+    const file = o.preview && existsSync(stackPath) ? { path: stackPath, text: readFileSync(stackPath, "utf8") } : undefined;
+    await applyConfig(stack, plan.set, plan.removed);
+    const x: OpenReset = { ...opened, replace, who, summary };
+    return o.preview ? previewReset(x, file, out) : applyReset(x, out);
 }
