@@ -225,29 +225,30 @@ function labConfigOf(o: PromoteOptions, raw: Readonly<Record<string, string>>): 
     }
 }
 
-/** `lab promote`: returns the exit status. */
-export async function promoteMain(
-    argv: readonly string[],
-    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-): Promise<number> {
-    let o: PromoteOptions;
-    let stack: Stack;
-    let subject: Subject;
-    let start: number;
-    let resumed: number | undefined;
-    let lab: { url?: string; ca?: string };
+/** A promotion's options, stack and subject, where it starts, or the exit status of a refusal or --help. */
+interface OpenPromotion {
+    readonly o: PromoteOptions;
+    readonly stack: Stack;
+    readonly subject: Subject;
+    readonly start: number;
+    readonly resumed: number | undefined;
+    readonly lab: { url?: string; ca?: string };
+}
+
+async function openPromotion(argv: readonly string[], out: (line: string) => void): Promise<number | OpenPromotion> {
     try {
         const parsed = parsePromoteArgs(argv);
         if (parsed === "help") {
             out(PROMOTE_USAGE);
             return 0;
         }
-        o = parsed;
+        const o = parsed;
         // A stack whose own file already says it cannot take a weight is told so without the CLI.
         const local = localStackConfig(o.stack, o.cwd);
         if (local !== undefined) {
             subjectOf(labConfigOf(o, local), local, o);
         }
+        let stack: Stack;
         try {
             stack = await openStack(
                 o.stack,
@@ -258,7 +259,7 @@ export async function promoteMain(
             throw e instanceof StackError ? new PromoteError(e.message) : e;
         }
         const raw = await stackConfigValues(stack);
-        subject = subjectOf(labConfigOf(o, raw), raw, o);
+        const subject = subjectOf(labConfigOf(o, raw), raw, o);
         const outputs = plainOutputs(await stack.outputs());
         const applied = subject.applied(outputs);
         if (applied === undefined) {
@@ -266,12 +267,13 @@ export async function promoteMain(
                 `stack ${o.stack} shows no applied weight for ${subject.version}${o.attendee ? ` of ${o.attendee}` : ""} in its outputs; run pulumi up first`,
             );
         }
-        start = applied;
-        resumed = subject.configured !== applied ? subject.configured : undefined;
-        lab = { url: subject.labUrl(outputs), ca: typeof outputs.caCert === "string" ? outputs.caCert : undefined };
+        const start = applied;
+        const resumed = subject.configured !== applied ? subject.configured : undefined;
+        const lab = { url: subject.labUrl(outputs), ca: typeof outputs.caCert === "string" ? outputs.caCert : undefined };
         if (o.gates.http?.url === "labUrl" && !lab.url) {
             throw new PromoteError(`--gate-http labUrl: stack ${o.stack} has no labUrl output (no gateway stage); give the URL to probe`);
         }
+        return { o, stack, subject, start, resumed, lab };
     } catch (e) {
         if (e instanceof PromoteError) {
             process.stderr.write(`${e.message}\n`);
@@ -279,7 +281,18 @@ export async function promoteMain(
         }
         throw e;
     }
+}
 
+/** `lab promote`: returns the exit status. */
+export async function promoteMain(
+    argv: readonly string[],
+    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Promise<number> {
+    const opened = await openPromotion(argv, out);
+    if (typeof opened === "number") {
+        return opened;
+    }
+    const { o, stack, subject, start, resumed } = opened;
     const emit = (e: PromoteEvent) => out(o.json ? JSON.stringify(e) : formatEvent(e));
     const steps = scheduleFrom(start, o.schedule);
     emit({
@@ -305,8 +318,12 @@ export async function promoteMain(
         }
         return 0;
     }
+    return promote(opened, steps, emit);
+}
 
-    // Ctrl-C or SIGTERM: finish what runs, then put the stack back at a checked weight; twice: stop now.
+/** The promotion itself: one step after another with the gates after each; Ctrl-C or SIGTERM finishes what runs, then goes back to a checked weight (twice: stops now). */
+async function promote(x: OpenPromotion, steps: number[], emit: (e: PromoteEvent) => void): Promise<number> {
+    const { o, stack, subject, start, lab } = x;
     let interrupted = false;
     let wake: (() => void) | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
