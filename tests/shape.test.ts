@@ -1,5 +1,7 @@
 // The code's shape: no module of the program, the `lab` command or the e2e harness imports itself back
-// through others (an import circle makes load order matter and hides which module owns what).
+// through others (an import circle makes load order matter and hides which module owns what), and no
+// function of the program or the `lab` command runs past 80 lines (a feature is a function or a module of
+// its own, not another branch in a long one).
 import { expect } from "chai";
 import { existsSync, readFileSync, readdirSync, statSync } from "fs";
 import * as path from "path";
@@ -80,6 +82,24 @@ export function importCircles(graph: ReadonlyMap<string, readonly string[]>): st
     return circles;
 }
 
+/** Every function, method, constructor and arrow function of `file` longer than `max` lines, as `file name lines`. */
+export function longFunctions(file: string, max: number): string[] {
+    const src = ts.createSourceFile(file, readFileSync(path.join(PROJECT_ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+    const out: string[] = [];
+    const visit = (n: ts.Node) => {
+        if (ts.isFunctionLike(n) && "body" in n && n.body !== undefined) {
+            const lines = src.getLineAndCharacterOfPosition(n.getEnd()).line - src.getLineAndCharacterOfPosition(n.getStart()).line + 1;
+            if (lines > max) {
+                const named = (n as ts.SignatureDeclaration).name ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name : undefined);
+                out.push(`${file} ${named ? named.getText(src) : ts.isConstructorDeclaration(n) ? "constructor" : "(anonymous)"} ${lines}`);
+            }
+        }
+        ts.forEachChild(n, visit);
+    };
+    visit(src);
+    return out;
+}
+
 describe("the code's shape", () => {
     it("finds a circle where there is one (the finder itself)", () => {
         const graph = new Map([
@@ -96,5 +116,12 @@ describe("the code's shape", () => {
         expect(graph.size).to.be.greaterThan(60);
         expect(graph.get("config/index.ts")).to.include("config/labConfig.ts");
         expect(importCircles(graph)).to.deep.equal([]);
+    });
+
+    it("has no function over 80 lines in components/, config/, stacks/ and tools/ (and finds one where there is one)", () => {
+        const files = sources(["components", "config", "stacks", "tools"]);
+        expect(files.length).to.be.greaterThan(50);
+        expect(files.flatMap((f) => longFunctions(f, 80))).to.deep.equal([]);
+        expect(longFunctions("e2e/promote.ts", 80)).to.include("e2e/promote.ts promotions 177");
     });
 });
