@@ -403,18 +403,21 @@ async function runCommand(command: Command, values: LabValues): Promise<CommandR
     }
 }
 
+/** What a command works on: the stack's config file and overrides, and the run of the program on them. */
+interface CommandInputs {
+    readonly file: string;
+    readonly base: StackFile;
+    readonly overrides: Record<string, string>;
+    readonly stack: string;
+    readonly run: Awaited<ReturnType<typeof runLab>>;
+    readonly objects: RenderedObject[];
+}
+
 /** What one command found, from the run of the stack's config. */
 async function commandResult(
     command: Exclude<Command, "check" | "status">,
     values: { json?: boolean; out?: string; against?: string },
-    x: {
-        file: string;
-        base: StackFile;
-        overrides: Record<string, string>;
-        stack: string;
-        run: Awaited<ReturnType<typeof runLab>>;
-        objects: RenderedObject[];
-    },
+    x: CommandInputs,
 ): Promise<CommandResult> {
     const { run, objects } = x;
     switch (command) {
@@ -494,17 +497,7 @@ function renderResult(values: { json?: boolean; out?: string }, objects: Rendere
  * `lab diff`: against another config file (the base branch's), or against this stack without the
  * overrides; a secure value given with --set is the stack's value on both sides.
  */
-async function diffResult(
-    values: { json?: boolean; against?: string },
-    x: {
-        file: string;
-        base: StackFile;
-        overrides: Record<string, string>;
-        stack: string;
-        run: Awaited<ReturnType<typeof runLab>>;
-        objects: RenderedObject[];
-    },
-): Promise<CommandResult> {
+async function diffResult(values: { json?: boolean; against?: string }, x: CommandInputs): Promise<CommandResult> {
     const { file, base, overrides, stack, run, objects } = x;
     const against = values.against;
     const secureOf = (f: StackFile) => Object.fromEntries(Object.entries(overrides).filter(([k]) => f.secure.some((s) => s.key === k)));

@@ -122,6 +122,12 @@ export function meshProblems(objects: readonly RenderedObject[]): Problem[] {
     return problems;
 }
 
+/** The problems one check finds in object `o`, and how it adds one. */
+function collector(o: RenderedObject): { out: Problem[]; add: (field: string, code: string, reason: string) => void } {
+    const out: Problem[] = [];
+    return { out, add: (field, code, reason) => out.push({ object: objectId(o), field, code, reason }) };
+}
+
 /** What the mesh checks of one object look up among the others. */
 interface MeshFacts {
     readonly pods: ReturnType<typeof podLabels>;
@@ -132,8 +138,7 @@ interface MeshFacts {
 
 /** A VirtualService: its gateways exist, its weights sum to 100, its subsets are the DestinationRule's. */
 function virtualServiceProblems(o: RenderedObject, x: MeshFacts): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const m = meta(o);
     const s = specOf(o);
     const ns = m.namespace ?? "";
@@ -161,8 +166,7 @@ function virtualServiceProblems(o: RenderedObject, x: MeshFacts): Problem[] {
 
 /** A namespace is not both ambient and labelled for sidecar injection. */
 function namespaceProblems(o: RenderedObject): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const m = meta(o);
     const labels = m.labels ?? {};
     if (labels[DATAPLANE_MODE_LABEL] === "ambient" && labels[ISTIO_INJECTION_LABEL] === "enabled") {
@@ -177,8 +181,7 @@ function namespaceProblems(o: RenderedObject): Problem[] {
 
 /** An Istio Gateway selects a workload the lab creates. */
 function istioGatewayProblems(o: RenderedObject, x: MeshFacts): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const s = specOf(o);
     const { pods } = x;
     if (isGatewayApi(o)) {
@@ -199,8 +202,7 @@ function istioGatewayProblems(o: RenderedObject, x: MeshFacts): Problem[] {
 
 /** Each DestinationRule subset selects a workload the lab creates in its namespace. */
 function destinationRuleProblems(o: RenderedObject, x: MeshFacts): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const m = meta(o);
     const s = specOf(o);
     const ns = m.namespace ?? "";
@@ -215,8 +217,7 @@ function destinationRuleProblems(o: RenderedObject, x: MeshFacts): Problem[] {
 
 /** A PeerAuthentication's selector selects a workload; port-level modes need a selector. */
 function peerAuthenticationProblems(o: RenderedObject, x: MeshFacts): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const m = meta(o);
     const s = specOf(o);
     const ns = m.namespace ?? "";
@@ -237,8 +238,7 @@ function peerAuthenticationProblems(o: RenderedObject, x: MeshFacts): Problem[] 
 
 /** Each Service port tells Istio its protocol (a name or appProtocol). */
 function serviceProblems(o: RenderedObject): Problem[] {
-    const out: Problem[] = [];
-    const add = (field: string, code: string, reason: string) => out.push({ object: objectId(o), field, code, reason });
+    const { out, add } = collector(o);
     const s = specOf(o);
     ((s.ports as Array<{ name?: string; appProtocol?: string }>) ?? []).forEach((p, i) => {
         if (!p.name && !p.appProtocol) {
