@@ -3,7 +3,7 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-    { ignores: ["bin/**", "node_modules/**", "tools/launch.js", "eslint.config.js"] },
+    { ignores: ["bin/**", "node_modules/**", "tools/launch.js", "tools/supportedNode.js", "eslint.config.js"] },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },

@@ -13,7 +13,8 @@ import { CONFIG_FILE, RenderedObject, metaOf, objectId, render } from "../tools/
 import { PROJECT_ROOT } from "../tools/stackConfig";
 import { Cluster } from "./cluster";
 import { Config, Harness } from "./scenario";
-import { Workspace } from "./pulumi";
+import { PulumiResult, Workspace } from "./pulumi";
+import { Breakdown, breakdown, readTrace } from "./engineTrace";
 import { upPlayingOperators } from "./operators";
 import { harnessConfig } from "./harnessConfig";
 
@@ -339,27 +340,43 @@ export function standInSailChart(ws: Workspace): string {
 }
 
 /**
- * The policy pack as the engine can start it here. CLI v3.248.0 starts a Node.js pack through the
+ * The policy pack as the engine can start it here. The CLI starts a Node.js pack directory through the
  * language host's RunPlugin call, which the v3.68.0 host lacks ("could not read plugin [policy]: not
- * supported"); the engine's documented fallback, for a pack runtime without a language host, is an
- * executable `pulumi-analyzer-policy-<runtime>` on PATH. So: a copy of policy/ whose PulumiPolicy.yaml
- * names a runtime without a host, and that executable, which runs the SDK's run-policy-pack.
+ * supported"). The CLI (v3.276.0) also takes an executable file as a pack and runs it as a binary analyzer
+ * plugin, with the engine's address as its one argument (pkg/resource/plugin/analyzer_plugin.go). So: a copy
+ * of policy/ and, inside it, an executable that runs the SDK's run-policy-pack on that copy, as the host would.
+ * Returns the executable's path, for `--policy-pack`.
  */
-export function legacyPolicyPack(ws: Workspace): string {
+export function policyPackLauncher(ws: Workspace): string {
     const pack = path.join(ws.dir, "policy-pack");
     cpSync(path.join(PROJECT_ROOT, "policy"), pack, { recursive: true });
-    writeFileSync(path.join(pack, "PulumiPolicy.yaml"), "runtime: nodejslegacy\ndescription: istio-lab's policy pack (e2e copy)\n");
     writeFileSync(
         path.join(pack, "package.json"),
         json({ name: "istio-lab-policy", version: "0.1.0", main: path.join(PROJECT_ROOT, "bin", "policy", "index.js") }),
     );
-    const launcher = path.join(ws.env.PATH.split(":")[0], "pulumi-analyzer-policy-nodejslegacy");
-    writeFileSync(
-        launcher,
-        `#!/bin/sh\nexec "${process.execPath}" "${path.join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack")}" "$@"\n`,
-    );
+    const launcher = path.join(pack, "istio-lab-policy-pack");
+    const runPolicyPack = path.join(PROJECT_ROOT, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
+    writeFileSync(launcher, `#!/bin/sh\ncd "${pack}" || exit 1\nexec "${process.execPath}" "${runPolicyPack}" "$1" .\n`);
     chmodSync(launcher, 0o755);
-    return pack;
+    return launcher;
+}
+
+let traces = 0;
+
+/**
+ * Runs `pulumi args` with the engine's OpenTelemetry trace written to a file of the workspace, and adds where
+ * its seconds went ({@link breakdown}) to `breakdowns` under `label`.
+ */
+export function traced(
+    x: { readonly ws: Workspace; readonly breakdowns: Array<[string, Breakdown]> },
+    label: string,
+    args: readonly string[],
+): PulumiResult {
+    const file = path.join(x.ws.dir, "traces", `${++traces}.json`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const result = x.ws.pulumi([...args, "--otel-traces", `file://${file}`]);
+    x.breakdowns.push([label, breakdown(readTrace(file))]);
+    return result;
 }
 
 /** `openssl verify` of a server certificate against a CA, with the name it carries: "OK <name>" or the error. */

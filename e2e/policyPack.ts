@@ -2,13 +2,13 @@
 // up fail with the policy's name and change nothing.
 import { Scenario } from "./scenario";
 import { harnessConfig } from "./harnessConfig";
-import { legacyPolicyPack } from "./harness";
+import { policyPackLauncher } from "./harness";
 
 /** Scenario 6. */
 export const policyPackScenario: Scenario = {
     name: "6 the policy pack run by the engine: preview passes on dev; a mesh-wide DISABLE makes pulumi up fail with the policy's name and change nothing",
     run: ({ cluster, ws, engine }) => {
-        const pack = legacyPolicyPack(ws);
+        const pack = policyPackLauncher(ws);
         const base = harnessConfig(engine, "dev");
         const ok = ws.pulumi(["preview", "--stack", "dev", "--policy-pack", pack]);
         if (!/Policies:[\s\S]*istio-lab@v0\.1\.0[\s\S]*\[advisory\]\s+images-pinned/.test(ok.stdout)) {

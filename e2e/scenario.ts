@@ -8,6 +8,7 @@ import type { Cluster } from "./cluster";
 import type { Workspace } from "./pulumi";
 import type { Istiod } from "./istiod";
 import type { EngineTools, IstioTools } from "./toolchain";
+import type { Breakdown } from "./engineTrace";
 
 /** A stack's config: `{"istio-lab:key": "value or JSON"}`. */
 export type Config = Record<string, string>;
@@ -18,6 +19,8 @@ export interface Context {
     readonly ws: Workspace;
     readonly engine: EngineTools;
     readonly times: Array<[string, string]>;
+    /** Where the seconds of the traced pulumi commands went (harness `traced`), printed after the times. */
+    readonly breakdowns: Array<[string, Breakdown]>;
     readonly crds: string;
     /** The Gateway API's standard-install.yaml, written from its Go module. */
     readonly gatewayApiCrds: string;

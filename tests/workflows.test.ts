@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from "../tools/stackConfig";
 
 const workflowsDir = path.join(PROJECT_ROOT, ".github", "workflows");
 type Step = { run?: string; uses?: string; with?: Record<string, unknown> };
-type Workflow = { on: unknown; jobs: Record<string, { steps?: Step[]; strategy?: { matrix?: { stack?: unknown } } }> };
+type Workflow = { on: unknown; jobs: Record<string, { steps?: Step[]; strategy?: { matrix?: { stack?: unknown; node?: unknown } } }> };
 
 const workflows = readdirSync(workflowsDir)
     .filter((f) => f.endsWith(".yml"))
@@ -37,6 +37,32 @@ describe("GitHub workflows", () => {
         ]);
         expect(steps[3].with?.key).to.equal("e2e-tools-${{ runner.os }}-${{ hashFiles('e2e/tools/**/go.mod', 'e2e/tools/**/go.sum') }}");
         expect(JSON.stringify(e2e)).not.to.contain("secrets.");
+    });
+
+    it("set up only Node.js lines the project supports: .nvmrc's release, or 22, 24 and 26 for the tests", () => {
+        const setups = workflows.flatMap((w) =>
+            Object.entries(w.doc.jobs).flatMap(([job, j]) =>
+                (j.steps ?? []).filter((s) => s.uses === "actions/setup-node@v4").map((s) => ({ job: `${w.file} ${job}`, with: s.with })),
+            ),
+        );
+        expect(setups.map((s) => s.job)).to.deep.equal([
+            "deploy.yml up",
+            "pull-request.yml e2e",
+            "pull-request.yml node-lines",
+            "pull-request.yml offline",
+            "pull-request.yml preview",
+        ]);
+        for (const s of setups.filter((s) => s.job !== "pull-request.yml node-lines")) {
+            expect(s.with, s.job).to.deep.equal({ "node-version-file": ".nvmrc", cache: "npm" });
+        }
+        const lines = workflows.find((w) => w.file === "pull-request.yml")!.doc.jobs["node-lines"];
+        expect(lines.strategy?.matrix).to.deep.equal({ node: [22, 24, 26] });
+        expect((lines.steps ?? []).map((s) => s.uses ?? s.run)).to.deep.equal([
+            "actions/checkout@v4",
+            "actions/setup-node@v4",
+            "npm ci",
+            "npm test",
+        ]);
     });
 
     it("run only npm scripts that exist", () => {

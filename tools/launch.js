@@ -2,6 +2,8 @@
 // Runs a compiled tool from bin/, compiling first only when a TypeScript source is newer than the
 // last build (so `npm ci && npm run lab -- render` works on a fresh clone, and later runs type-check nothing).
 "use strict";
+// On a Node.js older than the project supports (22), run this again on the release .nvmrc names.
+require("./supportedNode").reexecIfUnsupported();
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
