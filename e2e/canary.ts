@@ -3,12 +3,13 @@
 import { diffRenders } from "../tools/diff";
 import { Scenario } from "./scenario";
 import { harnessConfig } from "./harnessConfig";
-import { json, rendered, planSteps, engineChanges, labDiffChanges, secs } from "./harness";
+import { json, rendered, planSteps, engineChanges, labDiffChanges, secs, traced } from "./harness";
 
 /** Scenario 3. */
 export const canaryScenario: Scenario = {
     name: "3 canary 20 to 50: pulumi preview --diff has exactly one update (the VirtualService), as lab diff says; up; live weights 50/50",
-    run: async ({ cluster, ws, engine, times }) => {
+    run: async (x) => {
+        const { cluster, ws, engine, times } = x;
         const base = harnessConfig(engine, "dev");
         const after = { ...base, "istio-lab:canaryWeight": "50" };
         ws.configure("dev", after);
@@ -19,7 +20,7 @@ export const canaryScenario: Scenario = {
         if (json(engineSaid) !== json(want) || json(labSaid) !== json(want)) {
             throw new Error(`engine [${engineSaid.join("; ")}], lab diff [${labSaid.join("; ")}], want [${want.join("; ")}]`);
         }
-        const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
+        const up = traced(x, "pulumi up, canary 20 to 50", ["up", "--yes", "--skip-preview", "--stack", "dev"]);
         times.push(["pulumi up, canary 20 to 50 (1 update)", secs(up.ms)]);
         const vs = JSON.parse(
             cluster.kubectl(["get", "virtualservices.v1.networking.istio.io", "virtual-service-guestbook", "-n", "guestbook", "-o", "json"])

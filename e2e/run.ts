@@ -29,6 +29,7 @@ import { operatorFlavorsScenario } from "./operatorFlavors";
 import { classroomScenario } from "./classroom";
 import { reservedNamespaceScenario } from "./reservedNamespace";
 import { floorScenario } from "./floor";
+import { Breakdown, PARTS, PART_MEANING, formatBreakdown } from "./engineTrace";
 
 const SCENARIOS: Scenario[] = [
     previewScenario,
@@ -95,6 +96,7 @@ async function inside(): Promise<void> {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const times: Array<[string, string]> = [];
+    const breakdowns: Array<[string, Breakdown]> = [];
     try {
         cluster = await startCluster(tools);
         console.log(`control plane on 127.0.0.1 up in ${secs(Date.now() - started)} (${cluster.dir})`);
@@ -124,6 +126,7 @@ async function inside(): Promise<void> {
                     ws,
                     engine,
                     times,
+                    breakdowns,
                     crds: tools.istioCrds,
                     gatewayApiCrds: tools.gatewayApiCrds,
                     istio,
@@ -153,6 +156,13 @@ async function inside(): Promise<void> {
         console.log("\n| measured (this run) | time |\n|---|---|");
         for (const [what, t] of times) {
             console.log(`| ${what} | ${t} |`);
+        }
+        if (breakdowns.length > 0) {
+            console.log("\nWhere pulumi's time went (the engine's own trace, --otel-traces):");
+            for (const [what, b] of breakdowns) {
+                console.log(`- ${formatBreakdown(what, b)}`);
+            }
+            console.log(`  (${PARTS.map((p) => `${p}: ${PART_MEANING[p]}`).join("; ")})`);
         }
         console.log(`\ne2e: ${secs(Date.now() - started)} in all`);
         console.log(`${passed} passed, ${chosen.length - passed} failed`);

@@ -76,7 +76,8 @@ async function classPart(h: Harness, x: Context, config: Config): Promise<string
             t = Date.now();
             const r = await labHere(x, ["status", "--config", file, "--json", "--html", page], false);
             const statusMs = Date.now() - t;
-            const got = rowsOf(JSON.parse(r.stdout) as ClassStatus);
+            const status = JSON.parse(r.stdout) as ClassStatus;
+            const got = rowsOf(status);
             const want = [
                 "ann here ab-test",
                 "bob here all-v2",
@@ -94,7 +95,6 @@ async function classPart(h: Harness, x: Context, config: Config): Promise<string
             t = Date.now();
             const seen = await seePage(page);
             const browserMs = Date.now() - t;
-            const status = JSON.parse(r.stdout) as ClassStatus;
             const said = {
                 grid: status.rows.map((row) => ({ attendee: row.attendee, states: row.cells.map((c) => c.state) })),
                 differences: status.rows.flatMap((row) => row.cells.flatMap((c) => c.difference ?? [])),

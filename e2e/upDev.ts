@@ -2,15 +2,16 @@
 // private key or Secret value in the state, then up --expect-no-changes.
 import { Scenario } from "./scenario";
 import { harnessConfig } from "./harnessConfig";
-import { rendered, labIdOf, assertLiveApplied, secs, verifyCertificate } from "./harness";
+import { rendered, labIdOf, assertLiveApplied, secs, traced, verifyCertificate } from "./harness";
 
 /** Scenario 2. */
 export const upScenario: Scenario = {
     name: "2 pulumi up of dev: live objects as rendered, labUrl the node port the API server assigned, no private key or Secret value in the state, then up --expect-no-changes",
-    run: async ({ cluster, ws, engine, times }) => {
+    run: async (x) => {
+        const { cluster, ws, engine, times } = x;
         const config = harnessConfig(engine, "dev");
         ws.stack("dev", config);
-        const up = ws.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"]);
+        const up = traced(x, "pulumi up, dev", ["up", "--yes", "--skip-preview", "--stack", "dev"]);
         times.push(["pulumi up, dev (29 resources, 3 Helm releases, TLS with the stand-ins)", secs(up.ms)]);
         const objects = await rendered(config, "dev");
         assertLiveApplied(cluster, objects, labIdOf(ws, "dev"));
@@ -50,7 +51,14 @@ export const upScenario: Scenario = {
         if (leaks.length > 0 || !state.includes("4dabf18193072939515e22adb298388d")) {
             throw new Error(`the exported state holds ${leaks.join(", ") || "no secret at all"} in plain text`);
         }
-        const again = ws.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", "dev"]);
+        const again = traced(x, "pulumi up, dev, nothing changed", [
+            "up",
+            "--yes",
+            "--skip-preview",
+            "--expect-no-changes",
+            "--stack",
+            "dev",
+        ]);
         times.push(["pulumi up, dev, nothing changed", secs(again.ms)]);
         return `${objects.length} objects live as rendered; labUrl ${labUrl}; certificate verifies against caCert (stand-in tls); state encrypted; second up ${secs(again.ms)} with no changes`;
     },

@@ -10,18 +10,24 @@ export class StackError extends Error {}
 
 /**
  * Selects stack `stackName` of the project in `cwd` (default: {@link projectDir}). `why` finishes the message
- * when the Pulumi CLI is not on PATH, e.g. "lab promote runs pulumi up through the Automation API".
+ * when the Pulumi CLI is not on PATH, e.g. "lab promote runs pulumi up through the Automation API"; the error
+ * is a {@link StackError} unless `asError` makes the command's own.
  */
-export async function openStack(stackName: string, cwd: string | undefined, why: string): Promise<Stack> {
+export async function openStack(
+    stackName: string,
+    cwd: string | undefined,
+    why: string,
+    asError: (message: string) => Error = (m) => new StackError(m),
+): Promise<Stack> {
     try {
         return await LocalWorkspace.selectStack({ stackName, workDir: cwd ?? projectDir() });
     } catch (e) {
         const message = String((e as Error).message);
         if (/ENOENT/.test(message)) {
-            throw new StackError(`the Pulumi CLI is not on PATH; ${why}`);
+            throw asError(`the Pulumi CLI is not on PATH; ${why}`);
         }
         const first = message.split("\n").find((l) => /error|not found|no stack/i.test(l)) ?? message;
-        throw new StackError(`--stack ${JSON.stringify(stackName)}: cannot select it (${first.trim()})`);
+        throw asError(`--stack ${JSON.stringify(stackName)}: cannot select it (${first.trim()})`);
     }
 }
 

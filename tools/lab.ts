@@ -229,6 +229,11 @@ function clearEarlierRender(dir: string): void {
     }
 }
 
+/** The `attendees` stack output of a run (the program's {@link AttendeeRow}s; null without a class). */
+function attendeeRows(outputs: Readonly<Record<string, unknown>>): AttendeeRow[] | null {
+    return (outputs.attendees ?? null) as AttendeeRow[] | null;
+}
+
 /** The attendees as a table to print and hand out. */
 export function formatAttendees(rows: readonly AttendeeRow[]): string {
     const weights = (w: AttendeeRow["weights"]) =>
@@ -444,7 +449,7 @@ async function commandResult(
             return { stdout: `${values.json ? JSON.stringify(results, null, 2) : formatMatrix(results)}\n`, stderr: "", code: 0 };
         }
         case "attendees": {
-            const rows = run.outputs.attendees as AttendeeRow[] | null;
+            const rows = attendeeRows(run.outputs);
             if (!rows) {
                 return {
                     stdout: "",
@@ -648,7 +653,7 @@ function trafficProbeOf(
     }
     const me = values.attendee === undefined ? undefined : config.attendees?.find((a) => a.name === values.attendee);
     const namespace = me?.namespace ?? config.guestbook.namespace;
-    const rows = (x.run.outputs.attendees ?? null) as Array<{ attendee: string; weights: Record<string, number> | null }> | null;
+    const rows = attendeeRows(x.run.outputs);
     const classSplit = (x.run.outputs.trafficSplit ?? null) as ProbeSplit | null;
     const weights = me ? rows?.find((r) => r.attendee === me.name)?.weights : classSplit?.weights;
     if (!weights) {
@@ -700,11 +705,11 @@ async function checkResult(
                 report = checkStep({ step: x.step, stack: x.stack, objects: x.objects, config: x.run.config, split, kube, source, levels });
             } else {
                 const read = readCluster(kube, source, namespacesOf(x.objects), levels);
-                const rows = (x.run.outputs.attendees ?? null) as Array<{
-                    attendee: string;
-                    weights: Record<string, number> | null;
-                }> | null;
-                const scoped = attendeeScope({ objects: x.objects, config: x.run.config, rows }, read, values.attendee);
+                const scoped = attendeeScope(
+                    { objects: x.objects, config: x.run.config, rows: attendeeRows(x.run.outputs) },
+                    read,
+                    values.attendee,
+                );
                 report = evaluateStep(x.step, `${x.stack} (attendee ${values.attendee})`, scoped.want, scoped.read, levels);
             }
             if (values.probe) {
@@ -774,8 +779,7 @@ async function statusResult(
             secretKeys: x.secretKeys,
             reveal: true,
         });
-        const rows = (run.outputs.attendees ?? null) as ClassStep["rows"];
-        classSteps.push({ step, objects: render(run.resources), config: run.config, rows });
+        classSteps.push({ step, objects: render(run.resources), config: run.config, rows: attendeeRows(run.outputs) });
     }
     // The step an attendee's settings equal, if any: each step's run has every attendee at that step.
     const own = (c: LabConfig, name: string) => {

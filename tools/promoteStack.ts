@@ -27,7 +27,7 @@ import {
     scheduleFrom,
     vectorValue,
 } from "./promote";
-import { StackError, localStackConfig, openStack, plainOutputs, stackConfigValues } from "./automation";
+import { localStackConfig, openStack, plainOutputs, stackConfigValues } from "./automation";
 
 /** What a promotion of this stack changes: the key, and where the applied weight shows in the outputs. */
 export interface Subject {
@@ -248,16 +248,12 @@ async function openPromotion(argv: readonly string[], out: (line: string) => voi
         if (local !== undefined) {
             subjectOf(labConfigOf(o, local), local, o);
         }
-        let stack: Stack;
-        try {
-            stack = await openStack(
-                o.stack,
-                o.cwd,
-                "lab promote runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
-            );
-        } catch (e) {
-            throw e instanceof StackError ? new PromoteError(e.message) : e;
-        }
+        const stack = await openStack(
+            o.stack,
+            o.cwd,
+            "lab promote runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
+            (m) => new PromoteError(m),
+        );
         const raw = await stackConfigValues(stack);
         const subject = subjectOf(labConfigOf(o, raw), raw, o);
         const outputs = plainOutputs(await stack.outputs());

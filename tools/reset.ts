@@ -10,7 +10,7 @@ import * as path from "path";
 import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 import { LabInputError } from "../components/lab";
 import { LabConfig, parseConfig } from "../config";
-import { StackError, configValues, localStackConfig, openStack } from "./automation";
+import { configValues, localStackConfig, openStack } from "./automation";
 import { LabStep, attendeeStepConfig, findAttendeeStep, findStep, stepConfig } from "./steps";
 
 export const RESET_USAGE = `usage: npm run --silent lab -- reset --step NAME [options]
@@ -163,16 +163,12 @@ async function openReset(
         if (local !== undefined) {
             planReset(local, o);
         }
-        let stack: Stack;
-        try {
-            stack = await openStack(
-                o.stack,
-                o.cwd,
-                "lab reset runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
-            );
-        } catch (e) {
-            throw e instanceof StackError ? new ResetError(e.message) : e;
-        }
+        const stack = await openStack(
+            o.stack,
+            o.cwd,
+            "lab reset runs pulumi up through the Automation API (install the CLI, or run it where pulumi is)",
+            (m) => new ResetError(m),
+        );
         const before = await stack.getAllConfig();
         return { o, stack, plan: planReset(configValues(before), o), before };
     } catch (e) {
