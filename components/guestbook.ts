@@ -8,6 +8,7 @@ import {
     FLAVORS,
     Flavor,
     LAB_LABELS,
+    SKIP_SERVICE_AWAIT,
     Platform,
     waitFor,
     isDns1123Label,
@@ -292,7 +293,10 @@ function workloadMakers(
         service: (logical, objectName, labels, spec) =>
             new k8s.core.v1.Service(
                 `${name}-${logical}`,
-                { metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels } }, spec },
+                {
+                    metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels }, annotations: SKIP_SERVICE_AWAIT },
+                    spec,
+                },
                 workloadOpts,
             ),
     };

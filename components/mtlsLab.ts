@@ -6,6 +6,7 @@ import {
     FLAVORS,
     Flavor,
     LAB_LABELS,
+    SKIP_SERVICE_AWAIT,
     Platform,
     isDns1123Label,
     isReservedNamespace,
@@ -180,7 +181,7 @@ function httpbinWorkload(prefix: string, ns: string, x: WorkloadSettings): void 
     new k8s.core.v1.Service(
         `${prefix}-httpbin-service`,
         {
-            metadata: meta("httpbin", { app: "httpbin", service: "httpbin" }),
+            metadata: { ...meta("httpbin", { app: "httpbin", service: "httpbin" }), annotations: SKIP_SERVICE_AWAIT },
             spec: { selector: { app: "httpbin" }, ports: [{ name: "http", port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
         },
         childOpts,
@@ -219,7 +220,7 @@ function sleepWorkload(prefix: string, ns: string, x: WorkloadSettings): void {
     new k8s.core.v1.Service(
         `${prefix}-sleep-service`,
         {
-            metadata: meta("sleep", { app: "sleep", service: "sleep" }),
+            metadata: { ...meta("sleep", { app: "sleep", service: "sleep" }), annotations: SKIP_SERVICE_AWAIT },
             spec: { selector: sleepLabels, ports: [{ name: "http", port: SLEEP_PORT }] },
         },
         childOpts,

@@ -69,6 +69,17 @@ interface OtlpLine {
     }>;
 }
 
+/** The resource type in the URN a span's logged gRPC request names (the provider's own spans log them as "Msg"). */
+function typeInMessage(span: OtlpSpan): string | undefined {
+    for (const a of span.attributes ?? []) {
+        const urn = a.key === "Msg" ? /urn:pulumi:.*?::.*?::(.*?)::/.exec(a.value.stringValue ?? "") : null;
+        if (urn) {
+            return urn[1].split("$").pop();
+        }
+    }
+    return undefined;
+}
+
 /** The spans of a `--otel-traces file://` file, in milliseconds since the earliest span started. */
 export function readTrace(file: string): TraceSpan[] {
     const raw: Array<{ service: string; name: string; start: bigint; end: bigint; type?: string }> = [];
@@ -79,7 +90,7 @@ export function readTrace(file: string): TraceSpan[] {
         for (const rs of (JSON.parse(line) as OtlpLine).resourceSpans ?? []) {
             const service = rs.resource?.attributes?.find((a) => a.key === "service.name")?.value.stringValue ?? "";
             for (const span of (rs.scopeSpans ?? []).flatMap((s) => s.spans ?? [])) {
-                const type = span.attributes?.find((a) => a.key === "pulumi-decorator")?.value.stringValue;
+                const type = span.attributes?.find((a) => a.key === "pulumi-decorator")?.value.stringValue ?? typeInMessage(span);
                 raw.push({ service, name: span.name, start: BigInt(span.startTimeUnixNano), end: BigInt(span.endTimeUnixNano), type });
             }
         }
@@ -116,6 +127,27 @@ function partOfProviderCall(span: TraceSpan): Part | undefined {
     return "provider calls";
 }
 
+/**
+ * The CLI's provider calls, each with the resource type of the provider's own span of the same call (the same
+ * method, inside the CLI's span): the CLI's spans do not carry it.
+ */
+function withProviderTypes(cli: readonly TraceSpan[], all: readonly TraceSpan[]): TraceSpan[] {
+    const served = all.filter((s) => s.service === "pulumi-resource-provider" && s.type !== undefined);
+    const taken = new Set<TraceSpan>();
+    return cli.map((s) => {
+        const method = PROVIDER.exec(s.name)?.[1];
+        if (method === undefined || s.type !== undefined) {
+            return s;
+        }
+        const match = served.find((p) => !taken.has(p) && PROVIDER.exec(p.name)?.[1] === method && p.start >= s.start && p.end <= s.end);
+        if (match === undefined) {
+            return s;
+        }
+        taken.add(match);
+        return { ...s, type: match.type };
+    });
+}
+
 /** Cuts the command's wall time (its "pulumi" span) into {@link PARTS}. */
 export function breakdown(spans: readonly TraceSpan[]): Breakdown {
     const cli = spans.filter((s) => s.service === "pulumi-cli");
@@ -123,7 +155,7 @@ export function breakdown(spans: readonly TraceSpan[]): Breakdown {
     if (!root) {
         throw new Error("the trace has no command span (pulumi)");
     }
-    const calls = cli.flatMap((s) => {
+    const calls = withProviderTypes(cli, spans).flatMap((s) => {
         const part = partOfProviderCall(s);
         return part ? [{ span: s, part }] : [];
     });

@@ -26,7 +26,7 @@ export function awaitLikeTheProvider(cluster: Cluster, objects: readonly Rendere
                 `endpoints/${m.metadata.name}`,
                 "-n",
                 ns,
-                "--for=jsonpath={.subsets[*].addresses[*].ip}",
+                "--for=jsonpath={.subsets[0].addresses[0].ip}",
                 "--timeout=300s",
             ]);
             waited.push(`endpoints/${m.metadata.name}`);

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayServiceType } from "../gateway";
-import { LAB_LABELS, waitFor } from "../lab";
+import { LAB_LABELS, SKIP_SERVICE_AWAIT, waitFor } from "../lab";
 import { FlavorContext, FlavorParts, INGRESS_GATEWAY, ISTIO_CNI_NAMESPACE, ZTUNNEL_NAMESPACE, deepMerge } from "./shared";
 
 /** What an operator flavour adds to the shared objects. */
@@ -132,7 +132,8 @@ function injectedGateway(
     const service = new k8s.core.v1.Service(
         `${name}-gateway-service`,
         {
-            metadata: meta(INGRESS_GATEWAY),
+            // Its pods are the gateway Deployment's await; a load balancer's address is labUrl's, so that one waits.
+            metadata: { ...meta(INGRESS_GATEWAY), ...(serviceType === "LoadBalancer" ? {} : { annotations: SKIP_SERVICE_AWAIT }) },
             spec: {
                 type: serviceType,
                 selector: { istio: "ingressgateway" },

@@ -392,3 +392,38 @@ describe("waitTimeoutSeconds", () => {
         [{ "istio-lab:waitTimeoutSeconds": "0" }, "istio-lab:waitTimeoutSeconds: 0 is not allowed; expected an integer from 1 to 86400"],
     ]);
 });
+
+describe("which Services the provider waits for (pulumi.com/skipAwait)", () => {
+    /** `namespace/name: skipAwait` of every Service the lab creates. */
+    async function services(config: Record<string, string>): Promise<string[]> {
+        const run = await runLab(config);
+        return run.resources
+            .filter((r) => r.type === "kubernetes:core/v1:Service" && !r.read)
+            .map((r) => {
+                const meta = r.inputs.metadata as { name: string; namespace: string; annotations?: Record<string, string> };
+                return `${meta.namespace}/${meta.name}: ${meta.annotations?.["pulumi.com/skipAwait"] ?? "waits"}`;
+            });
+    }
+
+    it("the workloads' Services skip it (their Deployments are awaited), in the guestbook and the peer authentication lab", async () => {
+        expect(await services(stackConfig("dev"))).to.deep.equal([
+            "guestbook/redis-master: true",
+            "guestbook/redis-slave: true",
+            "guestbook/guestbook: true",
+        ]);
+        const peerAuth = await services(stackConfig("peer-auth"));
+        expect(peerAuth.length).to.be.greaterThan(0);
+        expect(peerAuth.filter((s) => !s.endsWith(": true"))).to.deep.equal([]);
+        expect(peerAuth.filter((s) => /\/(httpbin|sleep): true$/.test(s)).length).to.equal(peerAuth.length);
+    });
+
+    it("the injected gateway's Service skips it unless it is a load balancer's, whose address labUrl reports", async () => {
+        const gateway = async (serviceType: string) =>
+            (await services({ ...SAIL, "istio-lab:gateway": JSON.stringify({ serviceType }) })).filter((s) =>
+                s.startsWith("istio-system/"),
+            );
+        expect(await gateway("NodePort")).to.deep.equal(["istio-system/istio-ingressgateway: true"]);
+        expect(await gateway("ClusterIP")).to.deep.equal(["istio-system/istio-ingressgateway: true"]);
+        expect(await gateway("LoadBalancer")).to.deep.equal(["istio-system/istio-ingressgateway: waits"]);
+    });
+});
