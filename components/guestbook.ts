@@ -18,7 +18,7 @@ import {
     show,
     Dataplane,
 } from "./lab";
-import { meshNamespace, namespaceName, podSidecarAnnotations } from "./namespace";
+import { deletedWithNamespace, meshNamespace, namespaceName, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
 /** One version of the guestbook front end (a Deployment `guestbook-<name>` and a routing subset `<name>`). */
@@ -168,6 +168,7 @@ export class Guestbook extends pulumi.ComponentResource {
         const make = workloadMakers(name, nsOut, podSidecarAnnotations(flavor, true), {
             parent: this,
             dependsOn: [...requires, ns, ...member],
+            ...deletedWithNamespace(ns),
         });
         redisTier(make, args);
         guestbookVersions(make, versions, args.versionServices ?? false);
@@ -217,7 +218,7 @@ function guestbookNamespace(
     parent: pulumi.ComponentResource,
     name: string,
     x: { nsName: string; flavor: Flavor; controlPlaneNamespace: string; requires: pulumi.Resource[]; args: GuestbookArgs },
-): { ns: pulumi.Resource; member: pulumi.Resource[]; nsOut: pulumi.Output<string> } {
+): { ns: k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch; member: pulumi.Resource[]; nsOut: pulumi.Output<string> } {
     const { nsName, flavor, controlPlaneNamespace, requires, args } = x;
     const ns = meshNamespace(
         `${name}-namespace`,

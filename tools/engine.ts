@@ -33,6 +33,8 @@ export interface LabResource {
     readonly ignoreChanges: readonly string[];
     /** Whether a replacement deletes the old object before it creates the new one (`deleteBeforeReplace`). */
     readonly deleteBeforeReplace: boolean;
+    /** The key of the resource whose deletion takes this one with it, so the engine never deletes it alone then (`deletedWith`). */
+    readonly deletedWith?: string;
     /** The key of the explicit provider that creates it (`pulumi:providers:kubernetes::lab-namespaces`); none for the default provider. */
     readonly provider?: string;
 }
@@ -264,6 +266,7 @@ export async function record(
             ignoreChanges: [...(c.opts.ignoreChanges ?? [])],
             deleteBeforeReplace: (c.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
             ...(providerByKey.has(key) ? { provider: providerByKey.get(key) } : {}),
+            ...(c.opts.deletedWith && keyOf.get(c.opts.deletedWith) ? { deletedWith: keyOf.get(c.opts.deletedWith) } : {}),
             aliasTypes: (c.opts.aliases ?? []).flatMap((a) =>
                 typeof a === "object" && a !== null && "type" in a && typeof a.type === "string" ? [a.type] : [],
             ),

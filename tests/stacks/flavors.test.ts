@@ -427,3 +427,47 @@ describe("which Services the provider waits for (pulumi.com/skipAwait)", () => {
         expect(await gateway("LoadBalancer")).to.deep.equal(["istio-system/istio-ingressgateway: waits"]);
     });
 });
+
+describe("what a namespace's deletion takes with it (deletedWith)", () => {
+    /** `kind namespace/name -> the namespace resource's name` of every namespaced workload object, or "deleted alone". */
+    async function deletedWith(config: Record<string, string>, kinds: readonly string[]): Promise<string[]> {
+        const run = await runLab(config);
+        const byKey = new Map(run.resources.map((r) => [r.key, r]));
+        return run.resources
+            .filter((r) => !r.read && kinds.includes(r.type))
+            .map((r) => {
+                const meta = r.inputs.metadata as { name: string; namespace: string };
+                const ns = r.deletedWith ? byKey.get(r.deletedWith) : undefined;
+                return `${r.type.split(":")[2]} ${meta.namespace}/${meta.name} -> ${ns ? `${ns.type.split(":")[2]} ${ns.name}` : "deleted alone"}`;
+            });
+    }
+    const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"];
+
+    it("the guestbook's Deployments and Services go with the namespace the lab made for them", async () => {
+        expect(await deletedWith(stackConfig("dev"), WORKLOADS)).to.deep.equal([
+            "Deployment guestbook/redis-master -> Namespace guestbook-namespace",
+            "Service guestbook/redis-master -> Namespace guestbook-namespace",
+            "Deployment guestbook/redis-slave -> Namespace guestbook-namespace",
+            "Service guestbook/redis-slave -> Namespace guestbook-namespace",
+            "Deployment guestbook/guestbook-v1 -> Namespace guestbook-namespace",
+            "Deployment guestbook/guestbook-v2 -> Namespace guestbook-namespace",
+            "Service guestbook/guestbook -> Namespace guestbook-namespace",
+        ]);
+    });
+
+    it("in a namespace the lab only patched (default), each object is deleted on its own: the namespace stays", async () => {
+        const got = await deletedWith({ ...stackConfig("peer-auth"), "istio-lab:mtlsLab": '{"plainNamespaces":["default"]}' }, [
+            "kubernetes:apps/v1:Deployment",
+            "kubernetes:core/v1:ServiceAccount",
+        ]);
+        expect(got.filter((s) => s.includes(" default/"))).to.deep.equal([
+            "ServiceAccount default/httpbin -> deleted alone",
+            "Deployment default/httpbin -> deleted alone",
+            "ServiceAccount default/sleep -> deleted alone",
+            "Deployment default/sleep -> deleted alone",
+        ]);
+        const elsewhere = got.filter((s) => !s.includes(" default/"));
+        expect(elsewhere.length).to.equal(8);
+        expect(elsewhere.filter((s) => !/-> Namespace mtls-lab-\w+-namespace$/.test(s))).to.deep.equal([]);
+    });
+});
