@@ -443,16 +443,22 @@ describe("what a namespace's deletion takes with it (deletedWith)", () => {
     }
     const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"];
 
-    it("the guestbook's Deployments and Services go with the namespace the lab made for them", async () => {
+    it("a single lab's guestbook: its Services go with the namespace the lab made, its Deployments are deleted first", async () => {
         expect(await deletedWith(stackConfig("dev"), WORKLOADS)).to.deep.equal([
-            "Deployment guestbook/redis-master -> Namespace guestbook-namespace",
+            "Deployment guestbook/redis-master -> deleted alone",
             "Service guestbook/redis-master -> Namespace guestbook-namespace",
-            "Deployment guestbook/redis-slave -> Namespace guestbook-namespace",
+            "Deployment guestbook/redis-slave -> deleted alone",
             "Service guestbook/redis-slave -> Namespace guestbook-namespace",
-            "Deployment guestbook/guestbook-v1 -> Namespace guestbook-namespace",
-            "Deployment guestbook/guestbook-v2 -> Namespace guestbook-namespace",
+            "Deployment guestbook/guestbook-v1 -> deleted alone",
+            "Deployment guestbook/guestbook-v2 -> deleted alone",
             "Service guestbook/guestbook -> Namespace guestbook-namespace",
         ]);
+    });
+
+    it("a class: each attendee's Deployments and Services go with the attendee's namespace", async () => {
+        const got = await deletedWith({ ...stackConfig("dev"), "istio-lab:attendees": "2" }, WORKLOADS);
+        expect(got.length).to.equal(14);
+        expect(got.filter((s) => !/^\w+ guestbook-(user\d)\/[\w-]+ -> Namespace [\w-]*\1[\w-]*namespace$/.test(s))).to.deep.equal([]);
     });
 
     it("in a namespace the lab only patched (default), each object is deleted on its own: the namespace stays", async () => {
@@ -466,8 +472,13 @@ describe("what a namespace's deletion takes with it (deletedWith)", () => {
             "ServiceAccount default/sleep -> deleted alone",
             "Deployment default/sleep -> deleted alone",
         ]);
+        // In the namespaces it made: the ServiceAccounts go with them, the Deployments are deleted first.
         const elsewhere = got.filter((s) => !s.includes(" default/"));
         expect(elsewhere.length).to.equal(8);
-        expect(elsewhere.filter((s) => !/-> Namespace mtls-lab-\w+-namespace$/.test(s))).to.deep.equal([]);
+        expect(elsewhere.filter((s) => s.startsWith("Deployment ") && !s.endsWith("-> deleted alone"))).to.deep.equal([]);
+        expect(elsewhere.filter((s) => s.startsWith("ServiceAccount ") && !/-> Namespace mtls-lab-\w+-namespace$/.test(s))).to.deep.equal(
+            [],
+        );
+        expect(elsewhere.filter((s) => s.startsWith("ServiceAccount ")).length).to.equal(4);
     });
 });
