@@ -147,8 +147,7 @@ export class Attendee extends pulumi.ComponentResource {
                 versionServices: args.gatewayApiParents !== undefined,
                 dataplane: args.dataplane,
                 waypoint: args.waypoint,
-                // A class's namespaces are deleted side by side: their Deployments go with them.
-                deletedWithNamespace: "all",
+                deletedWithNamespace: true,
                 requires,
             },
             { parent: this, ...owned },

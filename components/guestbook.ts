@@ -100,13 +100,12 @@ export interface GuestbookArgs {
      */
     readonly waypoint?: boolean;
     /**
-     * What of the guestbook its namespace's deletion takes with it (`deletedWith`), when the lab made the
-     * namespace: `podless` its Services; `all` its Deployments too. Deleting a namespace that still holds pods
-     * waits for their grace period (the e2e: `pulumi destroy` of dev 15.6 s deleting each Deployment first,
-     * 28.9 s leaving them to the namespace), but across a class the namespaces are deleted side by side and the
-     * Deployments' own deletes are the longer wait (a class of 20: 81 s against 49 s). @default "podless"
+     * Whether the namespace's deletion takes the guestbook's Deployments and Services with it (`deletedWith`),
+     * when the lab made the namespace: for a class, whose namespaces are deleted side by side (a class of 20:
+     * `pulumi destroy` 81 s deleting each object, 44.5 s leaving them to their namespaces). A single lab deletes
+     * each object first (dev: 15.6 to 18.8 s that way, 24.4 to 28.9 s leaving them to the namespace). @default false
      */
-    readonly deletedWithNamespace?: "podless" | "all";
+    readonly deletedWithNamespace?: boolean;
 }
 
 /** Name of the namespace's waypoint in ambient mode. */
@@ -175,8 +174,8 @@ export class Guestbook extends pulumi.ComponentResource {
         const { ns, member, nsOut } = guestbookNamespace(this, name, { nsName, flavor, controlPlaneNamespace, requires, args });
         const workloadOpts = { parent: this, dependsOn: [...requires, ns, ...member] };
         const make = workloadMakers(name, nsOut, podSidecarAnnotations(flavor, true), {
-            services: { ...workloadOpts, ...deletedWithNamespace(ns) },
-            deployments: { ...workloadOpts, ...(args.deletedWithNamespace === "all" ? deletedWithNamespace(ns) : {}) },
+            ...workloadOpts,
+            ...(args.deletedWithNamespace ? deletedWithNamespace(ns) : {}),
         });
         redisTier(make, args);
         guestbookVersions(make, versions, args.versionServices ?? false);
@@ -283,7 +282,7 @@ function workloadMakers(
     name: string,
     nsOut: pulumi.Output<string>,
     annotations: Record<string, string> | undefined,
-    opts: { readonly services: pulumi.CustomResourceOptions; readonly deployments: pulumi.CustomResourceOptions },
+    workloadOpts: pulumi.CustomResourceOptions,
 ): WorkloadMakers {
     return {
         deployment: (logical, objectName, labels, selector, replicas, container) =>
@@ -297,7 +296,7 @@ function workloadMakers(
                         template: { metadata: { labels, annotations }, spec: { containers: [container] } },
                     },
                 },
-                opts.deployments,
+                workloadOpts,
             ),
         service: (logical, objectName, labels, spec) =>
             new k8s.core.v1.Service(
@@ -306,7 +305,7 @@ function workloadMakers(
                     metadata: { name: objectName, namespace: nsOut, labels: { ...LAB_LABELS, ...labels }, annotations: SKIP_SERVICE_AWAIT },
                     spec,
                 },
-                opts.services,
+                workloadOpts,
             ),
     };
 }

@@ -135,8 +135,7 @@ export class MtlsLab extends pulumi.ComponentResource {
             );
             this.namespaces.push(namespace);
             namespaceWorkloads(prefix, ns, {
-                childOpts: { parent: this, dependsOn: [...requires, namespace] },
-                podlessOpts: { parent: this, dependsOn: [...requires, namespace], ...deletedWithNamespace(namespace) },
+                childOpts: { parent: this, dependsOn: [...requires, namespace], ...deletedWithNamespace(namespace) },
                 annotations: podSidecarAnnotations(flavor, sidecars),
                 httpbinImage: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
                 httpbinPort,
@@ -162,8 +161,6 @@ function metaIn(ns: string) {
 /** What one namespace's workloads are made with. */
 interface WorkloadSettings {
     readonly childOpts: pulumi.CustomResourceOptions;
-    /** For its Services and ServiceAccounts: deleted with a namespace the lab made (its Deployments are deleted first, see Guestbook). */
-    readonly podlessOpts: pulumi.CustomResourceOptions;
     readonly annotations: Record<string, string> | undefined;
     readonly httpbinImage: pulumi.Input<string>;
     readonly httpbinPort: number;
@@ -177,17 +174,17 @@ function namespaceWorkloads(prefix: string, ns: string, x: WorkloadSettings): vo
 }
 
 function httpbinWorkload(prefix: string, ns: string, x: WorkloadSettings): void {
-    const { childOpts, podlessOpts, annotations, httpbinImage, httpbinPort } = x;
+    const { childOpts, annotations, httpbinImage, httpbinPort } = x;
     const meta = metaIn(ns);
     const httpbinLabels = { app: "httpbin", version: "v1" };
-    new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, podlessOpts);
+    new k8s.core.v1.ServiceAccount(`${prefix}-httpbin-sa`, { metadata: meta("httpbin", {}) }, childOpts);
     new k8s.core.v1.Service(
         `${prefix}-httpbin-service`,
         {
             metadata: { ...meta("httpbin", { app: "httpbin", service: "httpbin" }), annotations: SKIP_SERVICE_AWAIT },
             spec: { selector: { app: "httpbin" }, ports: [{ name: "http", port: HTTPBIN_PORTS.port, targetPort: httpbinPort }] },
         },
-        podlessOpts,
+        childOpts,
     );
     new k8s.apps.v1.Deployment(
         `${prefix}-httpbin`,
@@ -216,17 +213,17 @@ function httpbinWorkload(prefix: string, ns: string, x: WorkloadSettings): void 
 }
 
 function sleepWorkload(prefix: string, ns: string, x: WorkloadSettings): void {
-    const { childOpts, podlessOpts, annotations, sleepImage } = x;
+    const { childOpts, annotations, sleepImage } = x;
     const meta = metaIn(ns);
     const sleepLabels = { app: "sleep" };
-    new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, podlessOpts);
+    new k8s.core.v1.ServiceAccount(`${prefix}-sleep-sa`, { metadata: meta("sleep", {}) }, childOpts);
     new k8s.core.v1.Service(
         `${prefix}-sleep-service`,
         {
             metadata: { ...meta("sleep", { app: "sleep", service: "sleep" }), annotations: SKIP_SERVICE_AWAIT },
             spec: { selector: sleepLabels, ports: [{ name: "http", port: SLEEP_PORT }] },
         },
-        podlessOpts,
+        childOpts,
     );
     new k8s.apps.v1.Deployment(
         `${prefix}-sleep`,

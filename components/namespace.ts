@@ -74,7 +74,7 @@ export function meshNamespace(
  * is deleted (the namespace's own deletion waits until its contents are gone), so `pulumi destroy` does not also
  * delete and await each one (the e2e's trace of a class of 20: 1.9 s a Service, 3.7 s a Deployment). An object
  * removed on its own is still deleted. A namespace the lab only patched is never deleted, so its objects are
- * deleted one by one as before. Which objects use it: Guestbook's `deletedWithNamespace`.
+ * deleted one by one as before. Which objects use it: a class's guestbooks (Guestbook's `deletedWithNamespace`).
  */
 export function deletedWithNamespace(ns: k8s.core.v1.Namespace | k8s.core.v1.NamespacePatch): { deletedWith?: pulumi.Resource } {
     return ns instanceof k8s.core.v1.Namespace ? { deletedWith: ns } : {};
