@@ -58,14 +58,8 @@ export const classroomScenario: Scenario = {
                 '{"serviceType":"NodePort","domain":"lab.example.com","tls":{"credentialName":"wildcard-lab-example-com"}}',
         });
         return withStack(ws, "classroom", base, async () => {
-            const up = traced(x, `pulumi up, a class of ${CLASS_SIZE}`, [
-                "up",
-                "--yes",
-                "--skip-preview",
-                "--stack",
-                "classroom",
-                ...PARALLEL,
-            ]);
+            const upArgs = ["up", "--yes", "--skip-preview", "--stack", "classroom", ...PARALLEL];
+            const up = traced(x, `pulumi up, a class of ${CLASS_SIZE}`, upArgs);
             times.push([`pulumi up, a class of ${CLASS_SIZE}`, secs(up.ms)]);
             const objects = await rendered(base, "classroom");
             assertLiveApplied(cluster, objects, labIdOf(ws, "classroom"));
@@ -76,14 +70,7 @@ export const classroomScenario: Scenario = {
             if (json(engineSaid) !== json(want)) {
                 throw new Error(`user7's override: the engine plans [${engineSaid.join("; ")}]`);
             }
-            const one = traced(x, `pulumi up, one attendee's override in a class of ${CLASS_SIZE}`, [
-                "up",
-                "--yes",
-                "--skip-preview",
-                "--stack",
-                "classroom",
-                ...PARALLEL,
-            ]);
+            const one = traced(x, `pulumi up, one attendee's override in a class of ${CLASS_SIZE}`, upArgs);
             const destroy = traced(x, `pulumi destroy, a class of ${CLASS_SIZE}`, [
                 "destroy",
                 "--yes",
