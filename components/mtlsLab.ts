@@ -13,7 +13,7 @@ import {
     reject,
     show,
 } from "./lab";
-import { deletedWithNamespace, meshNamespace, podSidecarAnnotations } from "./namespace";
+import { meshNamespace, podSidecarAnnotations } from "./namespace";
 import { LabService } from "./peerAuth";
 
 /** httpbin's Service port (the probe's `httpbin.<ns>:8000`) and the document's httpbin's container port. */
@@ -135,7 +135,7 @@ export class MtlsLab extends pulumi.ComponentResource {
             );
             this.namespaces.push(namespace);
             namespaceWorkloads(prefix, ns, {
-                childOpts: { parent: this, dependsOn: [...requires, namespace], ...deletedWithNamespace(namespace) },
+                childOpts: { parent: this, dependsOn: [...requires, namespace] },
                 annotations: podSidecarAnnotations(flavor, sidecars),
                 httpbinImage: args.httpbinImage ?? "docker.io/kennethreitz/httpbin",
                 httpbinPort,

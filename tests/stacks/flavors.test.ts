@@ -455,6 +455,12 @@ describe("what a namespace's deletion takes with it (deletedWith)", () => {
         ]);
     });
 
+    it("the peer authentication lab deletes each of its objects, then the namespaces it made", async () => {
+        const got = await deletedWith(stackConfig("peer-auth"), [...WORKLOADS, "kubernetes:core/v1:ServiceAccount"]);
+        expect(got.length).to.equal(18);
+        expect(got.filter((s) => !s.endsWith("-> deleted alone"))).to.deep.equal([]);
+    });
+
     it("a class: each attendee's Deployments and Services go with the attendee's namespace", async () => {
         const got = await deletedWith({ ...stackConfig("dev"), "istio-lab:attendees": "2" }, WORKLOADS);
         expect(got.length).to.equal(14);
