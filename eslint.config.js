@@ -1,6 +1,7 @@
 // ESLint with type information (typescript-eslint), Pulumi's rules and no-floating-promises.
 const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
+const regexp = require("eslint-plugin-regexp");
 
 module.exports = tseslint.config(
     { ignores: ["bin/**", "node_modules/**", "tools/launch.js", "tools/supportedNode.js", "eslint.config.js"] },
@@ -12,6 +13,16 @@ module.exports = tseslint.config(
             "@typescript-eslint/no-floating-promises": "error",
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
+        },
+    },
+    {
+        // A regex on user input, files or cluster answers must not backtrack super-linearly (issue 41); what
+        // these rules cannot see (a nested quantifier's exponential case) tests/shape.test.ts sends to RE2.
+        files: ["components/**/*.ts", "config/**/*.ts", "tools/**/*.ts", "policy/**/*.ts", "stacks/**/*.ts", "index.ts"],
+        plugins: { regexp },
+        rules: {
+            "regexp/no-super-linear-backtracking": ["error", { report: "potential" }],
+            "regexp/no-super-linear-move": ["error", { report: "potential", ignoreSticky: false }],
         },
     },
     {

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Dataplane, IstioApis, ISTIO_APIS_V1, LAB_LABELS, Platform, istioObject, reject, show } from "./lab";
+import { linear } from "./linear";
 
 /** How attendees reach the API server: a ServiceAccount token (Kubernetes), or the cluster's own users (OpenShift). */
 export type AccessMode = { readonly kind: "serviceAccount" } | { readonly kind: "user"; readonly userPattern: string };
@@ -77,9 +78,11 @@ export function attendeeUser(pattern: string, attendee: string): string {
     return pattern.split(ATTENDEE_PLACEHOLDER).join(attendee);
 }
 
+const BASE_QUANTITY = linear(/^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/);
+
 /** A Kubernetes quantity in its base unit (cores for CPU, bytes for memory), or undefined when it is not one. */
 export function quantityValue(q: string): number | undefined {
-    const m = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q);
+    const m = BASE_QUANTITY.exec(q);
     if (!m) {
         return undefined;
     }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { FLAVORS, Flavor, LAB_LABELS, DNS1123_ALLOWED, isDns1123Label, reject, show } from "./lab";
+import { linear } from "./linear";
 import { namespaceName } from "./namespace";
 import { DEFAULT_ISTIO_VERSION, DEFAULT_SAIL_VERSION, DEFAULT_SMCP_VERSION, defaultIstioVersion } from "./versions";
 import { helmControlPlane } from "./flavors/helm";
@@ -58,9 +59,12 @@ export const RETIRED_CHART_SOURCES: readonly RetiredChartSource[] = [
     { prefix: "oci://registry.istio.io", replacement: ISTIO_OCI_CHART_REPO },
 ];
 
+const SCHEME_AND_HOST = linear(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i);
+
 /** A URL's scheme and host in lower case, as they compare (`HTTPS://Istio-Release...` is `https://istio-release...`); a path as given. */
 export function lowerSchemeAndHost(source: string): string {
-    return source.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, (m) => m.toLowerCase());
+    const head = SCHEME_AND_HOST.exec(source)?.[0];
+    return head === undefined ? source : head.toLowerCase() + source.slice(head.length);
 }
 
 /** The retired location a chart source points at, if it does (in any case: scheme and host are case-insensitive). */

@@ -3,6 +3,7 @@
 // that keep every stage's objects consistent.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { linear } from "./linear";
 
 /** The clusters a lab runs on. */
 export type Platform = "kubernetes" | "openshift";
@@ -216,18 +217,63 @@ export function isLabelValue(value: string): boolean {
     return value.length <= 63 && LABEL_VALUE.test(value);
 }
 
-// An image reference as container runtimes parse it: [registry[:port]/]path[:tag][@digest].
-const IMAGE_REF =
-    /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$/;
+// An image reference as the distribution grammar (github.com/distribution/reference) has it:
+// [domain[:port]/]path[:tag][@digest], matched a part at a time, each part in linear time.
+const DOMAIN = linear(
+    /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*$|^\[[a-fA-F0-9:]+\]$/,
+);
+const PATH_COMPONENT = linear(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/);
+const TAG = linear(/^\w[\w.-]{0,127}$/);
+const DIGEST = linear(/^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/);
+
+/** True when `host[:port]` is a registry's domain: a DNS name or a bracketed IPv6 address, and a port from 1 to 65535. */
+function isRegistryDomain(domain: string): boolean {
+    const colon = domain.lastIndexOf(":");
+    const hasPort = colon > domain.lastIndexOf("]");
+    const port = hasPort ? domain.slice(colon + 1) : undefined;
+    if (port !== undefined && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+        return false;
+    }
+    return DOMAIN.test(hasPort ? domain.slice(0, colon) : domain);
+}
+
+/**
+ * True when `name` is an image's name without tag or digest: an optional registry domain (the first component,
+ * when it has a `.` or `:`, is `localhost`, or has upper case, as the container runtimes decide) and a path of
+ * lower-case components separated by `/`.
+ */
+export function isRepositoryName(name: string): boolean {
+    const slash = name.indexOf("/");
+    const first = slash < 0 ? "" : name.slice(0, slash);
+    const isDomain = slash >= 0 && (/[.:]/.test(first) || first === "localhost" || first !== first.toLowerCase());
+    if (isDomain && !isRegistryDomain(first)) {
+        return false;
+    }
+    return (isDomain ? name.slice(slash + 1) : name).split("/").every((c) => PATH_COMPONENT.test(c));
+}
+
 /** What an image reference is, as error messages say it. */
 export const IMAGE_ALLOWED = 'an image reference such as "ibmcom/guestbook:v1" or "registry.example.com:5000/team/app@sha256:<digest>"';
 
-/** True when `image` parses as a container image reference. */
+/** True when `image` parses as a container image reference (at most 255 characters). */
 export function isImageReference(image: string): boolean {
-    return image.length <= 255 && IMAGE_REF.test(image);
+    if (image.length > 255) {
+        return false;
+    }
+    const at = image.indexOf("@");
+    if (at >= 0 && !DIGEST.test(image.slice(at + 1))) {
+        return false;
+    }
+    const named = at >= 0 ? image.slice(0, at) : image;
+    const colon = named.lastIndexOf(":");
+    const hasTag = colon > named.lastIndexOf("/");
+    if (hasTag && !TAG.test(named.slice(colon + 1))) {
+        return false;
+    }
+    return isRepositoryName(hasTag ? named.slice(0, colon) : named);
 }
 
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_SUBDOMAIN = linear(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
 /** What a gateway host is, as error messages say it. */
 export const HOST_ALLOWED =
     'a DNS name ("guestbook.example.com", each label at most 63 characters), a wildcard name ("*.example.com") or "*"';
@@ -244,7 +290,7 @@ export function isGatewayHost(host: string): boolean {
 /** The largest value of a Kubernetes int32 field (replicas, connection limits). */
 export const INT32_MAX = 2147483647;
 
-const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/;
+const QUANTITY = linear(/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$/);
 /** What a resource quantity is, as error messages say it. */
 export const QUANTITY_ALLOWED = 'a Kubernetes quantity such as "100m", "0.5", "100Mi" or "1Gi"';
 

@@ -3,6 +3,7 @@ import { RE2JS } from "re2js";
 import { ParentRef, gatewayApiObject, httpRouteSpec, httpRouteSplit, versionServiceName } from "./httpRoute";
 import { INT32_MAX, ISTIO_APIS_V1, IstioApis, LAB_LABELS, istioObject, reject, show } from "./lab";
 import { AbTest, CLIENT_TLS_MODES, CircuitBreaker, GuestbookClientTls, ROUTINGS, Routing, Subset } from "./routing";
+import { linear } from "./linear";
 
 export { AbTest, CLIENT_TLS_MODES, CircuitBreaker, GuestbookClientTls, LAB_AB_TEST, ROUTINGS, Routing, Subset, subsetsOf } from "./routing";
 
@@ -53,6 +54,8 @@ export function checkWeight(weight: number, where: string): void {
     }
 }
 
+/** A duration as Envoy's outlier detection takes it (`1s`, `500ms`, `1m30s`). */
+const DURATION = linear(/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/);
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /** The longest A/B regex the lab takes: a header rule, not a program (Envoy's RE2 also caps program size). */
@@ -100,7 +103,7 @@ export function checkCircuitBreaker(cb: CircuitBreaker, subsets: readonly Subset
     }
     for (const key of ["interval", "baseEjectionTime"] as const) {
         const value = cb[key];
-        if (value !== undefined && !/^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/.test(value)) {
+        if (value !== undefined && !DURATION.test(value)) {
             reject(`${where}.${key}`, value, 'a duration such as "1s", "500ms" or "3m"');
         }
     }

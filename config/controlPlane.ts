@@ -2,6 +2,7 @@
 // where the charts come from, the one escape hatch `values` and what it may not undo, and OperatorHub's
 // subscriptions.
 import { existsSync } from "fs";
+import { linear, stripTrailing } from "../components/linear";
 import * as path from "path";
 import { z } from "zod";
 import {
@@ -38,6 +39,11 @@ const chartRepoAllowed = (charts: string) =>
 const CHART_REPO_ALLOWED = chartRepoAllowed("the base, istiod and gateway charts");
 const CATALOG_SOURCE_ALLOWED = 'a CatalogSource name such as "redhat-operators" (a DNS-1123 subdomain, not blank)';
 
+/** A release number: major.minor.patch. */
+const RELEASE = linear(/^[0-9]+\.[0-9]+\.[0-9]+$/);
+/** A chart repository URL: its host a DNS name or an address, with an optional port, and no blank. */
+const CHART_URL = linear(/^(https|oci):\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/);
+
 /** The shape of `controlPlane`, `operators` and `tracing`. */
 export const controlPlaneSchema = {
     tracing: bool,
@@ -49,7 +55,7 @@ export const controlPlaneSchema = {
             .regex(/^v2\.[0-9]+$/, 'a ServiceMeshControlPlane version such as "v2.6"'),
         istioVersion: z
             .string(allowed('an Istio release such as "1.30.3"'))
-            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'an Istio release such as "1.30.3"'),
+            .refine((v) => RELEASE.test(v), 'an Istio release such as "1.30.3"'),
         chartRepo: text(CHART_REPO_ALLOWED),
         values: z.record(
             z.unknown(),
@@ -57,7 +63,7 @@ export const controlPlaneSchema = {
         ),
         sailVersion: z
             .string(allowed('a Sail operator release such as "1.31.2"'))
-            .regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, 'a Sail operator release such as "1.31.2"'),
+            .refine((v) => RELEASE.test(v), 'a Sail operator release such as "1.31.2"'),
         sailChartRepo: text(CHART_REPO_ALLOWED),
     }).partial(),
     operators: obj({
@@ -138,8 +144,7 @@ export function resolveControlPlane(
         ],
         ["sailChartRepo", controlPlane.sailChartRepo, ["sail-operator"], chartRepoAllowed("the sail-operator chart")],
     ] as const) {
-        // A URL's host is a DNS name or an address, with an optional port, and the URL holds no blank.
-        if (!/^(https|oci):\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/.test(repo) && !isChartDirectory(repo, charts)) {
+        if (!CHART_URL.test(repo) && !isChartDirectory(repo, charts)) {
             reject(`${NAMESPACE}:controlPlane.${key}`, repo, allowedText);
         }
     }
@@ -188,7 +193,7 @@ function retiredHub(controlPlane: ControlPlaneConfig, flavor: Flavor): Notice[] 
         if (typeof hub !== "string") {
             continue;
         }
-        const place = RETIRED_HUBS.find((r) => hub.toLowerCase().replace(/\/+$/, "") === r || hub.toLowerCase().startsWith(`${r}/`));
+        const place = RETIRED_HUBS.find((r) => stripTrailing(hub.toLowerCase(), "/") === r || hub.toLowerCase().startsWith(`${r}/`));
         if (place === undefined) {
             continue;
         }

@@ -5,21 +5,21 @@
 // `guestbookRegistry` the guestbook's images are the user's own builds of its public source
 // (docs/cluster.md has the recipe). `lab validate` notes the images known not to pull everywhere.
 import { GuestbookVersion, LAB_GUESTBOOK_VERSIONS } from "../components/guestbook";
+import { isRepositoryName } from "../components/lab";
 import { oneOf, text } from "./schema";
 
 /** The image sets `istio-lab:images` picks from. */
 export const IMAGE_SETS = ["documents", "multiarch"] as const;
 export type ImageSet = (typeof IMAGE_SETS)[number];
 
-const REGISTRY = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9]+([._-][a-z0-9]+)*)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 /** What a registry path is, as error messages say it. */
 export const REGISTRY_ALLOWED =
-    'a registry and path to push images under, without a tag, e.g. "ghcr.io/you/istio-lab" or "registry.example.com:5000/lab"';
+    'a registry and path to push images under, without a tag (a lower-case path, a port from 1 to 65535, at most 200 characters), e.g. "ghcr.io/you/istio-lab" or "registry.example.com:5000/lab"';
 
 /** The shapes of the image keys. */
 export const imagesSchema = {
     images: oneOf(IMAGE_SETS),
-    guestbookRegistry: text(REGISTRY_ALLOWED).refine((v) => v.length <= 200 && REGISTRY.test(v), REGISTRY_ALLOWED),
+    guestbookRegistry: text(REGISTRY_ALLOWED).refine((v) => v.length <= 200 && isRepositoryName(v), REGISTRY_ALLOWED),
 };
 
 /** The mTLS lab's httpbin and sleep images of each set. */

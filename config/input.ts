@@ -64,6 +64,32 @@ export function asWritten(text: string): string {
     return WRITTEN + text;
 }
 
+/** Where the JSON number starting at `i` ends (`-?digits(.digits)?([eE][+-]?digits)?`); `i` when none starts there. */
+function numberEnd(text: string, i: number): number {
+    const digits = (j: number) => {
+        let k = j;
+        while (k < text.length && text[k] >= "0" && text[k] <= "9") {
+            k += 1;
+        }
+        return k;
+    };
+    const start = text[i] === "-" ? i + 1 : i;
+    let end = digits(start);
+    if (end === start) {
+        return i;
+    }
+    if (text[end] === "." && digits(end + 1) > end + 1) {
+        end = digits(end + 1);
+    }
+    if (text[end] === "e" || text[end] === "E") {
+        const sign = text[end + 1] === "+" || text[end + 1] === "-" ? end + 2 : end + 1;
+        if (digits(sign) > sign) {
+            end = digits(sign);
+        }
+    }
+    return end;
+}
+
 /** Marks number tokens outside strings that JSON would not keep as written (`1e999` is Infinity). */
 function markUnwritableNumbers(json: string): string {
     let out = "";
@@ -79,9 +105,9 @@ function markUnwritableNumbers(json: string): string {
             i = j + 1;
             continue;
         }
-        const number = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(json.slice(i));
-        if (number && (i === 0 || !/[A-Za-z0-9_.]/.test(json[i - 1]))) {
-            const token = number[0];
+        const end = numberEnd(json, i);
+        if (end > i && (i === 0 || !/[A-Za-z0-9_.]/.test(json[i - 1]))) {
+            const token = json.slice(i, end);
             out += Number.isFinite(Number(token)) ? token : JSON.stringify(WRITTEN + token);
             i += token.length;
             continue;

@@ -1,6 +1,7 @@
 // The zod builders every area's shape check uses: each schema carries the words for "what is allowed",
 // which become the second half of the project's one message shape.
 import { z } from "zod";
+import { linear } from "../components/linear";
 import {
     DNS1123_ALLOWED,
     HOST_ALLOWED,
@@ -33,7 +34,7 @@ export const text = (what = "a non-empty string") => z.string(allowed(what)).min
 export const nonBlank = (what: string) => z.string(allowed(what)).refine((v) => v.trim() !== "", `${what} (not blank)`);
 export const bool = z.boolean(allowed("true or false"));
 export const dnsLabel = z.string(allowed(DNS1123_ALLOWED)).refine(isDns1123Label, DNS1123_ALLOWED);
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_SUBDOMAIN = linear(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/);
 /** True for a DNS-1123 subdomain (a Kubernetes object name). */
 export const isDnsSubdomain = (v: string) => v.length <= 253 && DNS_SUBDOMAIN.test(v);
 export const labels = z.record(z.string(allowed("a string label value")), allowed('labels, e.g. {"app": "httpbin"}'));

@@ -10,6 +10,7 @@ import { Kube, MeshSource, MeshView, livePods, meshView } from "./live";
 import { Cell, Split, meshCells } from "./meshCells";
 import { RenderedObject, metaOf } from "./render";
 import type { LabStep } from "./steps";
+import { linear } from "../components/linear";
 
 /** The kinds whose objects carry a step's state, with the resource name kubectl reads them by. */
 export const STEP_KINDS: ReadonlyArray<{ readonly apiVersion: string; readonly kind: string; readonly resource: string }> = [
@@ -117,7 +118,7 @@ function decidedBy(cell: Cell, live: readonly LiveObject[], root: string): strin
         return `PeerAuthentication ${o.metadata.namespace}/${o.metadata.name} is ${spec.mtls?.mode ?? "UNSET"}${ports.length ? ` (${ports.join(", ")})` : ""}`;
     };
     if (cell.what.startsWith("matrix ")) {
-        const to = /to (?:[^.\s]+\.)?([^.\s]+)$/.exec(cell.what)?.[1];
+        const to = linear(/to (?:[^.\s]+\.)?([^.\s]+)$/).exec(cell.what)?.[1];
         const pas = live.filter((o) => o.kind === "PeerAuthentication" && (o.metadata.namespace === to || o.metadata.namespace === root));
         return pas.length > 0 ? pas.map(policy).join("; ") : `no PeerAuthentication in ${to} or ${root} (PERMISSIVE)`;
     }

@@ -6,6 +6,7 @@
 // destination, how a route splits traffic, and the circuit breaker on a cluster.
 
 import type { CircuitBreaker } from "../components/traffic";
+import { linear } from "../components/linear";
 
 /** Envoy's JSON for a message (proto3 JSON, camelCase; `@type` on typed configs). */
 type Json = Record<string, unknown>;
@@ -68,9 +69,13 @@ export interface ClusterName {
     readonly host: string;
 }
 
+const CLUSTER_NAME = linear(/^(outbound|inbound)\|(\d+)\|([^|]*)\|(.*)$/);
+const HOST_PORT = linear(/^(.*):(\d+)$/);
+const ENVOY_SECONDS = linear(/^\d+(\.\d+)?s$/);
+
 /** Parses an Istio cluster name; undefined for Envoy's own (`PassthroughCluster`, `BlackHoleCluster`, ...). */
 export function parseClusterName(name: string): ClusterName | undefined {
-    const m = /^(outbound|inbound)\|(\d+)\|([^|]*)\|(.*)$/.exec(name);
+    const m = CLUSTER_NAME.exec(name);
     return m ? { direction: m[1] as ClusterName["direction"], port: Number(m[2]), subset: m[3], host: m[4] } : undefined;
 }
 
@@ -127,7 +132,7 @@ export function endpointsOf(cfg: ProxyConfig, clusterName: string): Endpoint[] {
             const filter = isObject(lb.metadata) && isObject(lb.metadata.filterMetadata) ? lb.metadata.filterMetadata : {};
             const match = filter["envoy.transport_socket_match"];
             const tunnel = isObject(internal) && internal.serverListenerName === "connect_originate";
-            const id = tunnel ? /^(.*):(\d+)$/.exec(String(internal.endpointId)) : null;
+            const id = tunnel ? HOST_PORT.exec(String(internal.endpointId)) : null;
             return {
                 address: isObject(socket) ? String(socket.address) : (id?.[1] ?? ""),
                 port: isObject(socket) ? Number(socket.portValue) : Number(id?.[2] ?? 0),
@@ -271,7 +276,7 @@ export type ClusterBreaker = Omit<CircuitBreaker, "subset">;
 
 /** A duration as Envoy writes it (`"180s"`, `"0.500s"`) in the lab's words (`"3m"`, `"500ms"`). */
 export function labDuration(d: unknown): string | undefined {
-    if (typeof d !== "string" || !/^\d+(\.\d+)?s$/.test(d)) {
+    if (typeof d !== "string" || !ENVOY_SECONDS.test(d)) {
         return undefined;
     }
     const ms = Math.round(Number(d.slice(0, -1)) * 1000);

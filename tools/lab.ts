@@ -7,6 +7,8 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
+import { hostPortProblem } from "./address";
+import { quietOnClosedPipe } from "./closedPipe";
 import { parseValue } from "../config/input";
 import { checkSecretNames } from "../config/secretNames";
 import { diffRenders, formatDiff, reissuedSecrets, withReissued } from "./diff";
@@ -588,9 +590,10 @@ function sourceOf(kube: Kube, istiod: string | undefined): MeshSource {
     if (istiod === undefined) {
         return configDumpSource(kube);
     }
-    if (!/^[0-9a-zA-Z.[\]:-]+:[0-9]+$/.test(istiod)) {
+    const problem = hostPortProblem(istiod);
+    if (problem !== undefined) {
         throw new UsageError(
-            `--istiod ${JSON.stringify(istiod)} is not allowed; expected HOST:PORT of istiod's plaintext xDS port, e.g. 127.0.0.1:15010`,
+            `--istiod ${JSON.stringify(istiod)} is not allowed (${problem}); expected HOST:PORT of istiod's plaintext xDS port (a DNS name or an IP address, IPv6 in brackets, and a port from 1 to 65535), e.g. 127.0.0.1:15010`,
         );
     }
     const xdsdump = process.env.ISTIO_LAB_XDSDUMP;
@@ -801,6 +804,7 @@ async function statusResult(
 
 /** Runs the command line, prints the result and sets the exit status. */
 export async function main(argv: readonly string[]): Promise<void> {
+    quietOnClosedPipe();
     try {
         // promote runs the real engine and reports as it goes, so it prints its own lines.
         if (argv[0] === "promote") {

@@ -8,6 +8,7 @@ import { ProxyConfig, fromConfigDump, fromXds } from "./envoy";
 import type { MeshPod } from "./verdict";
 import { forwardGet } from "./portForward";
 import { ZtunnelConfig, fromZtunnelConfigDump, fromZtunnelXds } from "./ztunnel";
+import { linear } from "../components/linear";
 
 /** Runs kubectl against one cluster; throws with kubectl's own message when it fails. */
 export interface Kube {
@@ -72,6 +73,11 @@ interface PodJson {
     status: { podIP?: string; phase?: string };
 }
 
+const POD_SUFFIX = linear(/^(.*)-[a-z0-9]+-[a-z0-9]+$/);
+
+/** A pod's workload: its name without the ReplicaSet's hash and its own suffix (`guestbook-v1-5d9c7-x2x4q` is `guestbook-v1`). */
+const workloadOf = (pod: string): string => POD_SUFFIX.exec(pod)?.[1] ?? pod;
+
 /** The running pods of every namespace (a pod being deleted or without an address left out). */
 export function livePods(kube: Kube): LivePod[] {
     const items = (JSON.parse(kube.kubectl(["get", "pods", "-A", "-o", "json"])) as { items: PodJson[] }).items;
@@ -80,7 +86,7 @@ export function livePods(kube: Kube): LivePod[] {
         .map((p) => ({
             namespace: p.metadata.namespace,
             name: p.metadata.name,
-            workload: p.metadata.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, ""),
+            workload: workloadOf(p.metadata.name),
             ip: p.status.podIP!,
             labels: p.metadata.labels ?? {},
             containers: p.spec.containers.map((x) => x.name),

@@ -10,6 +10,8 @@ import { ProbeResult, probeMatrix } from "./matrix";
 import { RenderedObject, metaOf, specOf } from "./render";
 import { MeshPod, callVerdict, clusterPolicy, podsOfCluster, routedClusters, splitOf } from "./verdict";
 import type { ZtunnelConfig } from "./ztunnel";
+import { RE2JS } from "re2js";
+import { linear } from "../components/linear";
 
 /** One compared cell: what the lab's model says and what Istio's configuration says. */
 export interface Cell {
@@ -30,7 +32,7 @@ function versionOfCluster(clusterName: string): string {
 }
 
 const isGuestbookHost = (host: string | undefined, namespace: string) =>
-    host !== undefined && new RegExp(`^guestbook(-[^.]+)?\\.${namespace}\\.svc\\.cluster\\.local$`).test(host);
+    host !== undefined && linear(`^guestbook(-[^.]+)?\\.${RE2JS.quote(namespace)}\\.svc\\.cluster\\.local$`).test(host);
 
 /** The ingress's routes to the guestbook's Services, of the first route configuration and virtual host that has any. */
 function guestbookRoutes(cfg: ProxyConfig, namespace: string): RouteEntry[] {

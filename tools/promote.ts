@@ -6,6 +6,7 @@
 import { strictArgs } from "./strictArgs";
 import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
+import { linear } from "../components/linear";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
 export const PROMOTED = 0;
@@ -104,8 +105,10 @@ function integer(option: string, value: string, min: number, max: number): numbe
     return Number(value);
 }
 
+const PERCENT = linear(/^\d+(\.\d+)?$/);
+
 function percent(option: string, value: string): number {
-    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) > 100) {
+    if (!PERCENT.test(value) || Number(value) > 100) {
         bad(option, value, "a percentage from 0 to 100, e.g. 99 or 99.5");
     }
     return Number(value);

@@ -12,6 +12,8 @@ import * as https from "https";
 import type { LevelReport } from "./check";
 import type { ProbeResult } from "./matrix";
 import { RenderedObject, metaOf } from "./render";
+import { RE2JS } from "re2js";
+import { linear } from "../components/linear";
 
 /** The step's split, as `trafficSplit` gives it. */
 export interface ProbeSplit {
@@ -68,7 +70,7 @@ export function outcomeOf(status: number, body: string, deployments: Readonly<Re
     const name = typeof host === "string" ? host : body;
     // A pod of Deployment d is named d-<ReplicaSet hash>-<suffix>.
     const found = Object.entries(deployments).find(([, d]) =>
-        new RegExp(`(^|[^a-z0-9-])${d}-[a-z0-9]+-[a-z0-9]+($|[^a-z0-9-])`).test(name),
+        linear(`(^|[^a-z0-9-])${RE2JS.quote(d)}-[a-z0-9]+-[a-z0-9]+($|[^a-z0-9-])`).test(name),
     );
     return found ? found[0] : `200 from ${typeof host === "string" ? host : "a page naming no pod of the lab's"}`;
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { GatewayServiceType } from "../gateway";
 import type { Dataplane, Flavor, Platform } from "../lab";
+import { stripTrailing } from "../linear";
 
 /**
  * Istio's Helm chart repository. From Istio 1.31 nothing is published to
@@ -106,7 +107,7 @@ export function chartSource(chartRepo: string): ChartSource {
         return { kind: "repo", url: chartRepo };
     }
     if (chartRepo.startsWith("oci://")) {
-        return { kind: "oci", url: chartRepo.replace(/\/+$/, "") };
+        return { kind: "oci", url: stripTrailing(chartRepo, "/") };
     }
     return { kind: "dir", dir: path.resolve(chartRepo) };
 }

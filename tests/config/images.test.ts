@@ -101,7 +101,7 @@ describe("images", () => {
             [{ "istio-lab:images": "arm64" }, 'istio-lab:images: "arm64" is not allowed; expected one of documents, multiarch'],
             [
                 { "istio-lab:guestbookRegistry": "ghcr.io/you/lab:v1" },
-                'istio-lab:guestbookRegistry: "ghcr.io/you/lab:v1" is not allowed; expected a registry and path to push images under, without a tag, e.g. "ghcr.io/you/istio-lab" or "registry.example.com:5000/lab"',
+                'istio-lab:guestbookRegistry: "ghcr.io/you/lab:v1" is not allowed; expected a registry and path to push images under, without a tag (a lower-case path, a port from 1 to 65535, at most 200 characters), e.g. "ghcr.io/you/istio-lab" or "registry.example.com:5000/lab"',
             ],
             [
                 { "istio-lab:mtlsLab": '{"httpbinPort":0}' },

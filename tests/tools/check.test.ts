@@ -274,9 +274,21 @@ describe("lab check: refusals", () => {
         expect((await check("--step", "step-9", "--watch", "--timeout", "0")).stderr).to.equal(
             '--timeout "0" is not allowed; expected whole seconds from 1 to 3600\n',
         );
-        expect((await check("--step", "step-9", "--istiod", "istiod")).stderr).to.equal(
-            '--istiod "istiod" is not allowed; expected HOST:PORT of istiod\'s plaintext xDS port, e.g. 127.0.0.1:15010\n',
-        );
+        const ISTIOD_ALLOWED =
+            "expected HOST:PORT of istiod's plaintext xDS port (a DNS name or an IP address, IPv6 in brackets, and a port from 1 to 65535), e.g. 127.0.0.1:15010\n";
+        for (const [address, problem] of [
+            ["istiod", "it has no port"],
+            ["127.0.0.1:70000", 'port "70000" is not from 1 to 65535'],
+            ["127.0.0.1:0", 'port "0" is not from 1 to 65535'],
+            ["istiod.istio-system:-1", 'port "-1" is not from 1 to 65535'],
+            ["::1:15010", '"::1" is not a host'],
+            ["[not-v6]:15010", '"[not-v6]" is not a host'],
+            ["istiod_x:15010", '"istiod_x" is not a host'],
+        ]) {
+            expect((await check("--step", "step-9", "--istiod", address)).stderr).to.equal(
+                `--istiod ${JSON.stringify(address)} is not allowed (${problem}); ${ISTIOD_ALLOWED}`,
+            );
+        }
         const saved = process.env.ISTIO_LAB_XDSDUMP;
         delete process.env.ISTIO_LAB_XDSDUMP;
         try {
