@@ -165,6 +165,23 @@ function parseSet(assignment: string): [string, string] {
     return [key, assignment.slice(eq + 1)];
 }
 
+/** The `--set` overrides by key; a key set twice (with or without "istio-lab:") is refused, naming both. */
+function overridesOf(assignments: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    const given: Record<string, string> = {};
+    for (const assignment of assignments) {
+        const [key, value] = parseSet(assignment);
+        if (key in given) {
+            throw new UsageError(
+                `--set ${JSON.stringify(assignment)}: ${key} is already set by --set ${JSON.stringify(given[key])}; set each key once`,
+            );
+        }
+        given[key] = assignment;
+        out[key] = value;
+    }
+    return out;
+}
+
 function toYaml(objects: readonly RenderedObject[]): string {
     return objects
         .map((o) => `# ${o.type} ${o.name}${o.parent ? ` (parent: ${o.parent})` : ""}\n${stringify(o.manifest).trimEnd()}`)
@@ -368,7 +385,7 @@ async function runCommand(command: Command, values: LabValues): Promise<CommandR
     try {
         const file = values.config ?? stackFile(values.stack ?? "dev");
         const base = readConfigFile(file);
-        const overrides = Object.fromEntries((values.set ?? []).map(parseSet));
+        const overrides = overridesOf(values.set ?? []);
         let configured = configure(file, base, overrides);
         // check: the step's config over the stack's (its expected state is what the program makes of it).
         let step: LabStep | undefined;

@@ -212,6 +212,13 @@ function scheduleOf(v: PromoteValues): PromoteOptions["schedule"] {
     } else {
         const stepWeight = v["step-weight"] === undefined ? DEFAULTS.stepWeight : integer("step-weight", v["step-weight"], 1, 100);
         const maxWeight = v["max-weight"] === undefined ? DEFAULTS.maxWeight : integer("max-weight", v["max-weight"], 1, 100);
+        if (stepWeight > maxWeight) {
+            bad(
+                "step-weight",
+                String(stepWeight),
+                `a whole number from 1 to ${maxWeight}: the ceiling (--max-weight${v["max-weight"] === undefined ? "'s default" : ""} ${maxWeight}) caps every step`,
+            );
+        }
         return { stepWeight, maxWeight };
     }
 }

@@ -97,6 +97,15 @@ describe("lab command", () => {
                 '--set "canaryWeight" is not allowed; expected key=value, e.g. istio-lab:canaryWeight=50\n',
             );
         });
+
+        it("refuses a key set twice by --set, with or without istio-lab:, naming both (not the last one silently)", async () => {
+            expect(await lab(["validate", "--set", "canaryWeight=20", "--set", "istio-lab:canaryWeight=50"])).to.deep.equal({
+                stdout: "",
+                stderr: '--set "istio-lab:canaryWeight=50": istio-lab:canaryWeight is already set by --set "canaryWeight=20"; set each key once\n',
+                code: 2,
+            });
+            expect((await lab(["validate", "--set", "canaryWeight=20", "--set", "attendees=2"])).code).to.equal(0);
+        });
     });
 
     describe("matrix reproduces the peer authentication lab's tables", () => {
@@ -544,8 +553,8 @@ describe("lab command", () => {
                 fail("--out /proc/istio-lab/out: cannot be created (ENOENT); expected a directory (new or existing)"),
             );
             expect(Date.now() - t).to.be.below(5000);
-            // --set repeats by design.
-            expect((await lab(["render", "--set", "canaryWeight=50", "--set", "canaryWeight=60"])).code).to.equal(0);
+            // --set repeats for different keys; the same key twice is refused (see "refuses a key set twice").
+            expect((await lab(["render", "--set", "canaryWeight=50", "--set", "canaryWeight=60"])).code).to.equal(2);
         });
 
         it("says a bad value in the --against file is in that file", async () => {

@@ -12,7 +12,7 @@ import {
     prometheusVerdict,
     runPromotion,
 } from "../../tools/promote";
-import { scheduleFrom, vectorValue } from "../../tools/promote";
+import { DEFAULTS, scheduleFrom, vectorValue } from "../../tools/promote";
 import { promoteMain, subjectOf } from "../../tools/promoteStack";
 import { parseConfig } from "../../config";
 
@@ -105,6 +105,14 @@ describe("lab promote: arguments", () => {
         ],
         [["--gate-command", "true", "--step-weight", "0"], '--step-weight "0" is not allowed; expected a whole number from 1 to 100'],
         [["--gate-command", "true", "--max-weight", "101"], '--max-weight "101" is not allowed; expected a whole number from 1 to 100'],
+        [
+            ["--gate-command", "true", "--step-weight", "60", "--max-weight", "50"],
+            '--step-weight "60" is not allowed; expected a whole number from 1 to 50: the ceiling (--max-weight 50) caps every step',
+        ],
+        [
+            ["--gate-command", "true", "--step-weight", "90"],
+            `--step-weight "90" is not allowed; expected a whole number from 1 to ${DEFAULTS.maxWeight}: the ceiling (--max-weight's default ${DEFAULTS.maxWeight}) caps every step`,
+        ],
         [
             ["--gate-command", "true", "--interval", "1h"],
             '--interval "1h" is not allowed; expected a duration such as 500ms, 30s or 2m, at most 60m',
