@@ -2,13 +2,14 @@
 // kubeconfig per attendee from the stack's outputs (read through the Automation API, so the user's own CLI,
 // backend and passphrase decrypt the tokens). The API server and its CA come from `--server`, or from the
 // current context of the kubeconfig the instructor uses. Tokens are written to files of mode 0600, never printed.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { chmodSync, readFileSync } from "fs";
 import { homedir } from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { parse, stringify } from "yaml";
 import type { AttendeeToken } from "../stacks/lab";
 import { StackError, openStack, plainOutputs } from "./automation";
+import { OutputFileError, OwnFile, checkOutputDirectory, outputDirectory, writeOutputFile } from "./outputFile";
 import { stackNameProblem } from "./stackConfig";
 
 /** Where attendees' kubectl reaches the API server. */
@@ -51,7 +52,7 @@ export function currentCluster(text: string, file: string): ClusterEndpoint {
 
 /** One attendee's kubeconfig: their token, their namespace as the context's default. */
 export function attendeeKubeconfig(t: AttendeeToken, endpoint: ClusterEndpoint, clusterName: string): string {
-    return stringify({
+    return `${KUBECONFIG_MARK}\n${stringify({
         apiVersion: "v1",
         kind: "Config",
         clusters: [
@@ -67,8 +68,15 @@ export function attendeeKubeconfig(t: AttendeeToken, endpoint: ClusterEndpoint, 
         users: [{ name: t.attendee, user: { token: t.token } }],
         contexts: [{ name: `${t.attendee}@${clusterName}`, context: { cluster: clusterName, user: t.attendee, namespace: t.namespace } }],
         "current-context": `${t.attendee}@${clusterName}`,
-    });
+    })}`;
 }
+
+/** The first line of each kubeconfig `lab attendees --kubeconfig` writes: a later run replaces only such a file. */
+const KUBECONFIG_MARK = "# an attendee's kubeconfig, written by lab attendees --kubeconfig (istio-lab)";
+const ATTENDEE_KUBECONFIG: OwnFile = {
+    expected: "a new file or an attendee's kubeconfig lab attendees --kubeconfig wrote before (it is replaced)",
+    ours: (start) => start.startsWith(KUBECONFIG_MARK),
+};
 
 /** `lab attendees --kubeconfig DIR [--stack S] [--server URL] [--cwd DIR]`: the exit status. */
 export async function kubeconfigsMain(
@@ -85,9 +93,7 @@ export async function kubeconfigsMain(
         if (!dir) {
             throw new KubeconfigError("--kubeconfig is empty; give the directory to write the attendees' kubeconfigs into");
         }
-        if (existsSync(dir) && !statSync(dir).isDirectory()) {
-            throw new KubeconfigError(`--kubeconfig ${dir}: is a file; expected a directory (new or existing)`);
-        }
+        checkOutputDirectory("--kubeconfig", dir);
         const stackName = values.stack ?? "dev";
         const stackProblem = stackNameProblem(stackName);
         if (stackProblem) {
@@ -104,10 +110,10 @@ export async function kubeconfigsMain(
         const endpoint: ClusterEndpoint = values.server
             ? { server: values.server }
             : currentCluster(readFileSync(kubeconfig, "utf8"), kubeconfig);
-        mkdirSync(dir, { recursive: true });
+        outputDirectory("--kubeconfig", dir);
         for (const t of tokens) {
             const file = path.join(dir, `${t.attendee}.kubeconfig`);
-            writeFileSync(file, attendeeKubeconfig(t, endpoint, `istio-lab-${stackName}`), { mode: 0o600 });
+            writeOutputFile("--kubeconfig", file, attendeeKubeconfig(t, endpoint, `istio-lab-${stackName}`), ATTENDEE_KUBECONFIG, 0o600);
             chmodSync(file, 0o600);
         }
         out(
@@ -115,7 +121,12 @@ export async function kubeconfigsMain(
         );
         return 0;
     } catch (e) {
-        if (e instanceof KubeconfigError || e instanceof StackError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        if (
+            e instanceof KubeconfigError ||
+            e instanceof OutputFileError ||
+            e instanceof StackError ||
+            (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+        ) {
             process.stderr.write(`${(e as Error).message}\n`);
             return 2;
         }

@@ -1,7 +1,7 @@
 // `npm run lab -- <command>`: the lab program run offline under Pulumi's mocks, for reviewers and CI
 // with no cluster and no Pulumi CLI. Exit 0 on success, 1 when the command found problems, 2 on bad
 // arguments or bad config.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
+import { readdirSync, rmSync, statSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { stringify } from "yaml";
@@ -9,6 +9,7 @@ import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { hostPortProblem } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
+import { OutputFileError, OwnFile, outputDirectory, writeOutputFile } from "./outputFile";
 import { parseValue } from "../config/input";
 import { checkSecretNames } from "../config/secretNames";
 import { diffRenders, formatDiff, reissuedSecrets, withReissued } from "./diff";
@@ -49,7 +50,7 @@ import {
 } from "./check";
 import { ClusterError, Kube, MeshSource, configDumpSource, istiodSource, kubectlOf } from "./live";
 import type { Split } from "./meshCells";
-import { ClassStatus, ClassStep, classStatus, formatStatus, statusHtml } from "./status";
+import { ClassStatus, ClassStep, STATUS_PAGE_GENERATOR, classStatus, formatStatus, statusHtml } from "./status";
 import {
     ATTENDEE_OWN,
     LabStep,
@@ -208,27 +209,15 @@ function configure(file: string, stackFile: StackFile, overrides: Readonly<Recor
     return values;
 }
 
-/** Makes `dir` for `--out`, or says why it cannot be. */
-function outDirectory(dir: string): void {
-    if (existsSync(dir) && !statSync(dir).isDirectory()) {
-        throw new UsageError(`--out ${dir}: is a file; expected a directory (new or existing)`);
-    }
-    try {
-        // One level at a time: Node's recursive mkdir loops forever under /proc (mkdir says ENOENT, the parent exists).
-        const missing: string[] = [];
-        for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
-            missing.unshift(d);
-        }
-        missing.forEach((d) => mkdirSync(d));
-    } catch (e) {
-        throw new UsageError(
-            `--out ${dir}: cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory (new or existing)`,
-        );
-    }
-}
-
 /** The files `render --out` writes: `NNN-<object>.yaml`. */
 const RENDERED_FILE = /^\d{3}-.+\.yaml$/;
+/** A file of `render --out`: written into a directory emptied of an earlier render's files. */
+const RENDERED: OwnFile = { expected: "a new file in a directory lab render writes", ours: () => true };
+/** The page `status --html` writes: a new file, or a page an earlier `lab status --html` wrote (its generator line). */
+const STATUS_PAGE: OwnFile = {
+    expected: "a new file or a page lab status --html wrote before (it is replaced)",
+    ours: (start) => start.includes(STATUS_PAGE_GENERATOR),
+};
 
 /**
  * Empties `dir` of an earlier render's files, so that `kubectl apply -f DIR` applies this render alone; a
@@ -420,7 +409,7 @@ async function runCommand(command: Command, values: LabValues): Promise<CommandR
                     });
         return { ...result, stdout: redact(result.stdout, run.config.secrets), stderr: redact(result.stderr, run.config.secrets) };
     } catch (e) {
-        if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError) {
+        if (e instanceof LabInputError || e instanceof UsageError || e instanceof ConfigFileError || e instanceof OutputFileError) {
             return { stdout: "", stderr: `${e.message}\n`, code: 2 };
         }
         throw e;
@@ -446,7 +435,7 @@ async function commandResult(
     const { run, objects } = x;
     switch (command) {
         case "render":
-            return renderResult(values, objects);
+            return renderResult(values, objects, (text) => redact(text, run.config.secrets));
         case "validate": {
             const problems = [
                 ...configProblems(run.config),
@@ -497,19 +486,13 @@ async function commandResult(
 }
 
 /** `lab render`: every object as YAML (or JSON), or one file per object with --out. */
-function renderResult(values: { json?: boolean; out?: string }, objects: RenderedObject[]): CommandResult {
+function renderResult(values: { json?: boolean; out?: string }, objects: RenderedObject[], hide: (text: string) => string): CommandResult {
     if (values.out) {
-        outDirectory(values.out);
+        outputDirectory("--out", values.out);
         clearEarlierRender(values.out);
         objects.forEach((o, i) => {
             const fileName = `${String(i + 1).padStart(3, "0")}-${objectId(o).replace(/[ /]/g, "_")}.yaml`;
-            try {
-                writeFileSync(path.join(values.out!, fileName), `${toYaml([o])}\n`);
-            } catch (e) {
-                throw new UsageError(
-                    `--out ${values.out}: cannot write ${fileName} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a directory this user can write`,
-                );
-            }
+            writeOutputFile("--out", path.join(values.out!, fileName), hide(`${toYaml([o])}\n`), RENDERED);
         });
         return { stdout: `wrote ${objects.length} objects to ${values.out}\n`, stderr: "", code: 0 };
     }
@@ -809,11 +792,7 @@ async function statusResult(
     const configured = (name: string) => classSteps.find((s) => own(s.config, name) === own(config, name))?.step.name ?? null;
     const status: ClassStatus = classStatus({ stack: x.stack, attendees: config.attendees, steps: classSteps, read, levels, configured });
     if (values.html !== undefined) {
-        try {
-            writeFileSync(values.html, statusHtml(status, new Date().toISOString()));
-        } catch (e) {
-            throw new UsageError(`--html ${values.html}: cannot write it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
+        writeOutputFile("--html", values.html, redact(statusHtml(status, new Date().toISOString()), x.run.config.secrets), STATUS_PAGE);
     }
     const text = values.json ? JSON.stringify(status, null, 2) : formatStatus(status);
     return { stdout: `${text}\n${values.html !== undefined && !values.json ? `wrote ${values.html}\n` : ""}`, stderr: "", code: 0 };

@@ -93,7 +93,7 @@ export const MAX_STACK_FILE_BYTES = 1024 * 1024;
 const NOT_A_STACK_FILE = "not a stack config file";
 
 /** What a path is, when it is not a regular file. */
-function kindOf(st: Stats): string {
+export function kindOf(st: Stats): string {
     return st.isDirectory()
         ? "a directory"
         : st.isFIFO()

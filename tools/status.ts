@@ -122,6 +122,9 @@ export const STATE_COLORS: Readonly<Record<CellState, string>> = {
     diverged: "#c62828",
 };
 
+/** The line that marks a page `lab status --html` wrote, so that a later run replaces only such a file. */
+export const STATUS_PAGE_GENERATOR = '<meta name="generator" content="istio-lab lab status">';
+
 /** The grid as a self-contained page (no script, no outside resource), refreshed by the browser every `refresh` seconds. */
 export function statusHtml(s: ClassStatus, readAt: string, refresh = 30): string {
     const cell = (c: StatusRow["cells"][number]) =>
@@ -132,7 +135,7 @@ export function statusHtml(s: ClassStatus, readAt: string, refresh = 30): string
         (r) => `<tr><th>${escape(r.attendee)}<div class="ns">${escape(r.namespace)}</div></th>${r.cells.map(cell).join("")}</tr>`,
     );
     return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refresh}">
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${refresh}">${STATUS_PAGE_GENERATOR}
 <title>lab status: ${escape(s.stack)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1b1b1b}

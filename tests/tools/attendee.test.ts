@@ -1,7 +1,8 @@
 // One attendee of a class at a step: which steps are theirs, the config that puts them there, and their
 // part of the class's expected state (under mocks).
 import { expect } from "chai";
-import { chmodSync, readFileSync, writeFileSync } from "fs";
+import { execFileSync } from "child_process";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseConfig } from "../../config";
 import { attendeeScope, objectsLevel } from "../../tools/check";
@@ -242,6 +243,51 @@ describe("lab status of a class", () => {
             stdout: "",
             stderr: "status is a class's: stack dev has no attendees (istio-lab:attendees is not set); for one lab use check --step\n",
             code: 2,
+        });
+    });
+
+    describe("--html FILE", () => {
+        it("replaces only a page lab status wrote (atomically); a FIFO, a directory or another file is refused, naming it", async () => {
+            const page = path.join(dir, "again.html");
+            expect((await status("--html", page)).code).to.equal(0);
+            expect((await status("--html", page)).code).to.equal(0);
+            expect(readdirSync(dir).filter((f) => f.includes("again.html"))).to.deep.equal(["again.html"]);
+            const stackConfig = path.join(dir, "Pulumi.keep.yaml");
+            writeFileSync(stackConfig, "config:\n  istio-lab:canaryWeight: 20\n");
+            const fifo = path.join(dir, "fifo");
+            execFileSync("mkfifo", [fifo]);
+            const refused = (file: string, what: string) => ({
+                stdout: "",
+                stderr: `--html ${file}: ${what}; expected a new file or a page lab status --html wrote before (it is replaced)\n`,
+                code: 2,
+            });
+            expect(await status("--html", stackConfig)).to.deep.equal(refused(stackConfig, "it holds a file this command did not write"));
+            expect(readFileSync(stackConfig, "utf8")).to.equal("config:\n  istio-lab:canaryWeight: 20\n");
+            expect(await status("--html", fifo)).to.deep.equal(refused(fifo, "it is a FIFO"));
+            expect(await status("--html", dir)).to.deep.equal(refused(dir, "it is a directory"));
+        });
+
+        it("hides a secret in the page as on the screen: a host built from a secret domain", async () => {
+            const file = path.join(dir, "Pulumi.secret.yaml");
+            writeFileSync(file, "config:\n  istio-lab:gateway:\n    domain:\n      secure: v1:abc:def\n");
+            const page = path.join(dir, "secret.html");
+            const r = await lab([
+                "status",
+                "--config",
+                file,
+                "--set",
+                `attendees=${JSON.stringify(names)}`,
+                "--set",
+                'gateway={"domain":"class.example.com"}',
+                "--level",
+                "objects",
+                "--html",
+                page,
+            ]);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.include("[secret]").and.not.include("class.example.com");
+            const html = readFileSync(page, "utf8");
+            expect(html).to.include("[secret]").and.not.include("class.example.com");
         });
     });
 });

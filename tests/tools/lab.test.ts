@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import { copyFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
@@ -432,7 +433,14 @@ describe("lab command", () => {
 
         it("refuses --out to an existing file, without a stack trace", async () => {
             const f = file("afile", "");
-            expect(await lab(["render", "--out", f])).to.deep.equal(fail(`--out ${f}: is a file; expected a directory (new or existing)`));
+            expect(await lab(["render", "--out", f])).to.deep.equal(
+                fail(`--out ${f}: it is a file; expected a directory (new or existing)`),
+            );
+            const fifo = path.join(tempDir("lab-fifo-"), "fifo");
+            execFileSync("mkfifo", [fifo]);
+            expect(await lab(["render", "--out", fifo])).to.deep.equal(
+                fail(`--out ${fifo}: it is a FIFO; expected a directory (new or existing)`),
+            );
         });
 
         for (const key of ["istio_lab:canaryWeight", ":canaryWeight"]) {
