@@ -6,7 +6,7 @@
 // - mesh: what Istio tells each workload's proxy (tools/meshCells.ts), read from each proxy's config dump
 //   on a real cluster or from istiod itself (`--istiod`, the harness).
 import type { LabConfig } from "../config";
-import { Kube, MeshSource, MeshView, livePods, meshView } from "./live";
+import { Kube, MeshSource, MeshView, kubectlList, livePods, meshView } from "./live";
 import { Cell, Split, meshCells } from "./meshCells";
 import { RenderedObject, metaOf } from "./render";
 import type { LabStep } from "./steps";
@@ -72,7 +72,7 @@ export interface LevelReport {
 export function liveStepObjects(kube: Kube): LiveObject[] {
     return STEP_KINDS.flatMap((k) => {
         try {
-            return (JSON.parse(kube.kubectl(["get", k.resource, "-A", "-o", "json"])) as { items: LiveObject[] }).items.map((o) => ({
+            return kubectlList<LiveObject>(kube, ["get", k.resource, "-A", "-o", "json"]).map((o) => ({
                 ...o,
                 kind: k.kind,
             }));

@@ -9,6 +9,7 @@ import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { hostPortProblem } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
+import { printable } from "./printable";
 import { OutputFileError, OwnFile, outputDirectory, writeOutputFile } from "./outputFile";
 import { parseValue } from "../config/input";
 import { checkSecretNames } from "../config/secretNames";
@@ -272,10 +273,11 @@ function inFile(file: string | undefined): (e: unknown) => never {
     };
 }
 
-/** Runs one command with its arguments; never exits the process itself. */
+/** Runs one command with its arguments; never exits the process itself. What it prints has its control characters escaped. */
 export async function lab(argv: readonly string[]): Promise<CommandResult> {
     const parsed = parseLabArgs(argv);
-    return "code" in parsed ? parsed : runCommand(parsed.command, parsed.values);
+    const r = "code" in parsed ? parsed : await runCommand(parsed.command, parsed.values);
+    return { ...r, stdout: printable(r.stdout), stderr: printable(r.stderr) };
 }
 
 /** The command line's options, as parseArgs gives them. */
@@ -721,7 +723,7 @@ async function checkResult(
                     levels.push(probesLevel(x.objects, x.run.config.controlPlane.namespace, kube));
                 }
                 if (traffic) {
-                    levels.push(await trafficProbeLevel(traffic));
+                    levels.push(await trafficProbeLevel(traffic, deadline));
                 }
                 const probes: LevelReport = {
                     checked: levels.reduce((n, l) => n + l.checked, 0),
@@ -801,19 +803,20 @@ async function statusResult(
 /** Runs the command line, prints the result and sets the exit status. */
 export async function main(argv: readonly string[]): Promise<void> {
     quietOnClosedPipe();
+    const line = (l: string) => process.stdout.write(`${printable(l)}\n`);
     try {
         // promote runs the real engine and reports as it goes, so it prints its own lines.
         if (argv[0] === "promote") {
-            process.exitCode = await promoteMain(argv.slice(1));
+            process.exitCode = await promoteMain(argv.slice(1), line);
             return;
         }
         if (argv[0] === "reset") {
-            process.exitCode = await resetMain(argv.slice(1));
+            process.exitCode = await resetMain(argv.slice(1), line);
             return;
         }
         // attendees --kubeconfig reads the deployed stack's outputs (its tokens) through the Pulumi CLI.
         if (argv[0] === "attendees" && argv.some((a) => a === "--kubeconfig" || a.startsWith("--kubeconfig="))) {
-            process.exitCode = await kubeconfigsMain(argv.slice(1));
+            process.exitCode = await kubeconfigsMain(argv.slice(1), line);
             return;
         }
         const r = await lab(argv);
@@ -821,7 +824,9 @@ export async function main(argv: readonly string[]): Promise<void> {
         process.stderr.write(r.stderr);
         process.exitCode = r.code;
     } catch (e) {
-        process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+        // Never a stack trace: one line, and where it came from only when asked for.
+        const where = process.env.ISTIO_LAB_DEBUG ? `\n${(e as Error).stack ?? ""}` : " (ISTIO_LAB_DEBUG=1 prints where)";
+        process.stderr.write(`lab: unexpected error: ${printable((e as Error).message ?? String(e))}${where}\n`);
         process.exitCode = 2;
     }
 }

@@ -26,6 +26,9 @@ export function kubectlOf(options: { kubeconfig?: string; kubectl?: string } = {
     const pre = options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : [];
     return {
         kubectl(args) {
+            if (bin === "") {
+                throw new ClusterError("ISTIO_LAB_KUBECTL is empty; set it to a kubectl's path, or unset it to use the kubectl on PATH");
+            }
             const r = spawnSync(bin, [...pre, ...args], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
             if (r.error) {
                 throw new ClusterError(`cannot run ${bin}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
@@ -45,6 +48,46 @@ export function kubectlOf(options: { kubeconfig?: string; kubectl?: string } = {
             }
         },
     };
+}
+
+/** The start of an answer, for a message: its first line, at most 80 characters, quoted. */
+function shown(text: string): string {
+    const first = text.trimStart().split("\n")[0];
+    return text.trim() === "" ? "nothing" : JSON.stringify(first.length > 80 ? `${first.slice(0, 80)}...` : first);
+}
+
+/** `text` as JSON, or a ClusterError saying what `what` should have been and what came. */
+export function answerJson(what: string, expected: string, text: string): unknown {
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        return failAnswer(what, expected, shown(text));
+    }
+}
+
+function failAnswer(what: string, expected: string, came: string): never {
+    throw new ClusterError(`${what} answered ${came}; expected ${expected}`);
+}
+
+/** The items of `kubectl get ... -o json`: a list whose items are objects with metadata; anything else is a ClusterError. */
+export function kubectlList<T>(kube: Kube, args: readonly string[]): T[] {
+    const what = `kubectl ${args.join(" ")}`;
+    const expected = 'a JSON list ({"kind": "List", "items": [...]}, each item an object with metadata)';
+    const answer = answerJson(what, expected, kube.kubectl(args));
+    if (answer === null || typeof answer !== "object" || !Array.isArray((answer as { items?: unknown }).items)) {
+        const items = answer !== null && typeof answer === "object" ? (answer as { items?: unknown }).items : undefined;
+        failAnswer(
+            what,
+            expected,
+            items === undefined ? `${JSON.stringify(answer).slice(0, 80)} (no items)` : `items: ${JSON.stringify(items)}`,
+        );
+    }
+    const items = (answer as { items: unknown[] }).items;
+    const bad = items.findIndex((i) => i === null || typeof i !== "object" || typeof (i as { metadata?: unknown }).metadata !== "object");
+    if (bad >= 0) {
+        failAnswer(what, expected, `item ${bad}: ${JSON.stringify(items[bad])?.slice(0, 80)}`);
+    }
+    return items as T[];
 }
 
 /** A pod as the API server has it. */
@@ -69,8 +112,8 @@ interface PodJson {
         annotations?: Record<string, string>;
         deletionTimestamp?: string;
     };
-    spec: { containers: Array<{ name: string; image: string }>; serviceAccountName?: string };
-    status: { podIP?: string; phase?: string };
+    spec?: { containers?: Array<{ name: string; image: string }>; serviceAccountName?: string };
+    status?: { podIP?: string; phase?: string };
 }
 
 const POD_SUFFIX = linear(/^(.*)-[a-z0-9]+-[a-z0-9]+$/);
@@ -80,20 +123,25 @@ const workloadOf = (pod: string): string => POD_SUFFIX.exec(pod)?.[1] ?? pod;
 
 /** The running pods of every namespace (a pod being deleted or without an address left out). */
 export function livePods(kube: Kube): LivePod[] {
-    const items = (JSON.parse(kube.kubectl(["get", "pods", "-A", "-o", "json"])) as { items: PodJson[] }).items;
-    return items
-        .filter((p) => p.status.podIP && p.status.phase === "Running" && !p.metadata.deletionTimestamp)
-        .map((p) => ({
-            namespace: p.metadata.namespace,
-            name: p.metadata.name,
-            workload: workloadOf(p.metadata.name),
-            ip: p.status.podIP!,
-            labels: p.metadata.labels ?? {},
-            containers: p.spec.containers.map((x) => x.name),
-            images: p.spec.containers.map((x) => x.image),
-            serviceAccount: p.spec.serviceAccountName ?? "default",
-            annotations: p.metadata.annotations ?? {},
-        }));
+    return kubectlList<PodJson>(kube, ["get", "pods", "-A", "-o", "json"]).flatMap((p) => {
+        const containers = p.spec?.containers;
+        if (!p.status?.podIP || p.status.phase !== "Running" || p.metadata.deletionTimestamp || !Array.isArray(containers)) {
+            return [];
+        }
+        return [
+            {
+                namespace: p.metadata.namespace,
+                name: p.metadata.name,
+                workload: workloadOf(p.metadata.name),
+                ip: p.status.podIP,
+                labels: p.metadata.labels ?? {},
+                containers: containers.map((x) => x.name),
+                images: containers.map((x) => x.image),
+                serviceAccount: p.spec?.serviceAccountName ?? "default",
+                annotations: p.metadata.annotations ?? {},
+            },
+        ];
+    });
 }
 
 type Labelled = { readonly labels: Readonly<Record<string, string>> };
@@ -140,7 +188,13 @@ export function istiodSource(
             if (r.error || r.status !== 0) {
                 throw new ClusterError(`asking istiod at ${address}: ${(r.stderr || r.error?.message || "").trim()}`);
             }
-            source.last = JSON.parse(r.stdout) as unknown[];
+            const answers = answerJson(`istiod at ${address}`, `a JSON list of ${nodes.length} xDS answers`, r.stdout);
+            if (!Array.isArray(answers) || answers.length !== nodes.length) {
+                throw new ClusterError(
+                    `istiod at ${address} answered ${Array.isArray(answers) ? `${answers.length} answers` : "no list"}; expected a JSON list of ${nodes.length} xDS answers`,
+                );
+            }
+            source.last = answers as unknown[];
             return source.last.map((answer, i) => (nodes[i].type === "ztunnel" ? fromZtunnelXds(answer) : fromXds(answer)));
         },
     };
@@ -161,7 +215,10 @@ export function configDumpSource(kube: Kube): MeshSource {
                     if (!kube.forwardGet) {
                         throw new ClusterError("ztunnel's config dump needs a port-forward, which this cluster reader cannot make");
                     }
-                    return fromZtunnelConfigDump(JSON.parse(kube.forwardGet(n.namespace, n.pod, 15000, "/config_dump")));
+                    const what = `ztunnel ${n.namespace}/${n.pod}'s /config_dump`;
+                    return fromZtunnelConfigDump(
+                        answerJson(what, "ztunnel's JSON config dump", kube.forwardGet(n.namespace, n.pod, 15000, "/config_dump")),
+                    );
                 }
                 const dump = kube.kubectl([
                     "exec",
@@ -176,7 +233,7 @@ export function configDumpSource(kube: Kube): MeshSource {
                     "GET",
                     "config_dump?include_eds",
                 ]);
-                return fromConfigDump(JSON.parse(dump));
+                return fromConfigDump(answerJson(`${n.namespace}/${n.pod}'s istio-proxy config_dump`, "Envoy's JSON config dump", dump));
             });
         },
     };

@@ -181,7 +181,7 @@ async function openReset(
 }
 
 /** What the preview and the update of a reset are given. */
-interface OpenReset {
+export interface OpenReset {
     readonly o: ResetOptions;
     readonly stack: Stack;
     readonly plan: ResetPlan;
@@ -191,11 +191,31 @@ interface OpenReset {
     readonly summary: Record<string, unknown>;
 }
 
+/** The engine's own diagnostics of a failed preview or update (its error lines), not the Automation API's stack trace. */
+export function engineErrors(e: unknown): string {
+    const said = String((e as Error).message)
+        .split("\n")
+        .filter((l) => /\berror\b/i.test(l) && !/^\s+at /.test(l));
+    return [...new Set(said)].slice(0, 12).join("\n");
+}
+
 /** `--preview`: the plan (the config set for it), then the stack's config as it was. */
-async function previewReset(x: OpenReset, file: { path: string; text: string } | undefined, out: (line: string) => void): Promise<number> {
+export async function previewReset(
+    x: OpenReset,
+    file: { path: string; text: string } | undefined,
+    out: (line: string) => void,
+): Promise<number> {
     const { o, stack, plan, before, replace, who, summary } = x;
     try {
-        const p = await stack.preview({ color: "never", diff: true, refresh: true, replace });
+        let p: Awaited<ReturnType<Stack["preview"]>>;
+        try {
+            p = await stack.preview({ color: "never", diff: true, refresh: true, replace });
+        } catch (e) {
+            process.stderr.write(
+                `lab reset --preview: pulumi preview of stack ${o.stack} failed (nothing was changed; the stack's config is as it was):\n${engineErrors(e)}\n`,
+            );
+            return 1;
+        }
         out(o.json ? JSON.stringify({ ...summary, preview: true, changes: p.changeSummary }) : p.stdout.trimEnd());
         if (!o.json) {
             out(`preview of the reset of stack ${o.stack} to step ${plan.step.name}${who}; nothing was changed`);
@@ -228,12 +248,8 @@ async function applyReset(x: OpenReset, out: (line: string) => void): Promise<nu
     try {
         result = await stack.up({ color: "never", refresh: true, replace, message: `lab reset: step ${plan.step.name}${who}` });
     } catch (e) {
-        // The engine's own diagnostics, not the Automation API's stack trace.
-        const said = String((e as Error).message)
-            .split("\n")
-            .filter((l) => /\berror\b/i.test(l) && !/^\s+at /.test(l));
         process.stderr.write(
-            `lab reset: pulumi up of stack ${o.stack} failed (the config is at step ${plan.step.name}; run lab reset again, or pulumi up, once it is fixed):\n${[...new Set(said)].slice(0, 12).join("\n")}\n`,
+            `lab reset: pulumi up of stack ${o.stack} failed (the config is at step ${plan.step.name}; run lab reset again, or pulumi up, once it is fixed):\n${engineErrors(e)}\n`,
         );
         return 1;
     }

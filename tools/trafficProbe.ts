@@ -126,16 +126,31 @@ export function abValue(regex: string): string | undefined {
     return core === "Firefox" ? "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0" : core;
 }
 
-/** One GET of `url` (TLS not verified: a lab's gateway certificate is its own CA's); its status and body, or the error. */
+/** How long one request of the probe may take in all, from connecting to the last byte of its answer. */
+export const REQUEST_DEADLINE_MS = 5000;
+
+/**
+ * One GET of `url` (TLS not verified: a lab's gateway certificate is its own CA's); its status and body, or the
+ * error. `timeoutMs` bounds the whole request, not only silences: a server that trickles a byte every few
+ * seconds is cut off at it.
+ */
 export function get(
     url: string,
     headers: Readonly<Record<string, string>>,
-    timeoutMs = 5000,
+    timeoutMs = REQUEST_DEADLINE_MS,
 ): Promise<{ status: number; body: string } | string> {
     return new Promise((resolve) => {
+        let settled = false;
+        const settle = (r: { status: number; body: string } | string) => {
+            if (!settled) {
+                settled = true;
+                clearTimeout(timer);
+                resolve(r);
+            }
+        };
         const u = new URL(url);
         const client = u.protocol === "https:" ? https : http;
-        const req = client.get(u, { headers: { ...headers }, rejectUnauthorized: false, timeout: timeoutMs }, (res) => {
+        const req = client.get(u, { headers: { ...headers }, rejectUnauthorized: false }, (res) => {
             let body = "";
             res.setEncoding("utf8");
             res.on("data", (d: string) => {
@@ -143,26 +158,39 @@ export function get(
                     body += d; // enough for /env's JSON; the rest is not read
                 }
             });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on("end", () => settle({ status: res.statusCode ?? 0, body }));
+            res.on("error", (e: NodeJS.ErrnoException) => settle(`error ${e.code ?? e.message}`));
         });
-        req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-        req.on("error", (e: NodeJS.ErrnoException) => resolve(`error ${e.code ?? e.message}`));
+        const timer = setTimeout(() => {
+            settle(`error no whole answer within ${(timeoutMs / 1000).toFixed(1)} s`);
+            req.destroy();
+        }, timeoutMs);
+        req.on("error", (e: NodeJS.ErrnoException) => settle(`error ${e.code ?? e.message}`));
     });
 }
 
-/** Sends `n` requests, four at a time, and counts the outcomes. */
+/** The outcome of a request the check's deadline left no time for. */
+export const NOT_SENT = "not sent: the check's deadline had passed";
+
+/** Sends `n` requests, four at a time, and counts the outcomes; none is sent after `deadline` (epoch ms), and none outlasts it. */
 export async function countOutcomes(
     url: string,
     n: number,
     headers: Readonly<Record<string, string>>,
     deployments: Readonly<Record<string, string>>,
+    deadline = Infinity,
 ): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     let next = 0;
     const worker = async () => {
         while (next < n) {
             next++;
-            const r = await get(url, headers);
+            const left = deadline - Date.now();
+            if (left <= 0) {
+                counts.set(NOT_SENT, (counts.get(NOT_SENT) ?? 0) + 1);
+                continue;
+            }
+            const r = await get(url, headers, Math.min(REQUEST_DEADLINE_MS, left));
             const outcome = typeof r === "string" ? r : outcomeOf(r.status, r.body, deployments);
             counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
         }
@@ -172,11 +200,11 @@ export async function countOutcomes(
 }
 
 /** The probes level of the traffic lab: the default route's batch, then the A/B rule's. */
-export async function trafficProbeLevel(p: TrafficProbe): Promise<LevelReport> {
+export async function trafficProbeLevel(p: TrafficProbe, deadline = Infinity): Promise<LevelReport> {
     const versions = p.versions;
     const target = `${p.url.replace(/\/$/, "")}/env`;
     const differences: string[] = [];
-    const defaultCounts = await countOutcomes(target, p.requests, {}, p.deployments);
+    const defaultCounts = await countOutcomes(target, p.requests, {}, p.deployments, deadline);
     differences.push(...countDifferences(`${p.requests} requests to ${target}`, expectedShares(p, versions), defaultCounts, p.requests));
     let checked = p.requests;
     const notes: string[] = [];
@@ -187,7 +215,7 @@ export async function trafficProbeLevel(p: TrafficProbe): Promise<LevelReport> {
         } else {
             // The A/B rule sends its matches to the newest version.
             const newest = versions[versions.length - 1];
-            const ab = await countOutcomes(target, p.requests, { [p.split.abTest.header]: value }, p.deployments);
+            const ab = await countOutcomes(target, p.requests, { [p.split.abTest.header]: value }, p.deployments, deadline);
             const expected = expectedShares({ ...p, split: { weights: { [newest]: 100 }, abTest: null } }, [newest]);
             differences.push(
                 ...countDifferences(`${p.requests} requests with ${p.split.abTest.header}: ${value}`, expected, ab, p.requests),

@@ -1,7 +1,7 @@
 // lab reset's plan: which config keys it sets and removes, whom it resets, what it creates again; its refusals.
 import { expect } from "chai";
 import { parseConfig } from "../../config";
-import { ResetError, parseResetArgs, planReset, resetMain } from "../../tools/reset";
+import { ResetError, parseResetArgs, planReset, previewReset, resetMain } from "../../tools/reset";
 import { stackConfig } from "../helpers";
 
 const peerAuth = () => stackConfig("peer-auth");
@@ -102,5 +102,46 @@ describe("lab reset", () => {
             }
         }
         expect(err).to.match(/^--step "step-9" /);
+    });
+
+    it("--preview when the engine's preview fails: its error lines on stderr, exit 1, and the stack's config put back", async () => {
+        const plan = planReset(peerAuth(), { step: "step-12", stack: "peer-auth" });
+        const calls: string[] = [];
+        const stack = {
+            preview: () =>
+                Promise.reject(
+                    new Error(
+                        "code: 255\n stdout: Previewing update (peer-auth)\n stderr: error: could not connect to the cluster: dial tcp 127.0.0.1:6443: connect: connection refused\n    at Stack.preview (automation/stack.js:1:1)",
+                    ),
+                ),
+            setAllConfig: (c: Record<string, unknown>) => Promise.resolve(void calls.push(`set ${Object.keys(c).join(",")}`)),
+            removeAllConfig: (k: string[]) => Promise.resolve(void calls.push(`remove ${k.join(",")}`)),
+        };
+        const written: string[] = [];
+        const saved = process.stderr.write.bind(process.stderr);
+        process.stderr.write = ((chunk: string) => written.push(chunk) > 0) as typeof process.stderr.write;
+        let code: number;
+        try {
+            code = await previewReset(
+                {
+                    o: { step: "step-12", stack: "peer-auth", preview: true, json: false },
+                    stack: stack as never,
+                    plan,
+                    before: { "istio-lab:peerAuth": { value: "[]", secret: false } },
+                    replace: [],
+                    who: "",
+                    summary: {},
+                },
+                undefined,
+                () => undefined,
+            );
+        } finally {
+            process.stderr.write = saved;
+        }
+        expect(code).to.equal(1);
+        expect(written.join("")).to.equal(
+            "lab reset --preview: pulumi preview of stack peer-auth failed (nothing was changed; the stack's config is as it was):\n stderr: error: could not connect to the cluster: dial tcp 127.0.0.1:6443: connect: connection refused\n",
+        );
+        expect(calls).to.deep.equal(["set istio-lab:peerAuth"]);
     });
 });
