@@ -1,5 +1,5 @@
 // Attendee access against the real API server's RBAC and quota: a class of two with `attendeeAccess` and a
-// budget goes up through the engine, `lab attendees --kubeconfig` writes the attendees' kubeconfigs from
+// budget goes up through the engine, `lab attendees --kubeconfig-dir` writes the attendees' kubeconfigs from
 // the stack's secret tokens, and kubectl with attendee ann's own token is allowed her exercises and refused
 // everything else; the instructor's next `pulumi up --refresh` leaves what ann changed as she set it, and
 // `lab reset --attendee ann` puts her own objects back at a step (replacing them) and leaves bob's alone.
@@ -11,7 +11,7 @@ import type { Workspace } from "./pulumi";
 import { Config, Context, Harness, Scenario, labCommand, labProcess, liveWeights, withRoutedLab } from "./scenario";
 import type { EngineTools } from "./toolchain";
 
-/** Runs `lab attendees --kubeconfig DIR` as an instructor would, against the harness's cluster. */
+/** Runs `lab attendees --kubeconfig-dir DIR` as an instructor would, against the harness's cluster. */
 function writeKubeconfigs(
     ws: Workspace,
     engine: EngineTools,
@@ -20,7 +20,7 @@ function writeKubeconfigs(
     dir: string,
 ): Promise<{ code: number | null; out: string }> {
     return new Promise((resolve) => {
-        const child = labProcess(ws, engine, ["attendees", "--kubeconfig", dir, "--stack", stack], { KUBECONFIG: cluster.kubeconfig });
+        const child = labProcess(ws, engine, ["attendees", "--kubeconfig-dir", dir, "--stack", stack], { KUBECONFIG: cluster.kubeconfig });
         let out = "";
         child.stdout.on("data", (d: Buffer) => (out += d.toString()));
         child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -62,7 +62,7 @@ async function attendeeLanes(h: Harness, x: Context, config: Config): Promise<st
             (statSync(ann).mode & 0o777) !== 0o600 ||
             written.out.includes(readFileSync(ann, "utf8").split("token: ")[1]?.trim() ?? "<none>")
         ) {
-            throw new Error(`lab attendees --kubeconfig: exit ${written.code}: ${written.out}`);
+            throw new Error(`lab attendees --kubeconfig-dir: exit ${written.code}: ${written.out}`);
         }
         const as = (args: string[]) => {
             const r = spawnSync(cluster.kubectlBin, ["--kubeconfig", ann, ...args], { encoding: "utf8" });

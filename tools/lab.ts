@@ -107,7 +107,7 @@ commands:
   matrix     the predicted probe results (sleep -> httpbin, or ingress gateway -> guestbook)
   diff       what a config change adds, removes and changes (--against FILE: compare with that config)
   attendees  a classroom's attendees: namespace, URL and traffic split, one row each
-             (--kubeconfig DIR: after pulumi up with attendeeAccess, one kubeconfig per attendee; needs the Pulumi CLI)
+             (--kubeconfig-dir DIR: after pulumi up with attendeeAccess, one kubeconfig per attendee; needs the Pulumi CLI)
   steps      the lab's steps (traffic lab, peer authentication steps 8 to 13) and the config each sets
   check      did the step work? --step NAME: the live cluster's objects and what Istio sends each proxy
              against the step's expected state (exit 1 with the differences; --watch retries)
@@ -815,7 +815,7 @@ export async function main(argv: readonly string[]): Promise<void> {
             return;
         }
         // attendees --kubeconfig reads the deployed stack's outputs (its tokens) through the Pulumi CLI.
-        if (argv[0] === "attendees" && argv.some((a) => a === "--kubeconfig" || a.startsWith("--kubeconfig="))) {
+        if (argv[0] === "attendees" && argv.some((a) => /^--kubeconfig(-dir)?(=|$)/.test(a))) {
             process.exitCode = await kubeconfigsMain(argv.slice(1), line);
             return;
         }
