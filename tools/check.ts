@@ -188,6 +188,10 @@ export interface ExpectedState {
 
 /** Checks the selected levels of one step against a read of the cluster. */
 export function evaluateStep(step: LabStep, stack: string, want: ExpectedState, read: ClusterRead, levels: readonly Level[]): CheckReport {
+    const absent = notDeployed(want, read, stack);
+    if (absent !== undefined) {
+        return { step: step.name, stack, levels: { objects: absent } };
+    }
     const out: CheckReport["levels"] = {};
     if (levels.includes("objects")) {
         out.objects = objectsLevel(want.objects, read.live);
@@ -196,6 +200,31 @@ export function evaluateStep(step: LabStep, stack: string, want: ExpectedState, 
         out.mesh = meshLevel(want.objects, want.config, want.split, read.view, read.live, read.source);
     }
     return { step: step.name, stack, levels: out };
+}
+
+/**
+ * When nothing of the lab is on the cluster (none of the step's objects, no object labelled as the lab's, and
+ * with the mesh level no pod in the lab's workload namespaces), one difference that says so and points to
+ * `pulumi up`, instead of a difference per object or cell blaming a policy; else undefined.
+ */
+export function notDeployed(want: ExpectedState, read: ClusterRead, stack: string): LevelReport | undefined {
+    const wanted = want.objects.filter((o) => STEP_KINDS.some((k) => isKind(o, k.kind)));
+    const workloads = namespacesOf(want.objects).filter((n) => n !== want.config.controlPlane.namespace);
+    const ids = new Set(wanted.map((o) => idOf(String(o.manifest.kind), metaOf(o).namespace, metaOf(o).name)));
+    const anyObject = read.live.some(
+        (o) => ids.has(idOf(o.kind, o.metadata.namespace, o.metadata.name)) || o.metadata.labels?.[PART_OF] === "istio-lab",
+    );
+    const anyPod = read.view?.pods.some((p) => workloads.includes(p.namespace)) ?? false;
+    if (anyObject || anyPod || (wanted.length === 0 && read.view === undefined)) {
+        return undefined;
+    }
+    const pods = read.view === undefined ? "" : `, no pod in ${workloads.join(", ") || "its namespaces"}`;
+    return {
+        checked: wanted.length,
+        differences: [
+            `the lab is not deployed on this cluster (none of the step's ${wanted.length} ${wanted.length === 1 ? "object" : "objects"}, no object of the lab${pods}): run pulumi up --stack ${stack} first`,
+        ],
+    };
 }
 
 /** Reads the cluster once and checks the selected levels. */
@@ -260,8 +289,16 @@ export function formatCheck(r: CheckReport, step: LabStep): string {
         if (!l) {
             continue;
         }
-        const what = `${l.checked} ${level === "mesh" ? "cells" : level}${l.source ? `, from ${l.source}` : ""}`;
-        lines.push(l.differences.length === 0 ? `${level}: ok (${what})` : `${level}: ${l.differences.length} of ${what} differ`);
+        const unit = level === "mesh" ? "cells" : level;
+        const counted = `${l.checked} ${l.checked === 1 ? unit.slice(0, -1) : unit}`;
+        const from = l.source ? `, from ${l.source}` : "";
+        const n = l.differences.length;
+        // "N differences (M checked)", never "N of M differ": a live object the step lacks is a difference too.
+        lines.push(
+            n === 0
+                ? `${level}: ok (${counted}${from})`
+                : `${level}: ${n} ${n === 1 ? "difference" : "differences"} (${counted} checked${from})`,
+        );
         lines.push(...l.differences.map((d) => `  ${d}`));
     }
     const first = REPORT_LEVELS.map((level) => r.levels[level]?.differences[0]).find((d) => d !== undefined);

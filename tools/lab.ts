@@ -277,7 +277,10 @@ function inFile(file: string | undefined): (e: unknown) => never {
 export async function lab(argv: readonly string[]): Promise<CommandResult> {
     const parsed = parseLabArgs(argv);
     const r = "code" in parsed ? parsed : await runCommand(parsed.command, parsed.values);
-    return { ...r, stdout: printable(r.stdout), stderr: printable(r.stderr) };
+    // --json prints JSON on every exit: a refusal is {"error": ...} on stdout too.
+    const json = argv.includes("--json") && r.code === 2 && r.stdout === "";
+    const stdout = json ? `${JSON.stringify({ error: r.stderr.trim().split("\n")[0] })}\n` : r.stdout;
+    return { ...r, stdout: printable(stdout), stderr: printable(r.stderr) };
 }
 
 /** The command line's options, as parseArgs gives them. */

@@ -221,7 +221,7 @@ describe("lab check: mesh, on what istiod sent (recorded)", () => {
         const text = formatCheck(r, step("step-8"));
         expect(text.split("\n")).to.deep.equal([
             "step step-8 (peer-auth lab: step 8: no policy) on stack peer-auth",
-            "mesh: 2 of 9 cells, from the recording differ",
+            "mesh: 2 differences (9 cells checked, from the recording)",
             "  matrix legacy to foo: expected 200, got 000: PeerAuthentication istio-system/default is STRICT",
             "  matrix legacy to bar: expected 200, got 000: PeerAuthentication istio-system/default is STRICT",
             "FAIL: step step-8 is not in place: matrix legacy to foo: expected 200, got 000: PeerAuthentication istio-system/default is STRICT",

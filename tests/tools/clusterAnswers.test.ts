@@ -46,6 +46,17 @@ describe("lab check and status on unexpected cluster answers", () => {
         expect(r).to.deep.equal({ stdout: "", stderr: `cannot read the class dev: ${GET} answered items: null; ${EXPECTED}\n`, code: 2 });
     });
 
+    it('check --json: exit 2 prints {"error": ...} on stdout too', async () => {
+        const r = await withEnv("ISTIO_LAB_KUBECTL", kubectl, () =>
+            withEnv("ANSWER", "{}", () => lab(["check", "--stack", "peer-auth", "--step", "step-9", "--json"])),
+        );
+        const error = `cannot check step step-9: ${GET} answered {} (no items); ${EXPECTED}`;
+        expect(r).to.deep.equal({ stdout: `${JSON.stringify({ error })}\n`, stderr: `${error}\n`, code: 2 });
+        const bad = await lab(["check", "--stack", "peer-auth", "--step", "step-99", "--json"]);
+        expect(bad.code).to.equal(2);
+        expect(Object.keys(JSON.parse(bad.stdout) as object)).to.deep.equal(["error"]);
+    });
+
     it("an empty ISTIO_LAB_KUBECTL: exit 2, saying so", async () => {
         const r = await withEnv("ISTIO_LAB_KUBECTL", "", () => lab(["check", "--stack", "peer-auth", "--step", "step-9"]));
         expect(r).to.deep.equal({
@@ -70,5 +81,25 @@ describe("lab check and status on unexpected cluster answers", () => {
         expect(r.code).to.equal(1);
         expect(r.stdout + r.stderr).to.not.match(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
         expect(r.stdout).to.include("x\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m");
+    });
+});
+
+describe("lab check when the lab is not deployed", () => {
+    const dir = tempDir("lab-empty-");
+    const kubectl = path.join(dir, "kubectl");
+    writeFileSync(kubectl, `#!${process.execPath}\nprocess.stdout.write('{"kind": "List", "items": []}');\n`);
+    chmodSync(kubectl, 0o755);
+
+    it("says so and points to pulumi up, instead of blaming a PeerAuthentication", async () => {
+        const r = await withEnv("ISTIO_LAB_KUBECTL", kubectl, () =>
+            lab(["check", "--stack", "peer-auth", "--step", "step-9", "--level", "objects"]),
+        );
+        const said =
+            "the lab is not deployed on this cluster (none of the step's 1 object, no object of the lab): run pulumi up --stack peer-auth first";
+        expect(r).to.deep.equal({
+            stdout: `step step-9 (peer-auth lab: step 9: mesh STRICT) on stack peer-auth\nobjects: 1 difference (1 object checked)\n  ${said}\nFAIL: step step-9 is not in place: ${said}\n`,
+            stderr: "",
+            code: 1,
+        });
     });
 });

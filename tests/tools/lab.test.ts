@@ -553,9 +553,12 @@ describe("lab command", () => {
                 fail("--stack is given twice; give it once"),
             );
             expect(await lab(["render", "--out", ""])).to.deep.equal(fail("--out is empty; give it a value"));
-            expect(await lab(["render", "--json", "--out", path.join(dir, "o")])).to.deep.equal(
-                fail("--json and --out are not allowed together; --out writes one YAML file per object, --json prints them all as JSON"),
-            );
+            const both = "--json and --out are not allowed together; --out writes one YAML file per object, --json prints them all as JSON";
+            // --json prints JSON on every exit: the refusal is {"error": ...} on stdout as well.
+            expect(await lab(["render", "--json", "--out", path.join(dir, "o")])).to.deep.equal({
+                ...fail(both),
+                stdout: `${JSON.stringify({ error: both })}\n`,
+            });
             const t = Date.now();
             expect(await lab(["render", "--out", "/proc/istio-lab/out"])).to.deep.equal(
                 fail("--out /proc/istio-lab/out: cannot be created (ENOENT); expected a directory (new or existing)"),
