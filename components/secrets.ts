@@ -47,7 +47,31 @@ export function markSecrets(value: unknown, secrets: ReadonlyArray<string | numb
     return carriesSecret(value, secrets) ? pulumi.secret(value) : value;
 }
 
-/** A message with every secret replaced by `[secret]`: quoted as the message shows a value, and bare when long enough to be itself. */
+/** A character that continues a word or a name (so a short secret inside one is not the secret). */
+const WORDLIKE = /[A-Za-z0-9_.-]/;
+
+/** `text` with each occurrence of a short `secret` that stands alone (not inside a word or a name) replaced by `[secret]`. */
+function replaceStandalone(text: string, secret: string): string {
+    let out = "";
+    let from = 0;
+    for (let at = text.indexOf(secret); at >= 0; at = text.indexOf(secret, at + 1)) {
+        const before = at === 0 ? "" : text[at - 1];
+        const after = text[at + secret.length] ?? "";
+        if (at >= from && !WORDLIKE.test(before) && !WORDLIKE.test(after)) {
+            out += `${text.slice(from, at)}[secret]`;
+            from = at + secret.length;
+        }
+    }
+    return out + text.slice(from);
+}
+
+/** The shortest secret a command can hide: a single character would stand for itself in almost every line. */
+export const MIN_SECRET_LENGTH = 2;
+
+/**
+ * A message with every secret replaced by `[secret]`: quoted as the message shows a value; bare where it
+ * appears (four characters or more), or where it stands alone (shorter ones, and numbers).
+ */
 export function redact(message: string, secrets: ReadonlyArray<string | number>): string {
     let out = message;
     for (const s of [...secrets].sort((a, b) => String(b).length - String(a).length)) {
@@ -57,6 +81,8 @@ export function redact(message: string, secrets: ReadonlyArray<string | number>)
             out = out.replace(new RegExp(`(?<![\\w.])${text.replace(/[.+-]/g, "\\$&")}(?![\\w.])`, "g"), "[secret]");
         } else if (text.length >= 4) {
             out = out.split(text).join("[secret]");
+        } else {
+            out = replaceStandalone(out, text);
         }
     }
     return out;

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LabInputError, WrittenNumber, show } from "../components/lab";
-import { redact, secretLeaves } from "../components/secrets";
+import { MIN_SECRET_LENGTH, redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
 import { checkClassHosts, classroomSchema, resolveAccess, resolveClassroom } from "./classroom";
 import { controlPlaneSchema, ossm3ChannelOf, resolveControlPlane, resolveOperators } from "./controlPlane";
@@ -99,6 +99,14 @@ function withoutNames(key: string, value: unknown): unknown {
  */
 export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
     const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(withoutNames(k, parseValue(all[k]))));
+    const tooShort = secretKeys.find(
+        (k) => k in all && secretLeaves(withoutNames(k, parseValue(all[k]))).some((s) => String(s).length < MIN_SECRET_LENGTH),
+    );
+    if (tooShort !== undefined) {
+        throw new LabInputError(
+            `${tooShort}: a secret value of one character cannot be hidden in what the lab prints (it would stand for itself in almost every line); give it a longer value, or set it without --secret`,
+        );
+    }
     const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);
     try {
         const { values, raw } = readInput(all, configSchema);

@@ -125,7 +125,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = [
         type: "object",
         default: "`false`",
         description:
-            "A classroom's attendees get their own access to their namespace only (see Running a workshop): `true` gives each a ServiceAccount with a token on Kubernetes (`lab attendees --kubeconfig DIR` writes their kubeconfigs) and binds the cluster's user `<attendee>` on OpenShift; `{userPattern}` names the OpenShift users, e.g. `lab-<attendee>`. With access, each namespace also gets an AuthorizationPolicy and a NetworkPolicy admitting only the ingress gateway and its own workloads, and the attendee owns their VirtualService, DestinationRule and replicas.",
+            "A classroom's attendees get their own access to their namespace only (see Running a workshop): `true` gives each a ServiceAccount with a token on Kubernetes (`lab attendees --kubeconfig-dir DIR` writes their kubeconfigs) and binds the cluster's user `<attendee>` on OpenShift; `{userPattern}` names the OpenShift users, e.g. `lab-<attendee>`. With access, each namespace also gets an AuthorizationPolicy and a NetworkPolicy admitting only the ingress gateway and its own workloads, and the attendee owns their VirtualService, DestinationRule and replicas.",
     },
     {
         key: "attendeeBudget",

@@ -55,7 +55,7 @@ export interface AttendeeRow {
     readonly access?: { readonly subject: string; readonly owns: readonly string[] };
 }
 
-/** With `attendeeAccess` on Kubernetes: an attendee's ServiceAccount token, a Pulumi secret, for `lab attendees --kubeconfig`. */
+/** With `attendeeAccess` on Kubernetes: an attendee's ServiceAccount token, a Pulumi secret, for `lab attendees --kubeconfig-dir`. */
 export interface AttendeeToken {
     readonly attendee: string;
     readonly namespace: string;

@@ -2,6 +2,7 @@
 // the user set, before any resource is registered.
 import { expect } from "chai";
 import { parseConfig } from "../../config";
+import { redact } from "../../components/secrets";
 import { runLab } from "../../tools/engine";
 import { itRefuses } from "../helpers";
 
@@ -357,5 +358,23 @@ describe("config contract: a name cannot stay secret", () => {
         );
         expect(c.secrets).to.deep.equal(["registry.example.com/private/redis:3.2.9"]);
         expect(parseConfig({ "istio-lab:attendees": '["ann","bob"]' }, ["istio-lab:attendees"]).secrets).to.deep.equal([]);
+    });
+});
+
+describe("config contract: short secrets", () => {
+    it("a short secret is hidden where it stands alone, not inside a word or a name", () => {
+        expect(redact("user ab in ab-team, lab: ab", ["ab"])).to.equal("user [secret] in ab-team, lab: [secret]");
+        expect(redact('weight "7x" and 7x of 17x', ["7x"])).to.equal("weight [secret] and [secret] of 17x");
+    });
+
+    it("a secret of one character is refused, naming the key, never the value", () => {
+        for (const [key, value] of [
+            ["istio-lab:canaryWeight", "5"],
+            ["istio-lab:guestbook", '{"redisMasterImage":"r"}'],
+        ]) {
+            expect(() => parseConfig({ [key]: value }, [key])).to.throw(
+                `${key}: a secret value of one character cannot be hidden in what the lab prints (it would stand for itself in almost every line); give it a longer value, or set it without --secret`,
+            );
+        }
     });
 });
