@@ -550,7 +550,7 @@ function stepOf(configured: Readonly<Record<string, string>>, name: string | und
     if (typeof step === "string") {
         throw new UsageError(step);
     }
-    if (config.attendees && step.lab === "traffic") {
+    if (config.attendees && attendeeStepsOf(config).some((s) => s.name === step.name)) {
         throw new UsageError(
             `--step ${JSON.stringify(name)} is each attendee's in a class; give --attendee NAME (${config.attendees
                 .slice(0, 5)

@@ -109,7 +109,15 @@ export const STEPS: readonly LabStep[] = [
         title: "mutual TLS: STRICT and ISTIO_MUTUAL",
         seed: "openshift-mutual-tls.md: peer-authentication-mtls.yaml (STRICT for the app's namespace) and destinationrule-mtls.yaml",
         set: { "istio-lab:canaryWeight": "20", "istio-lab:clientTls": "ISTIO_MUTUAL" },
-        setFor: (c) => pa([{ mode: "STRICT", scope: "namespace", namespace: c.guestbook?.namespace ?? "guestbook" }]),
+        // STRICT for the app's namespace: in a class, each attendee's (the step is the whole class's).
+        setFor: (c) =>
+            pa(
+                (c.attendees?.map((a) => a.namespace) ?? [c.guestbook?.namespace ?? "guestbook"]).map((namespace) => ({
+                    mode: "STRICT",
+                    scope: "namespace",
+                    namespace,
+                })),
+            ),
         ambient: false,
     },
     {

@@ -9,7 +9,7 @@ import { attendeeScope, objectsLevel } from "../../tools/check";
 import { runLab } from "../../tools/engine";
 import { lab } from "../../tools/lab";
 import { metaOf, render } from "../../tools/render";
-import { STEPS, attendeeStepConfig, attendeeStepsOf, findAttendeeStep } from "../../tools/steps";
+import { STEPS, attendeeStepConfig, attendeeStepsOf, findAttendeeStep, findStep, stepConfig } from "../../tools/steps";
 import { stackConfig, tempDir, withEnv } from "../helpers";
 
 const step = (name: string) => STEPS.find((s) => s.name === name)!;
@@ -102,6 +102,8 @@ describe("an attendee at a step", () => {
                 code: 2,
             });
             expect((await run("--step", "mtls", "--attendee", "user2")).stderr).to.match(/^--step "mtls" is the whole class's/);
+            // Without --attendee the whole class's step is checked: it gets as far as the cluster.
+            expect((await run("--step", "mtls")).stderr).to.equal("cannot check step mtls: cannot run /nonexistent/kubectl: ENOENT\n");
             expect((await run("--step", "all-v1", "--attendee", "user3")).stderr).to.equal(
                 '--attendee "user3" is not allowed; expected an attendee of this class (user1, user2)\n',
             );
@@ -288,6 +290,50 @@ describe("lab status of a class", () => {
             expect(r.stdout).to.include("[secret]").and.not.include("class.example.com");
             const html = readFileSync(page, "utf8");
             expect(html).to.include("[secret]").and.not.include("class.example.com");
+        });
+    });
+});
+
+describe("lab check --step mtls in a class (the whole class's step)", () => {
+    const raw = { ...stackConfig("dev"), "istio-lab:attendees": "2" };
+    const resources: Record<string, string> = {
+        "virtualservices.networking.istio.io": "VirtualService",
+        "destinationrules.networking.istio.io": "DestinationRule",
+        "peerauthentications.security.istio.io": "PeerAuthentication",
+    };
+
+    it("sets STRICT for each attendee's namespace and ISTIO_MUTUAL, and passes on a cluster holding those objects", async () => {
+        const c = parseConfig(raw);
+        const mtls = findStep(c, "mtls");
+        if (typeof mtls === "string") {
+            throw new Error(mtls);
+        }
+        const objects = render((await runLab(stepConfig(raw, c, mtls), { stack: "dev" })).resources);
+        const policies = objects
+            .filter((o) => o.manifest.kind === "PeerAuthentication")
+            .map((o) => `${metaOf(o).namespace}/${metaOf(o).name} ${JSON.stringify((o.manifest.spec as { mtls?: unknown }).mtls)}`);
+        expect(policies).to.deep.equal([
+            'guestbook-user1/namespace-wide-policy {"mode":"STRICT"}',
+            'guestbook-user2/namespace-wide-policy {"mode":"STRICT"}',
+        ]);
+        const dir = tempDir("lab-class-mtls-");
+        const live: Record<string, unknown[]> = {};
+        for (const [resource, kind] of Object.entries(resources)) {
+            live[resource] = objects.filter((o) => o.manifest.kind === kind).map((o) => o.manifest);
+        }
+        writeFileSync(path.join(dir, "live.json"), JSON.stringify(live));
+        writeFileSync(
+            path.join(dir, "kubectl"),
+            `#!${process.execPath}\nconst live = require(${JSON.stringify(path.join(dir, "live.json"))});\nprocess.stdout.write(JSON.stringify({ items: live[process.argv[3]] ?? [] }));\n`,
+        );
+        chmodSync(path.join(dir, "kubectl"), 0o755);
+        const r = await withEnv("ISTIO_LAB_KUBECTL", path.join(dir, "kubectl"), () =>
+            lab(["check", "--stack", "dev", "--set", "attendees=2", "--step", "mtls", "--level", "objects"]),
+        );
+        expect(r).to.deep.equal({
+            stdout: "step mtls (traffic lab: mutual TLS: STRICT and ISTIO_MUTUAL) on stack dev\nobjects: ok (6 objects)\n",
+            stderr: "",
+            code: 0,
         });
     });
 });
