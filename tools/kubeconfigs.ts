@@ -141,7 +141,7 @@ const ATTENDEE_KUBECONFIG: OwnFile = {
     ours: (start) => start.startsWith(KUBECONFIG_MARK),
 };
 
-const OPTIONS = {
+export const KUBECONFIGS_OPTIONS = {
     stack: { type: "string" },
     "kubeconfig-dir": { type: "string" },
     kubeconfig: { type: "string" },
@@ -156,11 +156,7 @@ export async function kubeconfigsMain(
     out: (l: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
     try {
-        const values = strictArgs(
-            argv.filter((a) => a !== "attendees"),
-            OPTIONS,
-            (m) => new KubeconfigError(m),
-        );
+        const values = strictArgs(argv, KUBECONFIGS_OPTIONS, (m) => new KubeconfigError(m));
         if (values === "help") {
             out(KUBECONFIGS_USAGE);
             return 0;

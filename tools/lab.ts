@@ -9,14 +9,16 @@ import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { hostPortProblem } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
+import { argsMessage, commandUsage, normalizeArgv } from "./commandLine";
 import { printable } from "./printable";
 import { OutputFileError, OwnFile, outputDirectory, writeOutputFile } from "./outputFile";
 import { parseValue } from "../config/input";
 import { checkSecretNames } from "../config/secretNames";
 import { diffRenders, formatDiff, reissuedSecrets, withReissued } from "./diff";
-import { kubeconfigsMain } from "./kubeconfigs";
+import { KUBECONFIGS_OPTIONS, kubeconfigsMain } from "./kubeconfigs";
+import { PROMOTE_OPTIONS } from "./promote";
 import { promoteMain } from "./promoteStack";
-import { resetMain } from "./reset";
+import { RESET_OPTIONS, resetMain } from "./reset";
 import type { AttendeeRow } from "../stacks/lab";
 import { runLab } from "./engine";
 import { formatMatrix, probeMatrix } from "./matrix";
@@ -139,6 +141,7 @@ options:
   --url URL          check --probe: the traffic lab's address (pulumi stack output labUrl, or your route)
   --requests N       check --probe --url: requests per batch (default 100; 10 to 10000)
   --watch            check: retry every 2 s until the step holds or --timeout SECONDS pass (default 120)
+  --timeout SECONDS  check --watch: how long to retry, and the bound of the whole check (1 to 3600; default 120)
   -h, --help         print this text`;
 
 /** A command's result: what to print and the exit status. */
@@ -274,7 +277,8 @@ function inFile(file: string | undefined): (e: unknown) => never {
 }
 
 /** Runs one command with its arguments; never exits the process itself. What it prints has its control characters escaped. */
-export async function lab(argv: readonly string[]): Promise<CommandResult> {
+export async function lab(given: readonly string[]): Promise<CommandResult> {
+    const argv = normalizeArgv(given, ALL_COMMANDS, STRING_OPTIONS);
     const parsed = parseLabArgs(argv);
     const r = "code" in parsed ? parsed : await runCommand(parsed.command, parsed.values);
     // --json prints JSON on every exit: a refusal is {"error": ...} on stdout too.
@@ -283,44 +287,54 @@ export async function lab(argv: readonly string[]): Promise<CommandResult> {
     return { ...r, stdout: printable(stdout), stderr: printable(r.stderr) };
 }
 
+/** Every option of the offline commands (each command takes those OPTIONS_OF names). */
+const LAB_OPTIONS = {
+    stack: { type: "string" },
+    config: { type: "string" },
+    set: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    out: { type: "string" },
+    against: { type: "string" },
+    step: { type: "string" },
+    attendee: { type: "string" },
+    kubeconfig: { type: "string" },
+    istiod: { type: "string" },
+    level: { type: "string" },
+    watch: { type: "boolean" },
+    timeout: { type: "string" },
+    html: { type: "string" },
+    probe: { type: "boolean" },
+    url: { type: "string" },
+    requests: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
+/** Every command, the offline ones and those that run the engine. */
+const ALL_COMMANDS: readonly string[] = [...COMMANDS, "promote", "reset"];
+
+/** Every option that takes a value, of any command (so that a value is never taken for the command). */
+const STRING_OPTIONS: ReadonlySet<string> = new Set(
+    [LAB_OPTIONS, PROMOTE_OPTIONS, RESET_OPTIONS, KUBECONFIGS_OPTIONS].flatMap((o) =>
+        Object.entries(o).flatMap(([name, option]) => ((option as { type: string }).type === "string" ? [name] : [])),
+    ),
+);
+
 /** The command line's options, as parseArgs gives them. */
 type LabValues = ReturnType<typeof parseOptions>["values"];
 
 function parseOptions(argv: readonly string[]) {
-    return parseArgs({
-        args: [...argv],
-        allowPositionals: true,
-        tokens: true,
-        options: {
-            stack: { type: "string" },
-            config: { type: "string" },
-            set: { type: "string", multiple: true },
-            json: { type: "boolean" },
-            out: { type: "string" },
-            against: { type: "string" },
-            step: { type: "string" },
-            attendee: { type: "string" },
-            kubeconfig: { type: "string" },
-            istiod: { type: "string" },
-            level: { type: "string" },
-            watch: { type: "boolean" },
-            timeout: { type: "string" },
-            html: { type: "string" },
-            probe: { type: "boolean" },
-            url: { type: "string" },
-            requests: { type: "string" },
-            help: { type: "boolean", short: "h" },
-        },
-    });
+    return parseArgs({ args: [...argv], allowPositionals: true, tokens: true, options: LAB_OPTIONS });
 }
 
 /** The command and its options, or what to print instead (the usage, or a refusal naming the option). */
 function parseLabArgs(argv: readonly string[]): CommandResult | { command: Command; values: LabValues } {
     let args: ReturnType<typeof parseOptions>;
+    const named = COMMANDS.find((c) => c === argv[0]);
     try {
         args = parseOptions(argv);
     } catch (e) {
-        return { stdout: "", stderr: `${(e as Error).message}\n${USAGE}\n`, code: 2 };
+        const allowed = named === undefined ? Object.keys(LAB_OPTIONS) : [...OPTIONS_OF[named], "help"];
+        return { stdout: "", stderr: `${argsMessage((e as Error).message, named, allowed)}\n`, code: 2 };
     }
     // parseArgs keeps the last of a repeated option silently: say so instead (only --set repeats).
     const given = args.tokens.flatMap((t) => (t.kind === "option" && t.name !== "set" ? [t.name] : []));
@@ -342,6 +356,9 @@ function parseLabArgs(argv: readonly string[]): CommandResult | { command: Comma
         };
     }
     const [command, ...rest] = args.positionals;
+    if (args.values.help && named !== undefined) {
+        return { stdout: `${commandUsage(USAGE, named, OPTIONS_OF[named])}\n`, stderr: "", code: 0 };
+    }
     if (args.values.help || command === undefined) {
         return { stdout: `${USAGE}\n`, stderr: "", code: 0 };
     }
@@ -804,8 +821,10 @@ async function statusResult(
 }
 
 /** Runs the command line, prints the result and sets the exit status. */
-export async function main(argv: readonly string[]): Promise<void> {
+export async function main(given: readonly string[]): Promise<void> {
     quietOnClosedPipe();
+    // The command first wherever it was given (lab --stack dev reset ...), as every command reads it.
+    const argv = normalizeArgv(given, ALL_COMMANDS, STRING_OPTIONS);
     const line = (l: string) => process.stdout.write(`${printable(l)}\n`);
     try {
         // promote runs the real engine and reports as it goes, so it prints its own lines.

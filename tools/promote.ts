@@ -7,6 +7,7 @@ import { strictArgs } from "./strictArgs";
 import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
 import { linear } from "../components/linear";
+import { normalizeArgv } from "./commandLine";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
 export const PROMOTED = 0;
@@ -74,7 +75,7 @@ export interface PromoteOptions {
     readonly json: boolean;
 }
 
-const OPTIONS = {
+export const PROMOTE_OPTIONS = {
     stack: { type: "string" },
     cwd: { type: "string" },
     steps: { type: "string" },
@@ -140,28 +141,12 @@ function url(option: string, value: string, keyword?: string): string {
     return value;
 }
 
-/**
- * `--threshold -5` as `--threshold=-5`: the argument parser takes a value that starts with a dash for an
- * option and answers with a riddle ("argument is ambiguous"); joined, the value gets its option's own check.
- */
-function withNegativeValues(argv: readonly string[]): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const name = /^--([a-z-]+)$/.exec(argv[i])?.[1];
-        const option = name === undefined ? undefined : (OPTIONS as Record<string, { type: string }>)[name];
-        if (option?.type === "string" && i + 1 < argv.length && /^-[\d.]/.test(argv[i + 1])) {
-            out.push(`${argv[i]}=${argv[i + 1]}`);
-            i++;
-        } else {
-            out.push(argv[i]);
-        }
-    }
-    return out;
-}
+const STRING_OPTIONS = new Set(Object.entries(PROMOTE_OPTIONS).flatMap(([name, o]) => (o.type === "string" ? [name] : [])));
 
 /** Parses `lab promote`'s arguments; throws a PromoteError naming the option, the value and what is allowed. */
 export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "help" {
-    const v = strictArgs(withNegativeValues(argv), OPTIONS, (message) => new PromoteError(message));
+    // `--threshold -5` reaches the option's own check (commandLine.ts), not the parser's riddle.
+    const v = strictArgs(normalizeArgv(argv, [], STRING_OPTIONS), PROMOTE_OPTIONS, (message) => new PromoteError(message));
     if (v === "help") {
         return "help";
     }
@@ -188,8 +173,8 @@ export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "hel
     };
 }
 
-/** The command line's values (see OPTIONS). */
-type PromoteValues = Exclude<ReturnType<typeof strictArgs<typeof OPTIONS>>, "help">;
+/** The command line's values (see PROMOTE_OPTIONS). */
+type PromoteValues = Exclude<ReturnType<typeof strictArgs<typeof PROMOTE_OPTIONS>>, "help">;
 
 /** The schedule: --steps, or --step-weight up to --max-weight. */
 function scheduleOf(v: PromoteValues): PromoteOptions["schedule"] {

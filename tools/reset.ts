@@ -4,6 +4,7 @@
 // by hand goes back to the step's state too. With `attendeeAccess` the attendee's routing objects are theirs
 // (the class's `pulumi up` ignores their spec), so the reset replaces them: created again at the step's state.
 // `--preview` shows the plan and leaves the stack's config as it was. After a reset, `lab check` of that step passes.
+import { stackNameProblem } from "./stackConfig";
 import { strictArgs } from "./strictArgs";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
@@ -41,23 +42,30 @@ export interface ResetOptions {
     readonly cwd?: string;
 }
 
+/** The options `lab reset` takes. */
+export const RESET_OPTIONS = {
+    step: { type: "string" },
+    stack: { type: "string" },
+    attendee: { type: "string" },
+    preview: { type: "boolean" },
+    json: { type: "boolean" },
+    cwd: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 /** The command line, or "help"; a bad one throws a ResetError naming the option. */
 export function parseResetArgs(argv: readonly string[]): ResetOptions | "help" {
-    const options = {
-        step: { type: "string" },
-        stack: { type: "string" },
-        attendee: { type: "string" },
-        preview: { type: "boolean" },
-        json: { type: "boolean" },
-        cwd: { type: "string" },
-        help: { type: "boolean", short: "h" },
-    } as const;
-    const v = strictArgs(argv, options, (message) => new ResetError(message));
+    const v = strictArgs(argv, RESET_OPTIONS, (message) => new ResetError(message));
     if (v === "help") {
         return "help";
     }
     if (v.step === undefined) {
         throw new ResetError("reset needs --step NAME (npm run --silent lab -- steps lists them)");
+    }
+    // A stack name, as promote checks it, before the stack file is read or the Pulumi CLI looked for.
+    const stackProblem = v.stack === undefined ? undefined : stackNameProblem(v.stack);
+    if (stackProblem) {
+        throw new ResetError(stackProblem);
     }
     return { step: v.step, stack: v.stack ?? "dev", attendee: v.attendee, preview: v.preview ?? false, json: v.json ?? false, cwd: v.cwd };
 }

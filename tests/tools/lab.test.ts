@@ -313,11 +313,53 @@ describe("lab command", () => {
         };
         const fail = (stderr: string) => ({ stdout: "", stderr: `${stderr}\n`, code: 2 });
 
-        for (const argv of [["--help"], ["-h"], [], ["render", "--help"]]) {
+        for (const argv of [["--help"], ["-h"], []]) {
             it(`${JSON.stringify(argv)} prints the usage with exit 0`, async () => {
                 expect(await lab(argv)).to.deep.equal({ stdout: `${USAGE}\n`, stderr: "", code: 0 });
             });
         }
+
+        it("NAME --help prints that command's usage with every option it takes (check's --timeout included)", async () => {
+            expect(await lab(["render", "--help"])).to.deep.equal({
+                stdout: [
+                    "usage: npm run --silent lab -- render [options]",
+                    "",
+                    "every Kubernetes object the program would apply, in apply order (--out DIR: one file each)",
+                    "",
+                    "options:",
+                    "  --stack NAME       read Pulumi.NAME.yaml (default: dev)",
+                    "  --config FILE      read any stack config file instead",
+                    '  --set key=value    override one setting (repeatable; "istio-lab:" may be left out; JSON for structured values)',
+                    "  --json             machine-readable output",
+                    "  --out DIR          render: write one file per object into DIR",
+                    "  -h, --help         print this text",
+                    "",
+                ].join("\n"),
+                stderr: "",
+                code: 0,
+            });
+            for (const command of ["render", "validate", "matrix", "diff", "attendees", "steps", "check", "status"]) {
+                const usage = (await lab([command, "-h"])).stdout;
+                const listed = [...usage.matchAll(/^ {2}(?:-h, )?--([a-z-]+)/gm)].map((m) => m[1]);
+                const takes = (await lab([command, "--bogus"])).stderr.split("expected one of ")[1].trim().split(", ");
+                expect(listed.map((o) => `--${o}`)).to.deep.equal(takes);
+            }
+            expect((await lab(["check", "--help"])).stdout).to.include("  --timeout SECONDS  check --watch:");
+        });
+
+        it("takes options before the command, a negative number to the option's own check, and names an unknown option", async () => {
+            expect((await lab(["--stack", "peer-auth", "matrix", "--json"])).code).to.equal(0);
+            expect(await lab(["check", "--stack", "peer-auth", "--step", "step-9", "--watch", "--timeout", "-5"])).to.deep.equal(
+                fail('--timeout "-5" is not allowed; expected whole seconds from 1 to 3600'),
+            );
+            expect(await lab(["render", "--bogus"])).to.deep.equal(
+                fail("option --bogus is not allowed for render; expected one of --stack, --config, --set, --json, --out, --help"),
+            );
+            expect(await lab(["status", "--html"])).to.deep.equal(fail("--html needs a value; give --html VALUE"));
+            expect(await lab(["check", "--stack", "--step", "x"])).to.deep.equal(
+                fail("--stack needs a value before the next option; give --stack VALUE"),
+            );
+        });
 
         it("refuses an option the command does not take", async () => {
             expect(await lab(["render", "--against", "x.yaml"])).to.deep.equal(

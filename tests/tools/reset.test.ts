@@ -144,4 +144,10 @@ describe("lab reset", () => {
         );
         expect(calls).to.deep.equal(["set istio-lab:peerAuth"]);
     });
+
+    it("checks --stack as a stack name before anything else, as promote does", () => {
+        expect(refused(() => parseResetArgs(["--step", "step-9", "--stack", "../elsewhere"]))).to.equal(
+            '--stack "../elsewhere" is not allowed; expected a stack name (letters, digits, "-", "_" and "."), e.g. dev; use --config FILE for a file elsewhere',
+        );
+    });
 });
