@@ -125,7 +125,8 @@ function labCommands(): Played[] {
                 }
                 const at = w.indexOf("lab");
                 if (w[0] === "npm" && w[1] === "run" && at > 1 && w[at + 1] === "--") {
-                    const args = w.slice(at + 2);
+                    // `"$(pulumi stack output labUrl ...)"` is the stack's address: a loopback URL stands for it here.
+                    const args = w.slice(at + 2).map((a) => (a.startsWith("$(pulumi stack output labUrl") ? "https://127.0.0.1:8443" : a));
                     const s = args.indexOf("--stack");
                     let file: string | undefined;
                     if (s >= 0 && !existsSync(stackFile(args[s + 1]))) {

@@ -7,7 +7,7 @@ import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
-import { hostPortProblem } from "./address";
+import { hostPortProblem, isPort } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
 import { argsMessage, commandUsage, normalizeArgv } from "./commandLine";
 import { printable } from "./printable";
@@ -633,6 +633,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The traffic lab's probe `--probe --url` asks for (the step's split, for one attendee with --attendee), or
  * undefined; refuses --url and --requests without what they need, and --probe with nothing to probe.
  */
+/** `--url`: an http or https URL of a host and, if given, a port from 1 to 65535. */
+function checkUrl(value: string): void {
+    let url: URL | undefined;
+    try {
+        url = new URL(value);
+    } catch {
+        url = undefined;
+    }
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "" || (url.port !== "" && !isPort(url.port))) {
+        throw new UsageError(
+            `--url ${JSON.stringify(value)} is not allowed; expected an http:// or https:// URL of a host and a port from 1 to 65535, e.g. the stack's labUrl (pulumi stack output labUrl)`,
+        );
+    }
+}
+
 function trafficProbeOf(
     values: { probe?: boolean; url?: string; requests?: string; attendee?: string },
     x: { run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[] },
@@ -640,6 +655,10 @@ function trafficProbeOf(
     const sleeps = sleepNamespaces(x.objects).size > 0;
     const config = x.run.config;
     const hasTraffic = config.stages.includes("guestbook") && config.stages.includes("traffic");
+    // An address is checked as one before anything else is said of it.
+    if (values.url !== undefined) {
+        checkUrl(values.url);
+    }
     if (values.url === undefined) {
         if (values.requests !== undefined) {
             throw new UsageError("--requests is for --probe --url; give --url too, or leave --requests out");
@@ -659,17 +678,6 @@ function trafficProbeOf(
     if (!hasTraffic) {
         throw new UsageError(
             "--url counts the guestbook's versions against the traffic split; this lab has no guestbook and traffic stages",
-        );
-    }
-    let url: URL | undefined;
-    try {
-        url = new URL(values.url);
-    } catch {
-        url = undefined;
-    }
-    if (!url || !["http:", "https:"].includes(url.protocol)) {
-        throw new UsageError(
-            `--url ${JSON.stringify(values.url)} is not allowed; expected an http:// or https:// URL, e.g. http://203.0.113.10`,
         );
     }
     const requests = values.requests ?? "100";

@@ -186,13 +186,22 @@ describe("lab check --probe --url (the traffic lab)", () => {
                     check("--probe", "--url", "ftp://x"),
                     check("--probe", "--url", gb.url, "--requests", "5"),
                     check("--requests", "50"),
+                    // An address is checked first: a bad --url is named before --url without --probe is.
+                    check("--url", "http://guestbook.example:70000"),
                 ]);
                 expect(refusals.map((r) => [r.code, r.stderr.trim()])).to.deep.equal([
                     [2, "--url is for --probe; give --probe too, or leave --url out"],
                     [2, "--probe on the traffic lab needs --url URL: the guestbook's address (pulumi stack output labUrl, or your route)"],
-                    [2, '--url "ftp://x" is not allowed; expected an http:// or https:// URL, e.g. http://203.0.113.10'],
+                    [
+                        2,
+                        `--url "ftp://x" is not allowed; expected an http:// or https:// URL of a host and a port from 1 to 65535, e.g. the stack's labUrl (pulumi stack output labUrl)`,
+                    ],
                     [2, '--requests "5" is not allowed; expected a whole number from 10 to 10000'],
                     [2, "--requests is for --probe --url; give --url too, or leave --requests out"],
+                    [
+                        2,
+                        `--url "http://guestbook.example:70000" is not allowed; expected an http:// or https:// URL of a host and a port from 1 to 65535, e.g. the stack's labUrl (pulumi stack output labUrl)`,
+                    ],
                 ]);
             });
         } finally {
