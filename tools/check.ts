@@ -222,7 +222,7 @@ export function notDeployed(want: ExpectedState, read: ClusterRead, stack: strin
     return {
         checked: wanted.length,
         differences: [
-            `the lab is not deployed on this cluster (none of the step's ${wanted.length} ${wanted.length === 1 ? "object" : "objects"}, no object of the lab${pods}): run pulumi up --stack ${stack} first`,
+            `the lab is not deployed on this cluster (none of the ${wanted.length} ${wanted.length === 1 ? "object" : "objects"} expected, no object of the lab${pods}): run pulumi up --stack ${stack} first`,
         ],
     };
 }

@@ -48,6 +48,7 @@ import {
     evaluateStep,
     formatCheck,
     namespacesOf,
+    notDeployed,
     passed,
     readCluster,
 } from "./check";
@@ -795,13 +796,20 @@ async function statusResult(
     const source = sourceOf(kube, values.istiod);
     // The cluster first (one read; the class's namespaces are the same at every step), so an unreachable one fails at once.
     let read: ClusterRead;
+    const objects = render(x.run.resources);
     try {
-        read = readCluster(kube, source, namespacesOf(render(x.run.resources)), levels);
+        read = readCluster(kube, source, namespacesOf(objects), levels);
     } catch (e) {
         if (e instanceof ClusterError) {
             return { stdout: "", stderr: `cannot read the class ${x.stack}: ${e.message}\n`, code: 2 };
         }
         throw e;
+    }
+    // Nothing of the class on the cluster: say so, instead of every attendee diverged at every step.
+    const absent = notDeployed({ objects, config, split: null }, read, x.stack);
+    if (absent !== undefined) {
+        const error = `class ${x.stack} is ${absent.differences[0].replace(/^the lab is /, "")}`;
+        return { stdout: values.json ? `${JSON.stringify({ error })}\n` : "", stderr: `${error}\n`, code: 1 };
     }
     const names = config.attendees.map((a) => a.name);
     // Each step's expected state for the whole class at once (every attendee at it), from the program itself.

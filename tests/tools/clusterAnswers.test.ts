@@ -95,11 +95,22 @@ describe("lab check when the lab is not deployed", () => {
             lab(["check", "--stack", "peer-auth", "--step", "step-9", "--level", "objects"]),
         );
         const said =
-            "the lab is not deployed on this cluster (none of the step's 1 object, no object of the lab): run pulumi up --stack peer-auth first";
+            "the lab is not deployed on this cluster (none of the 1 object expected, no object of the lab): run pulumi up --stack peer-auth first";
         expect(r).to.deep.equal({
             stdout: `step step-9 (peer-auth lab: step 9: mesh STRICT) on stack peer-auth\nobjects: 1 difference (1 object checked)\n  ${said}\nFAIL: step step-9 is not in place: ${said}\n`,
             stderr: "",
             code: 1,
         });
+    });
+
+    it("lab status of a class says the class is not deployed, instead of every attendee diverged", async () => {
+        const said =
+            "class dev is not deployed on this cluster (none of the 7 objects expected, no object of the lab): run pulumi up --stack dev first";
+        const status = (...a: string[]) =>
+            withEnv("ISTIO_LAB_KUBECTL", kubectl, () =>
+                lab(["status", "--stack", "dev", "--set", "attendees=3", "--level", "objects", ...a]),
+            );
+        expect(await status()).to.deep.equal({ stdout: "", stderr: `${said}\n`, code: 1 });
+        expect(await status("--json")).to.deep.equal({ stdout: `${JSON.stringify({ error: said })}\n`, stderr: `${said}\n`, code: 1 });
     });
 });
