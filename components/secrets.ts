@@ -76,7 +76,10 @@ export function redact(message: string, secrets: ReadonlyArray<string | number>)
     let out = message;
     for (const s of [...secrets].sort((a, b) => String(b).length - String(a).length)) {
         const text = String(s);
-        out = out.split(JSON.stringify(s)).join("[secret]");
+        // Quoted, as a message shows a string value (a number is bare: only where it stands alone, below).
+        if (typeof s === "string") {
+            out = out.split(JSON.stringify(s)).join("[secret]");
+        }
         if (typeof s === "number") {
             out = out.replace(new RegExp(`(?<![\\w.])${text.replace(/[.+-]/g, "\\$&")}(?![\\w.])`, "g"), "[secret]");
         } else if (text.length >= 4) {

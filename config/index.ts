@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { LabInputError, WrittenNumber, show } from "../components/lab";
+import { ATTENDEE_PLACEHOLDER, attendeeUser } from "../components/access";
 import { MIN_SECRET_LENGTH, redact, secretLeaves } from "../components/secrets";
 import { subsetsOf } from "../components/traffic";
 import { checkClassHosts, classroomSchema, resolveAccess, resolveClassroom } from "./classroom";
@@ -110,10 +111,33 @@ export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: r
     const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);
     try {
         const { values, raw } = readInput(all, configSchema);
-        return { ...resolve(values, raw), secrets };
+        const config = resolve(values, raw);
+        return { ...config, secrets: [...secrets, ...derivedSecrets(config, secrets)] };
     } catch (e) {
         throw hidden(e);
     }
+}
+
+/**
+ * What the lab derives from a secret is secret too: each attendee's user from a secret `userPattern`, the
+ * other version's share from a secret `canaryWeight`. (A host built from a secret domain contains it, and is
+ * hidden with it.)
+ */
+function derivedSecrets(c: LabConfig, secrets: ReadonlyArray<string | number>): Array<string | number> {
+    const out: Array<string | number> = [];
+    const mode = c.access?.mode;
+    if (mode?.kind === "user" && secrets.includes(mode.userPattern)) {
+        if (mode.userPattern === ATTENDEE_PLACEHOLDER) {
+            throw new LabInputError(
+                `${NAMESPACE}:attendeeAccess.userPattern: a secret pattern that is the attendee's name alone cannot be hidden (each user would be an attendee's name, which the lab shows); add to it, or set it without --secret`,
+            );
+        }
+        out.push(...(c.attendees ?? []).map((a) => attendeeUser(mode.userPattern, a.name)));
+    }
+    if (secrets.includes(c.canaryWeight) && c.canaryWeight !== 50) {
+        out.push(100 - c.canaryWeight);
+    }
+    return out;
 }
 
 /** The areas, in the order their checks speak: what the lab is, its app, its way in, its mesh, its traffic, its class, its security. */

@@ -378,3 +378,24 @@ describe("config contract: short secrets", () => {
         }
     });
 });
+
+describe("config contract: what is derived from a secret is secret", () => {
+    it("the other version's share of a secret canaryWeight", () => {
+        expect(parseConfig({ "istio-lab:canaryWeight": "30" }, ["istio-lab:canaryWeight"]).secrets).to.deep.equal([30, 70]);
+        expect(redact("v1 70, v2 30 (port 8070)", [30, 70])).to.equal("v1 [secret], v2 [secret] (port 8070)");
+    });
+
+    it("each attendee's user from a secret userPattern; a pattern that is the name alone is refused", () => {
+        const raw = {
+            "istio-lab:recipe": "openshift",
+            "istio-lab:attendees": '["ann","bob"]',
+            "istio-lab:attendeeAccess": '{"userPattern":"lab-<attendee>"}',
+        };
+        expect(parseConfig(raw, ["istio-lab:attendeeAccess"]).secrets).to.deep.equal(["lab-<attendee>", "lab-ann", "lab-bob"]);
+        expect(() =>
+            parseConfig({ ...raw, "istio-lab:attendeeAccess": '{"userPattern":"<attendee>"}' }, ["istio-lab:attendeeAccess"]),
+        ).to.throw(
+            "istio-lab:attendeeAccess.userPattern: a secret pattern that is the attendee's name alone cannot be hidden (each user would be an attendee's name, which the lab shows); add to it, or set it without --secret",
+        );
+    });
+});
