@@ -728,7 +728,7 @@ async function checkResult(
     const levels = levelsOf(values.level);
     const timeout = timeoutOf(values.timeout, values.watch);
     const traffic = trafficProbeOf(values, x);
-    const kube = kubectlOf({ kubeconfig: values.kubeconfig });
+    const kube = kubectlOf({ kubeconfig: values.kubeconfig, deadline: Date.now() + timeout * 1000 });
     const source = sourceOf(kube, values.istiod);
     const split = (x.run.outputs.trafficSplit ?? null) as Split;
     const deadline = Date.now() + timeout * 1000;

@@ -17,19 +17,36 @@ export interface Kube {
     forwardGet?(namespace: string, pod: string, port: number, path: string): string;
 }
 
+/** The longest one kubectl call may take. */
+export const KUBECTL_TIMEOUT_MS = 60_000;
+
 /** A cluster that could not be read (no kubectl, no cluster, no permission): `lab check` exits 2. */
 export class ClusterError extends Error {}
 
 /** kubectl (`$ISTIO_LAB_KUBECTL`, else the one on PATH) with `--kubeconfig FILE` when one is given. */
-export function kubectlOf(options: { kubeconfig?: string; kubectl?: string } = {}): Kube {
+export function kubectlOf(options: { kubeconfig?: string; kubectl?: string; deadline?: number } = {}): Kube {
     const bin = options.kubectl ?? process.env.ISTIO_LAB_KUBECTL ?? "kubectl";
     const pre = options.kubeconfig ? ["--kubeconfig", options.kubeconfig] : [];
+    const deadline = options.deadline ?? Infinity;
     return {
         kubectl(args) {
             if (bin === "") {
                 throw new ClusterError("ISTIO_LAB_KUBECTL is empty; set it to a kubectl's path, or unset it to use the kubectl on PATH");
             }
-            const r = spawnSync(bin, [...pre, ...args], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
+            // Each call within 60 s, and none past the command's deadline (check --watch --timeout is an upper bound).
+            const left = Math.min(KUBECTL_TIMEOUT_MS, deadline - Date.now());
+            if (left <= 0) {
+                throw new ClusterError(`the deadline passed before ${bin} ${args.slice(0, 3).join(" ")} could run`);
+            }
+            const r = spawnSync(bin, [...pre, ...args], {
+                encoding: "utf8",
+                maxBuffer: 512 * 1024 * 1024,
+                timeout: left,
+                killSignal: "SIGKILL",
+            });
+            if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") {
+                throw new ClusterError(`${bin} ${args.slice(0, 3).join(" ")}: no answer within ${(left / 1000).toFixed(1)} s`);
+            }
             if (r.error) {
                 throw new ClusterError(`cannot run ${bin}: ${(r.error as NodeJS.ErrnoException).code ?? r.error.message}`);
             }

@@ -114,3 +114,23 @@ describe("lab check when the lab is not deployed", () => {
         expect(await status("--json")).to.deep.equal({ stdout: `${JSON.stringify({ error: said })}\n`, stderr: `${said}\n`, code: 1 });
     });
 });
+
+describe("lab check --watch --timeout is an upper bound", () => {
+    it("a kubectl that never answers is cut off at the deadline: exit 2 within the timeout, naming the call", async () => {
+        const dir = tempDir("lab-slow-");
+        const kubectl = path.join(dir, "kubectl");
+        writeFileSync(kubectl, `#!${process.execPath}\nsetTimeout(() => process.stdout.write('{"items": []}'), 30000);\n`);
+        chmodSync(kubectl, 0o755);
+        const t = Date.now();
+        const r = await withEnv("ISTIO_LAB_KUBECTL", kubectl, () =>
+            lab(["check", "--stack", "peer-auth", "--step", "step-9", "--level", "objects", "--watch", "--timeout", "2"]),
+        );
+        expect(Date.now() - t).to.be.within(1500, 6000);
+        expect(r.code).to.equal(2);
+        expect(r.stderr).to.match(
+            new RegExp(
+                `^cannot check step step-9: ${kubectl} get virtualservices.networking.istio.io -A: no answer within [12]\\.\\d s\\n$`,
+            ),
+        );
+    }).timeout(20000);
+});
