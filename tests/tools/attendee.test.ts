@@ -108,7 +108,7 @@ describe("an attendee at a step", () => {
                 '--attendee "user3" is not allowed; expected an attendee of this class (user1, user2)\n',
             );
             expect(await run("--step", "all-v1", "--attendee", "user2")).to.deep.equal({
-                stdout: "",
+                stdout: "FAIL: step all-v1 could not be checked: cannot run /nonexistent/kubectl: ENOENT\n",
                 stderr: "cannot check step all-v1: cannot run /nonexistent/kubectl: ENOENT\n",
                 code: 2,
             });

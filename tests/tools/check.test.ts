@@ -303,7 +303,7 @@ describe("lab check: refusals", () => {
     it("exits 2 with kubectl's reason when the cluster cannot be read", async () => {
         await withEnv("ISTIO_LAB_KUBECTL", "/nonexistent/kubectl", async () => {
             expect(await check("--step", "step-9")).to.deep.equal({
-                stdout: "",
+                stdout: "FAIL: step step-9 could not be checked: cannot run /nonexistent/kubectl: ENOENT\n",
                 stderr: "cannot check step step-9: cannot run /nonexistent/kubectl: ENOENT\n",
                 code: 2,
             });

@@ -31,9 +31,10 @@ describe("lab check and status on unexpected cluster answers", () => {
         ["", "nothing"],
     ]) {
         it(`${JSON.stringify(answer).slice(0, 40)}: exit 2, naming what came`, async () => {
+            const said = `${GET} answered ${came}; ${EXPECTED}`;
             expect(await check(answer)).to.deep.equal({
-                stdout: "",
-                stderr: `cannot check step step-9: ${GET} answered ${came}; ${EXPECTED}\n`,
+                stdout: `FAIL: step step-9 could not be checked: ${said}\n`,
+                stderr: `cannot check step step-9: ${said}\n`,
                 code: 2,
             });
         });
@@ -59,9 +60,10 @@ describe("lab check and status on unexpected cluster answers", () => {
 
     it("an empty ISTIO_LAB_KUBECTL: exit 2, saying so", async () => {
         const r = await withEnv("ISTIO_LAB_KUBECTL", "", () => lab(["check", "--stack", "peer-auth", "--step", "step-9"]));
+        const said = "ISTIO_LAB_KUBECTL is empty; set it to a kubectl's path, or unset it to use the kubectl on PATH";
         expect(r).to.deep.equal({
-            stdout: "",
-            stderr: "cannot check step step-9: ISTIO_LAB_KUBECTL is empty; set it to a kubectl's path, or unset it to use the kubectl on PATH\n",
+            stdout: `FAIL: step step-9 could not be checked: ${said}\n`,
+            stderr: `cannot check step step-9: ${said}\n`,
             code: 2,
         });
     });
