@@ -156,7 +156,7 @@ export async function kubeconfigsMain(
     out: (l: string) => void = (l) => process.stdout.write(`${l}\n`),
 ): Promise<number> {
     try {
-        const values = strictArgs(argv, KUBECONFIGS_OPTIONS, (m) => new KubeconfigError(m));
+        const values = strictArgs(argv, KUBECONFIGS_OPTIONS, (m) => new KubeconfigError(m), "attendees --kubeconfig-dir");
         if (values === "help") {
             out(KUBECONFIGS_USAGE);
             return 0;

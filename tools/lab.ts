@@ -3,13 +3,13 @@
 // arguments or bad config.
 import { readdirSync, rmSync, statSync } from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { hostPortProblem, isPort } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
-import { argsMessage, commandUsage, normalizeArgv } from "./commandLine";
+import { commandUsage, normalizeArgv } from "./commandLine";
+import { commandLine } from "./strictArgs";
 import { printable } from "./printable";
 import { OutputFileError, OwnFile, outputDirectory, writeOutputFile } from "./outputFile";
 import { parseValue } from "../config/input";
@@ -321,33 +321,32 @@ const STRING_OPTIONS: ReadonlySet<string> = new Set(
 );
 
 /** The command line's options, as parseArgs gives them. */
-type LabValues = ReturnType<typeof parseOptions>["values"];
+type LabValues = Exclude<ReturnType<typeof parseOptions>, "help">["values"];
 
-function parseOptions(argv: readonly string[]) {
-    return parseArgs({ args: [...argv], allowPositionals: true, tokens: true, options: LAB_OPTIONS });
+/** The line of an offline command, read by the one reader every command uses (tools/strictArgs.ts). */
+function parseOptions(argv: readonly string[], command: Command | undefined) {
+    return commandLine(argv, LAB_OPTIONS, (m) => new UsageError(m), {
+        command,
+        positionals: true,
+        allowed: command === undefined ? Object.keys(LAB_OPTIONS) : [...OPTIONS_OF[command], "help"],
+    });
 }
 
 /** The command and its options, or what to print instead (the usage, or a refusal naming the option). */
 function parseLabArgs(argv: readonly string[]): CommandResult | { command: Command; values: LabValues } {
-    let args: ReturnType<typeof parseOptions>;
     const named = COMMANDS.find((c) => c === argv[0]);
+    let args: Exclude<ReturnType<typeof parseOptions>, "help">;
     try {
-        args = parseOptions(argv);
+        const line = parseOptions(argv, named);
+        if (line === "help") {
+            return { stdout: `${named === undefined ? USAGE : commandUsage(USAGE, named, OPTIONS_OF[named])}\n`, stderr: "", code: 0 };
+        }
+        args = line;
     } catch (e) {
-        const allowed = named === undefined ? Object.keys(LAB_OPTIONS) : [...OPTIONS_OF[named], "help"];
-        return { stdout: "", stderr: `${argsMessage((e as Error).message, named, allowed)}\n`, code: 2 };
-    }
-    // parseArgs keeps the last of a repeated option silently: say so instead (only --set repeats).
-    const given = args.tokens.flatMap((t) => (t.kind === "option" && t.name !== "set" ? [t.name] : []));
-    const twice = given.find((name, i) => given.indexOf(name) !== i);
-    if (twice !== undefined) {
-        return { stdout: "", stderr: `--${twice} is given twice; give it once\n`, code: 2 };
-    }
-    const empty = (
-        ["stack", "config", "out", "against", "step", "attendee", "kubeconfig", "istiod", "level", "timeout", "html"] as const
-    ).find((o) => args.values[o] === "");
-    if (empty !== undefined) {
-        return { stdout: "", stderr: `--${empty} is empty; give it a value\n`, code: 2 };
+        if (e instanceof UsageError) {
+            return { stdout: "", stderr: `${e.message}\n`, code: 2 };
+        }
+        throw e;
     }
     if (args.values.json && args.values.out !== undefined) {
         return {
@@ -357,10 +356,7 @@ function parseLabArgs(argv: readonly string[]): CommandResult | { command: Comma
         };
     }
     const [command, ...rest] = args.positionals;
-    if (args.values.help && named !== undefined) {
-        return { stdout: `${commandUsage(USAGE, named, OPTIONS_OF[named])}\n`, stderr: "", code: 0 };
-    }
-    if (args.values.help || command === undefined) {
+    if (command === undefined) {
         return { stdout: `${USAGE}\n`, stderr: "", code: 0 };
     }
     if (COMMANDS.includes(command as Command) && rest.length > 0) {

@@ -146,7 +146,7 @@ const STRING_OPTIONS = new Set(Object.entries(PROMOTE_OPTIONS).flatMap(([name, o
 /** Parses `lab promote`'s arguments; throws a PromoteError naming the option, the value and what is allowed. */
 export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "help" {
     // `--threshold -5` reaches the option's own check (commandLine.ts), not the parser's riddle.
-    const v = strictArgs(normalizeArgv(argv, [], STRING_OPTIONS), PROMOTE_OPTIONS, (message) => new PromoteError(message));
+    const v = strictArgs(normalizeArgv(argv, [], STRING_OPTIONS), PROMOTE_OPTIONS, (message) => new PromoteError(message), "promote");
     if (v === "help") {
         return "help";
     }

@@ -55,7 +55,7 @@ export const RESET_OPTIONS = {
 
 /** The command line, or "help"; a bad one throws a ResetError naming the option. */
 export function parseResetArgs(argv: readonly string[]): ResetOptions | "help" {
-    const v = strictArgs(argv, RESET_OPTIONS, (message) => new ResetError(message));
+    const v = strictArgs(argv, RESET_OPTIONS, (message) => new ResetError(message), "reset");
     if (v === "help") {
         return "help";
     }

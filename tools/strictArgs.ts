@@ -1,31 +1,44 @@
-// The command line of a `lab` command that takes options only (`lab reset`, `lab promote`), read strictly:
-// an unknown option is named with the ones allowed, an option given twice or with an empty value is refused,
-// and `--help` wins. The caller's error class carries the message (exit 2).
+// The one reader of every `lab` command's command line (the offline commands, `reset`, `promote`,
+// `attendees --kubeconfig-dir`), read strictly over Node's util.parseArgs: an unknown option is named with the
+// ones the command takes, a missing value is named, an option given twice (but a repeatable one) or with an
+// empty value is refused, and `--help` wins. The caller's error class carries the message (exit 2).
 import { ParseArgsConfig, parseArgs } from "util";
+import { argsMessage } from "./commandLine";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** The options' values, or "help"; throws `fail(message)` naming what is wrong. */
-export function strictArgs<O extends Options>(
+/** How a command reads its line beyond its options. */
+export interface LineRules {
+    /** The command's name, for messages ("option --x is not allowed for render"). */
+    readonly command?: string;
+    /** Positional words are allowed (the offline commands' name); else one is refused. */
+    readonly positionals?: boolean;
+    /** The options the command takes, when `options` holds more (every offline command's); default all of them. */
+    readonly allowed?: readonly string[];
+}
+
+/** The parsed line of {@link commandLine}: the options' values and the positional words. */
+export type ParsedLine<O extends Options> = {
+    values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: true; tokens: true }>>["values"];
+    positionals: string[];
+};
+
+/** The command line's values and words, or "help"; throws `fail(message)` naming what is wrong. */
+export function commandLine<O extends Options>(
     argv: readonly string[],
     options: O,
     fail: (message: string) => Error,
-): ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false; tokens: true }>>["values"] | "help" {
+    rules: LineRules = {},
+): ParsedLine<O> | "help" {
     let parsed;
+    const allowed = rules.allowed ?? Object.keys(options);
     try {
-        parsed = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true, tokens: true });
+        parsed = parseArgs({ args: [...argv], options, allowPositionals: rules.positionals ?? false, strict: true, tokens: true });
     } catch (e) {
-        const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
-        throw fail(
-            unknown
-                ? `option ${unknown[1]} is not allowed; expected one of ${Object.keys(options)
-                      .map((o) => `--${o}`)
-                      .join(", ")}`
-                : (e as Error).message.split(". ")[0],
-        );
+        throw fail(argsMessage((e as Error).message, rules.command, allowed));
     }
     const names = parsed.tokens.flatMap((t) => (t.kind === "option" ? [t.name] : []));
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    const twice = names.find((n, i) => names.indexOf(n) !== i && !(options[n] as { multiple?: boolean }).multiple);
     if (twice !== undefined) {
         throw fail(`--${twice} is given twice; give it once`);
     }
@@ -37,5 +50,16 @@ export function strictArgs<O extends Options>(
     if (empty !== undefined) {
         throw fail(`--${empty[0]} is empty; give it a value`);
     }
-    return parsed.values;
+    return { values: parsed.values, positionals: parsed.positionals };
+}
+
+/** {@link commandLine} for a command that takes options only: its values, or "help". */
+export function strictArgs<O extends Options>(
+    argv: readonly string[],
+    options: O,
+    fail: (message: string) => Error,
+    command?: string,
+): ParsedLine<O>["values"] | "help" {
+    const line = commandLine(argv, options, fail, { command });
+    return line === "help" ? "help" : line.values;
 }

@@ -76,7 +76,7 @@ describe("lab attendees --kubeconfig-dir", () => {
         const twice = ["--kubeconfig-dir", out, "--server", "https://a:6443", "--server", "https://b:6443"];
         expect((await run(twice, undefined)).err).to.equal("--server is given twice; give it once\n");
         expect((await run(["--kubeconfig-dir", out, "--bogus"], undefined)).err).to.equal(
-            "option --bogus is not allowed; expected one of --stack, --kubeconfig-dir, --kubeconfig, --server, --cwd, --help\n",
+            "option --bogus is not allowed for attendees --kubeconfig-dir; expected one of --stack, --kubeconfig-dir, --kubeconfig, --server, --cwd, --help\n",
         );
         expect((await run(["--kubeconfig-dir", out, "--kubeconfig", out], undefined)).err).to.equal(
             "--kubeconfig and --kubeconfig-dir are not allowed together; give --kubeconfig-dir DIR\n",

@@ -149,9 +149,9 @@ describe("lab promote: arguments", () => {
         ],
         [
             ["--gate-command", "true", "--bogus"],
-            "option --bogus is not allowed; expected one of --stack, --cwd, --steps, --step-weight, --max-weight, --interval, --threshold, --attendee, --gate-prometheus, --min-success-rate, --max-p99-ms, --gate-http, --probes, --gate-command, --preview, --json, --help",
+            "option --bogus is not allowed for promote; expected one of --stack, --cwd, --steps, --step-weight, --max-weight, --interval, --threshold, --attendee, --gate-prometheus, --min-success-rate, --max-p99-ms, --gate-http, --probes, --gate-command, --preview, --json, --help",
         ],
-        [["--gate-command"], "Option '--gate-command <value>' argument missing"],
+        [["--gate-command"], "--gate-command needs a value; give --gate-command VALUE"],
         // A negative number is the option's value, checked as any other (not the parser's "argument is ambiguous").
         [["--gate-command", "true", "--threshold", "-5"], '--threshold "-5" is not allowed; expected a whole number from 1 to 100'],
         [["--gate-command", "true", "--step-weight", "-10"], '--step-weight "-10" is not allowed; expected a whole number from 1 to 100'],

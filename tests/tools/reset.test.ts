@@ -85,7 +85,7 @@ describe("lab reset", () => {
         expect(refused(() => parseResetArgs(["--step", "a", "--step", "b"]))).to.equal("--step is given twice; give it once");
         expect(refused(() => parseResetArgs(["--step", ""]))).to.equal("--step is empty; give it a value");
         expect(refused(() => parseResetArgs(["--step", "a", "--weight", "3"]))).to.match(
-            /^option --weight is not allowed; expected one of --step, --stack, --attendee, --preview, --json, --cwd, --help$/,
+            /^option --weight is not allowed for reset; expected one of --step, --stack, --attendee, --preview, --json, --cwd, --help$/,
         );
         // The shipped stack's own file already says the step is wrong: refused before the Pulumi CLI is looked for.
         let err = "";
