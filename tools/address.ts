@@ -34,3 +34,14 @@ export function hostPortProblem(value: string): string | undefined {
     }
     return undefined;
 }
+
+/** True when `value` is an http:// or https:// URL of a host and, if it names one, a port from 1 to 65535. */
+export function isHttpUrl(value: string): boolean {
+    let url: URL | undefined;
+    try {
+        url = new URL(value);
+    } catch {
+        return false;
+    }
+    return ["http:", "https:"].includes(url.protocol) && url.hostname !== "" && (url.port === "" || isPort(url.port));
+}

@@ -6,7 +6,7 @@ import * as path from "path";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
-import { hostPortProblem, isPort } from "./address";
+import { hostPortProblem, isHttpUrl } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
 import { commandUsage, normalizeArgv } from "./commandLine";
 import { commandLine } from "./strictArgs";
@@ -632,13 +632,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 /** `--url`: an http or https URL of a host and, if given, a port from 1 to 65535. */
 function checkUrl(value: string): void {
-    let url: URL | undefined;
-    try {
-        url = new URL(value);
-    } catch {
-        url = undefined;
-    }
-    if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "" || (url.port !== "" && !isPort(url.port))) {
+    if (!isHttpUrl(value)) {
         throw new UsageError(
             `--url ${JSON.stringify(value)} is not allowed; expected an http:// or https:// URL of a host and a port from 1 to 65535, e.g. the stack's labUrl (pulumi stack output labUrl)`,
         );

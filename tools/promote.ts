@@ -7,6 +7,7 @@ import { strictArgs } from "./strictArgs";
 import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
 import { linear } from "../components/linear";
+import { isHttpUrl } from "./address";
 import { normalizeArgv } from "./commandLine";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
@@ -129,14 +130,8 @@ function url(option: string, value: string, keyword?: string): string {
     if (keyword !== undefined && value === keyword) {
         return value;
     }
-    let parsed: URL | undefined;
-    try {
-        parsed = new URL(value);
-    } catch {
-        parsed = undefined;
-    }
-    if (!parsed || !["http:", "https:"].includes(parsed.protocol)) {
-        bad(option, value, `an http:// or https:// URL${keyword ? ` or ${JSON.stringify(keyword)}` : ""}`);
+    if (!isHttpUrl(value)) {
+        bad(option, value, `an http:// or https:// URL${keyword ? ` or ${JSON.stringify(keyword)}` : ""} (a host, a port from 1 to 65535)`);
     }
     return value;
 }

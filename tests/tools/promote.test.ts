@@ -124,9 +124,16 @@ describe("lab promote: arguments", () => {
         [["--gate-command", "true", "--threshold", "0"], '--threshold "0" is not allowed; expected a whole number from 1 to 100'],
         [
             ["--gate-prometheus", "prometheus:9090"],
-            '--gate-prometheus "prometheus:9090" is not allowed; expected an http:// or https:// URL',
+            '--gate-prometheus "prometheus:9090" is not allowed; expected an http:// or https:// URL (a host, a port from 1 to 65535)',
         ],
-        [["--gate-http", "ftp://x"], '--gate-http "ftp://x" is not allowed; expected an http:// or https:// URL or "labUrl"'],
+        [
+            ["--gate-http", "ftp://x"],
+            '--gate-http "ftp://x" is not allowed; expected an http:// or https:// URL or "labUrl" (a host, a port from 1 to 65535)',
+        ],
+        [
+            ["--gate-http", "http://guestbook.example:0"],
+            '--gate-http "http://guestbook.example:0" is not allowed; expected an http:// or https:// URL or "labUrl" (a host, a port from 1 to 65535)',
+        ],
         [
             ["--gate-http", "http://x", "--min-success-rate", "101"],
             '--min-success-rate "101" is not allowed; expected a percentage from 0 to 100, e.g. 99 or 99.5',
