@@ -1,7 +1,7 @@
 // `npm run lab -- <command>`: the lab program run offline under Pulumi's mocks, for reviewers and CI
 // with no cluster and no Pulumi CLI. Exit 0 on success, 1 when the command found problems, 2 on bad
 // arguments or bad config.
-import { readdirSync, rmSync, statSync } from "fs";
+import { existsSync, readdirSync, rmSync, statSync } from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { LabInputError } from "../components/lab";
@@ -68,7 +68,7 @@ import {
     stepsOf,
 } from "./steps";
 import { LabConfig, parseConfig } from "../config";
-import { ConfigFileError, StackFile, configKeyProblem, readStackFile, secretMessage, stackFile } from "./stackConfig";
+import { ConfigFileError, StackFile, configKeyProblem, kindOf, readStackFile, secretMessage, stackFile } from "./stackConfig";
 
 /** The commands. */
 export const COMMANDS = ["render", "validate", "matrix", "diff", "attendees", "steps", "check", "status"] as const;
@@ -630,6 +630,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The traffic lab's probe `--probe --url` asks for (the step's split, for one attendee with --attendee), or
  * undefined; refuses --url and --requests without what they need, and --probe with nothing to probe.
  */
+/** `--kubeconfig FILE` (check, status): a kube config file; a directory (attendees' kubeconfigs) or a FIFO is refused, naming it. */
+function kubeconfigFile(file: string | undefined): string | undefined {
+    if (file === undefined) {
+        return undefined;
+    }
+    if (!existsSync(file)) {
+        throw new UsageError(`--kubeconfig ${file}: no such file; expected the kube config file of the cluster to read`);
+    }
+    const st = statSync(file);
+    if (!st.isFile()) {
+        throw new UsageError(
+            `--kubeconfig ${file}: it is ${kindOf(st)}; expected a kube config file (attendees' kubeconfigs are written with attendees --kubeconfig-dir DIR)`,
+        );
+    }
+    return file;
+}
+
 /** `--url`: an http or https URL of a host and, if given, a port from 1 to 65535. */
 function checkUrl(value: string): void {
     if (!isHttpUrl(value)) {
@@ -718,7 +735,7 @@ async function checkResult(
     const levels = levelsOf(values.level);
     const timeout = timeoutOf(values.timeout, values.watch);
     const traffic = trafficProbeOf(values, x);
-    const kube = kubectlOf({ kubeconfig: values.kubeconfig, deadline: Date.now() + timeout * 1000 });
+    const kube = kubectlOf({ kubeconfig: kubeconfigFile(values.kubeconfig), deadline: Date.now() + timeout * 1000 });
     const source = sourceOf(kube, values.istiod);
     const split = (x.run.outputs.trafficSplit ?? null) as Split;
     const deadline = Date.now() + timeout * 1000;
@@ -784,7 +801,7 @@ async function statusResult(
         throw new UsageError(`stack ${x.stack} has no steps an attendee takes (the traffic lab needs the guestbook and traffic stages)`);
     }
     const levels = levelsOf(values.level);
-    const kube = kubectlOf({ kubeconfig: values.kubeconfig });
+    const kube = kubectlOf({ kubeconfig: kubeconfigFile(values.kubeconfig) });
     const source = sourceOf(kube, values.istiod);
     // The cluster first (one read; the class's namespaces are the same at every step), so an unreachable one fails at once.
     let read: ClusterRead;

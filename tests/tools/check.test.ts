@@ -13,7 +13,7 @@ import { Kube, MeshSource, ProxyNode } from "../../tools/live";
 import { RenderedObject, render } from "../../tools/render";
 import { PROJECT_ROOT } from "../../tools/stackConfig";
 import { STEPS, STEP_KEYS, findStep, stepConfig, stepsOf } from "../../tools/steps";
-import { stackConfig, withEnv } from "../helpers";
+import { stackConfig, tempDir, withEnv } from "../helpers";
 
 interface Recorded {
     readonly node: ProxyNode;
@@ -298,6 +298,19 @@ describe("lab check: refusals", () => {
                 process.env.ISTIO_LAB_XDSDUMP = saved;
             }
         }
+    });
+
+    it("--kubeconfig is a kube config file: a directory or a missing file is refused, naming it", async () => {
+        const dir = tempDir("lab-kubeconfig-dir-");
+        expect(await check("--step", "step-9", "--kubeconfig", dir)).to.deep.equal({
+            stdout: "",
+            stderr: `--kubeconfig ${dir}: it is a directory; expected a kube config file (attendees' kubeconfigs are written with attendees --kubeconfig-dir DIR)\n`,
+            code: 2,
+        });
+        const missing = path.join(dir, "none");
+        expect((await lab(["status", "--stack", "dev", "--set", "attendees=2", "--kubeconfig", missing])).stderr).to.equal(
+            `--kubeconfig ${missing}: no such file; expected the kube config file of the cluster to read\n`,
+        );
     });
 
     it("exits 2 with kubectl's reason when the cluster cannot be read", async () => {
