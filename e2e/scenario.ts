@@ -68,9 +68,11 @@ const INGRESS_SERVICE = {
 /**
  * Runs `fn` with the config of a lab of guestbook, gateway and traffic (plain HTTP, node port) plus `extra`:
  * Istio's CRDs applied and, as there is no control plane, the ingress Service it would have made stood in
- * for, and removed afterwards whatever happened.
+ * for, and removed afterwards whatever happened (the CRDs too when they were applied here: left without
+ * Helm's labels, they stopped a later scenario's istio-base release from installing them when a subset ran).
  */
 export async function withRoutedLab<T>(h: Harness, x: Context, extra: Config, fn: (config: Config) => Promise<T>): Promise<T> {
+    const hadCrds = x.cluster.kubectl(["get", "crd", "virtualservices.networking.istio.io"], undefined, true).status === 0;
     h.applyCrds(x.cluster, x.crds);
     // The namespace the control plane would have made; removed afterwards if made here (a lab with a control plane creates its own).
     const made = x.cluster.kubectl(["create", "namespace", "istio-system"], undefined, true).status === 0;
@@ -87,6 +89,9 @@ export async function withRoutedLab<T>(h: Harness, x: Context, extra: Config, fn
         x.cluster.kubectl(["delete", "service", "istio-ingressgateway", "-n", "istio-system"], undefined, true);
         if (made) {
             x.cluster.kubectl(["delete", "namespace", "istio-system", "--wait=true", "--timeout=120s"], undefined, true);
+        }
+        if (!hadCrds) {
+            x.cluster.kubectl(["delete", "-f", x.crds, "--wait=true", "--timeout=120s"], undefined, true);
         }
     }
 }
