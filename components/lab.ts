@@ -226,12 +226,17 @@ const PATH_COMPONENT = linear(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/);
 const TAG = linear(/^\w[\w.-]{0,127}$/);
 const DIGEST = linear(/^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/);
 
+/** True when `port` is a port number from 1 to 65535, written in decimal digits. */
+export function isPort(port: string): boolean {
+    return /^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
+}
+
 /** True when `host[:port]` is a registry's domain: a DNS name or a bracketed IPv6 address, and a port from 1 to 65535. */
 function isRegistryDomain(domain: string): boolean {
     const colon = domain.lastIndexOf(":");
     const hasPort = colon > domain.lastIndexOf("]");
     const port = hasPort ? domain.slice(colon + 1) : undefined;
-    if (port !== undefined && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) {
+    if (port !== undefined && !isPort(port)) {
         return false;
     }
     return DOMAIN.test(hasPort ? domain.slice(0, colon) : domain);

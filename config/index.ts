@@ -99,13 +99,12 @@ function withoutNames(key: string, value: unknown): unknown {
  * is never shown, only its key.
  */
 export function parseConfig(all: Readonly<Record<string, string>>, secretKeys: readonly string[] = []): LabConfig {
-    const secrets = secretKeys.filter((k) => k in all).flatMap((k) => secretLeaves(withoutNames(k, parseValue(all[k]))));
-    const tooShort = secretKeys.find(
-        (k) => k in all && secretLeaves(withoutNames(k, parseValue(all[k]))).some((s) => String(s).length < MIN_SECRET_LENGTH),
-    );
+    const leaves = secretKeys.filter((k) => k in all).map((k) => [k, secretLeaves(withoutNames(k, parseValue(all[k])))] as const);
+    const secrets = leaves.flatMap(([, l]) => l);
+    const tooShort = leaves.find(([, l]) => l.some((s) => String(s).length < MIN_SECRET_LENGTH));
     if (tooShort !== undefined) {
         throw new LabInputError(
-            `${tooShort}: a secret value of one character cannot be hidden in what the lab prints (it would stand for itself in almost every line); give it a longer value, or set it without --secret`,
+            `${tooShort[0]}: a secret value of one character cannot be hidden in what the lab prints (it would stand for itself in almost every line); give it a longer value, or set it without --secret`,
         );
     }
     const hidden = (e: unknown) => (e instanceof LabInputError && secrets.length > 0 ? new LabInputError(redact(e.message, secrets)) : e);

@@ -1,6 +1,7 @@
 // Address options (`--istiod HOST:PORT`, `--server URL`): checked as addresses, a host and a port from 1 to
 // 65535, before anything else is said of them.
 import { isIP } from "net";
+import { isPort } from "../components/lab";
 import { linear } from "../components/linear";
 
 const HOSTNAME = linear(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/);
@@ -11,11 +12,6 @@ export function isHost(host: string): boolean {
         return isIP(host.slice(1, -1)) === 6;
     }
     return isIP(host) === 4 || (host.length <= 253 && HOSTNAME.test(host));
-}
-
-/** True when `port` is a port number from 1 to 65535, written in decimal digits. */
-export function isPort(port: string): boolean {
-    return /^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535;
 }
 
 /** What is wrong with `HOST:PORT`, or undefined: a host (a DNS name, an IPv4 address, [an IPv6 address]) and a port from 1 to 65535. */
@@ -35,13 +31,16 @@ export function hostPortProblem(value: string): string | undefined {
     return undefined;
 }
 
-/** True when `value` is an http:// or https:// URL of a host and, if it names one, a port from 1 to 65535. */
-export function isHttpUrl(value: string): boolean {
-    let url: URL | undefined;
+/** `value` as an http:// or https:// URL of a host and, if it names one, a port from 1 to 65535; else undefined. */
+export function httpUrl(value: string): URL | undefined {
+    let url: URL;
     try {
         url = new URL(value);
     } catch {
-        return false;
+        return undefined;
     }
-    return ["http:", "https:"].includes(url.protocol) && url.hostname !== "" && (url.port === "" || isPort(url.port));
+    return ["http:", "https:"].includes(url.protocol) && url.hostname !== "" && (url.port === "" || isPort(url.port)) ? url : undefined;
 }
+
+/** True when `value` is an http:// or https:// URL of a host and, if it names one, a port from 1 to 65535. */
+export const isHttpUrl = (value: string): boolean => httpUrl(value) !== undefined;

@@ -110,6 +110,9 @@ export function objectsLevel(objects: readonly RenderedObject[], live: readonly 
     return { checked: wanted.length, differences };
 }
 
+/** The namespace a matrix cell's call goes to (`matrix sleep.foo to httpbin.bar` is `bar`). */
+const MATRIX_TARGET = linear(/to (?:[^.\s]+\.)?([^.\s]+)$/);
+
 /** The live objects that decide a mesh cell, named in its difference: the policies and routes it depends on. */
 function decidedBy(cell: Cell, live: readonly LiveObject[], root: string): string {
     const policy = (o: LiveObject) => {
@@ -118,7 +121,7 @@ function decidedBy(cell: Cell, live: readonly LiveObject[], root: string): strin
         return `PeerAuthentication ${o.metadata.namespace}/${o.metadata.name} is ${spec.mtls?.mode ?? "UNSET"}${ports.length ? ` (${ports.join(", ")})` : ""}`;
     };
     if (cell.what.startsWith("matrix ")) {
-        const to = linear(/to (?:[^.\s]+\.)?([^.\s]+)$/).exec(cell.what)?.[1];
+        const to = MATRIX_TARGET.exec(cell.what)?.[1];
         const pas = live.filter((o) => o.kind === "PeerAuthentication" && (o.metadata.namespace === to || o.metadata.namespace === root));
         return pas.length > 0 ? pas.map(policy).join("; ") : `no PeerAuthentication in ${to} or ${root} (PERMISSIVE)`;
     }
@@ -190,7 +193,7 @@ export interface ExpectedState {
 export function evaluateStep(step: LabStep, stack: string, want: ExpectedState, read: ClusterRead, levels: readonly Level[]): CheckReport {
     const absent = notDeployed(want, read, stack);
     if (absent !== undefined) {
-        return { step: step.name, stack, levels: { objects: absent } };
+        return { step: step.name, stack, levels: { objects: { checked: absent.checked, differences: [`the lab is ${absent.why}`] } } };
     }
     const out: CheckReport["levels"] = {};
     if (levels.includes("objects")) {
@@ -204,10 +207,11 @@ export function evaluateStep(step: LabStep, stack: string, want: ExpectedState, 
 
 /**
  * When nothing of the lab is on the cluster (none of the step's objects, no object labelled as the lab's, and
- * with the mesh level no pod in the lab's workload namespaces), one difference that says so and points to
- * `pulumi up`, instead of a difference per object or cell blaming a policy; else undefined.
+ * with the mesh level no pod in the lab's workload namespaces): how many objects were expected, and why it is
+ * "not deployed ...", pointing to `pulumi up` (check says it instead of a difference per object or cell blaming
+ * a policy; status instead of every attendee diverged); else undefined.
  */
-export function notDeployed(want: ExpectedState, read: ClusterRead, stack: string): LevelReport | undefined {
+export function notDeployed(want: ExpectedState, read: ClusterRead, stack: string): { checked: number; why: string } | undefined {
     const wanted = want.objects.filter((o) => STEP_KINDS.some((k) => isKind(o, k.kind)));
     const workloads = namespacesOf(want.objects).filter((n) => n !== want.config.controlPlane.namespace);
     const ids = new Set(wanted.map((o) => idOf(String(o.manifest.kind), metaOf(o).namespace, metaOf(o).name)));
@@ -221,9 +225,7 @@ export function notDeployed(want: ExpectedState, read: ClusterRead, stack: strin
     const pods = read.view === undefined ? "" : `, no pod in ${workloads.join(", ") || "its namespaces"}`;
     return {
         checked: wanted.length,
-        differences: [
-            `the lab is not deployed on this cluster (none of the ${wanted.length} ${wanted.length === 1 ? "object" : "objects"} expected, no object of the lab${pods}): run pulumi up --stack ${stack} first`,
-        ],
+        why: `not deployed on this cluster (none of the ${wanted.length} ${wanted.length === 1 ? "object" : "objects"} expected, no object of the lab${pods}): run pulumi up --stack ${stack} first`,
     };
 }
 

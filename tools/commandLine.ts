@@ -33,6 +33,11 @@ export function normalizeArgv(argv: readonly string[], commands: readonly string
     return command === undefined ? out : [command, ...out];
 }
 
+/** The names of the options that take a value, in any of `optionSets` (parseArgs' option tables). */
+export function stringOptions(...optionSets: ReadonlyArray<Readonly<Record<string, { readonly type: string }>>>): ReadonlySet<string> {
+    return new Set(optionSets.flatMap((o) => Object.entries(o).flatMap(([name, option]) => (option.type === "string" ? [name] : []))));
+}
+
 /** Node's parseArgs messages in the words of the command line: the option named with what the command takes. */
 export function argsMessage(message: string, command: string | undefined, allowed: readonly string[]): string {
     const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];

@@ -9,7 +9,7 @@ import { parse, stringify } from "yaml";
 import type { AttendeeToken } from "../stacks/lab";
 import { StackError, openStack, plainOutputs } from "./automation";
 import { OutputFileError, OwnFile, checkOutputDirectory, outputDirectory, writeOutputFile } from "./outputFile";
-import { isPort } from "./address";
+import { httpUrl } from "./address";
 import { kindOf, stackNameProblem } from "./stackConfig";
 import { strictArgs } from "./strictArgs";
 
@@ -71,21 +71,8 @@ const SERVER_HINT = "fix it, point KUBECONFIG at the instructor's kube config, o
 
 /** `--server`: an https URL of a host and a port from 1 to 65535 (the attendees' kubectl talks TLS to the API server). */
 export function serverOf(value: string): string {
-    let url: URL | undefined;
-    try {
-        url = new URL(value);
-    } catch {
-        url = undefined;
-    }
-    const port = url?.port === "" ? "443" : (url?.port ?? "");
-    if (
-        url === undefined ||
-        url.protocol !== "https:" ||
-        url.hostname === "" ||
-        !isPort(port) ||
-        url.username !== "" ||
-        url.search !== ""
-    ) {
+    const url = httpUrl(value);
+    if (url === undefined || url.protocol !== "https:" || url.username !== "" || url.search !== "") {
         throw new KubeconfigError(
             `--server ${JSON.stringify(value)} is not allowed; expected the API server's https URL, a host and a port from 1 to 65535, e.g. https://203.0.113.10:6443`,
         );

@@ -8,7 +8,7 @@ import { LabInputError } from "../components/lab";
 import { redact } from "../components/secrets";
 import { hostPortProblem, isHttpUrl } from "./address";
 import { quietOnClosedPipe } from "./closedPipe";
-import { commandUsage, normalizeArgv } from "./commandLine";
+import { commandUsage, normalizeArgv, stringOptions } from "./commandLine";
 import { commandLine } from "./strictArgs";
 import { printable } from "./printable";
 import { OutputFileError, OwnFile, outputDirectory, writeOutputFile } from "./outputFile";
@@ -314,11 +314,7 @@ const LAB_OPTIONS = {
 const ALL_COMMANDS: readonly string[] = [...COMMANDS, "promote", "reset"];
 
 /** Every option that takes a value, of any command (so that a value is never taken for the command). */
-const STRING_OPTIONS: ReadonlySet<string> = new Set(
-    [LAB_OPTIONS, PROMOTE_OPTIONS, RESET_OPTIONS, KUBECONFIGS_OPTIONS].flatMap((o) =>
-        Object.entries(o).flatMap(([name, option]) => ((option as { type: string }).type === "string" ? [name] : [])),
-    ),
-);
+const STRING_OPTIONS = stringOptions(LAB_OPTIONS, PROMOTE_OPTIONS, RESET_OPTIONS, KUBECONFIGS_OPTIONS);
 
 /** The command line's options, as parseArgs gives them. */
 type LabValues = Exclude<ReturnType<typeof parseOptions>, "help">["values"];
@@ -417,7 +413,7 @@ async function runCommand(command: Command, values: LabValues): Promise<CommandR
             command === "check"
                 ? await checkResult(values, { stack, run, objects, step: step! })
                 : command === "status"
-                  ? await statusResult(values, { stack, configured, run, secretKeys })
+                  ? await statusResult(values, { stack, configured, run, objects, secretKeys })
                   : await commandResult(command, values, {
                         file,
                         base,
@@ -626,10 +622,6 @@ function sourceOf(kube: Kube, istiod: string | undefined): MeshSource {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * The traffic lab's probe `--probe --url` asks for (the step's split, for one attendee with --attendee), or
- * undefined; refuses --url and --requests without what they need, and --probe with nothing to probe.
- */
 /** `--kubeconfig FILE` (check, status): a kube config file; a directory (attendees' kubeconfigs) or a FIFO is refused, naming it. */
 function kubeconfigFile(file: string | undefined): string | undefined {
     if (file === undefined) {
@@ -656,6 +648,10 @@ function checkUrl(value: string): void {
     }
 }
 
+/**
+ * The traffic lab's probe `--probe --url` asks for (the step's split, for one attendee with --attendee), or
+ * undefined; refuses --url and --requests without what they need, and --probe with nothing to probe.
+ */
 function trafficProbeOf(
     values: { probe?: boolean; url?: string; requests?: string; attendee?: string },
     x: { run: Awaited<ReturnType<typeof runLab>>; objects: RenderedObject[] },
@@ -735,10 +731,10 @@ async function checkResult(
     const levels = levelsOf(values.level);
     const timeout = timeoutOf(values.timeout, values.watch);
     const traffic = trafficProbeOf(values, x);
-    const kube = kubectlOf({ kubeconfig: kubeconfigFile(values.kubeconfig), deadline: Date.now() + timeout * 1000 });
+    const deadline = Date.now() + timeout * 1000;
+    const kube = kubectlOf({ kubeconfig: kubeconfigFile(values.kubeconfig), deadline });
     const source = sourceOf(kube, values.istiod);
     const split = (x.run.outputs.trafficSplit ?? null) as Split;
-    const deadline = Date.now() + timeout * 1000;
     let report: CheckReport;
     try {
         for (;;) {
@@ -788,7 +784,13 @@ async function checkResult(
 /** `lab status`: every attendee of the class against each of their steps, from one read of the cluster. */
 async function statusResult(
     values: { json?: boolean; html?: string; kubeconfig?: string; istiod?: string; level?: string },
-    x: { stack: string; configured: Record<string, string>; run: Awaited<ReturnType<typeof runLab>>; secretKeys: string[] },
+    x: {
+        stack: string;
+        configured: Record<string, string>;
+        run: Awaited<ReturnType<typeof runLab>>;
+        objects: readonly RenderedObject[];
+        secretKeys: string[];
+    },
 ): Promise<CommandResult> {
     const config = x.run.config;
     if (!config.attendees) {
@@ -805,9 +807,8 @@ async function statusResult(
     const source = sourceOf(kube, values.istiod);
     // The cluster first (one read; the class's namespaces are the same at every step), so an unreachable one fails at once.
     let read: ClusterRead;
-    const objects = render(x.run.resources);
     try {
-        read = readCluster(kube, source, namespacesOf(objects), levels);
+        read = readCluster(kube, source, namespacesOf(x.objects), levels);
     } catch (e) {
         if (e instanceof ClusterError) {
             return { stdout: "", stderr: `cannot read the class ${x.stack}: ${e.message}\n`, code: 2 };
@@ -815,9 +816,9 @@ async function statusResult(
         throw e;
     }
     // Nothing of the class on the cluster: say so, instead of every attendee diverged at every step.
-    const absent = notDeployed({ objects, config, split: null }, read, x.stack);
+    const absent = notDeployed({ objects: x.objects, config, split: null }, read, x.stack);
     if (absent !== undefined) {
-        const error = `class ${x.stack} is ${absent.differences[0].replace(/^the lab is /, "")}`;
+        const error = `class ${x.stack} is ${absent.why}`;
         return { stdout: values.json ? `${JSON.stringify({ error })}\n` : "", stderr: `${error}\n`, code: 1 };
     }
     const names = config.attendees.map((a) => a.name);

@@ -8,7 +8,7 @@ import { stackNameProblem } from "./stackConfig";
 import { show } from "../components/lab";
 import { linear } from "../components/linear";
 import { isHttpUrl } from "./address";
-import { normalizeArgv } from "./commandLine";
+import { normalizeArgv, stringOptions } from "./commandLine";
 
 /** Exit statuses: promoted (or nothing to do), rolled back, bad arguments, interrupted. */
 export const PROMOTED = 0;
@@ -136,7 +136,7 @@ function url(option: string, value: string, keyword?: string): string {
     return value;
 }
 
-const STRING_OPTIONS = new Set(Object.entries(PROMOTE_OPTIONS).flatMap(([name, o]) => (o.type === "string" ? [name] : [])));
+const STRING_OPTIONS = stringOptions(PROMOTE_OPTIONS);
 
 /** Parses `lab promote`'s arguments; throws a PromoteError naming the option, the value and what is allowed. */
 export function parsePromoteArgs(argv: readonly string[]): PromoteOptions | "help" {

@@ -13,7 +13,19 @@ import type { LevelReport } from "./check";
 import type { ProbeResult } from "./matrix";
 import { RenderedObject, metaOf } from "./render";
 import { RE2JS } from "re2js";
-import { linear } from "../components/linear";
+import { LinearPattern, linear } from "../components/linear";
+
+const POD_PATTERNS = new Map<string, LinearPattern>();
+
+/** A pattern of a pod name of Deployment `d` standing alone in a text, compiled once per Deployment (every answer is matched). */
+function podOf(d: string): LinearPattern {
+    let p = POD_PATTERNS.get(d);
+    if (p === undefined) {
+        p = linear(`(^|[^a-z0-9-])${RE2JS.quote(d)}-[a-z0-9]+-[a-z0-9]+($|[^a-z0-9-])`);
+        POD_PATTERNS.set(d, p);
+    }
+    return p;
+}
 
 /** The step's split, as `trafficSplit` gives it. */
 export interface ProbeSplit {
@@ -69,9 +81,7 @@ export function outcomeOf(status: number, body: string, deployments: Readonly<Re
     }
     const name = typeof host === "string" ? host : body;
     // A pod of Deployment d is named d-<ReplicaSet hash>-<suffix>.
-    const found = Object.entries(deployments).find(([, d]) =>
-        linear(`(^|[^a-z0-9-])${RE2JS.quote(d)}-[a-z0-9]+-[a-z0-9]+($|[^a-z0-9-])`).test(name),
-    );
+    const found = Object.entries(deployments).find(([, d]) => podOf(d).test(name));
     return found ? found[0] : `200 from ${typeof host === "string" ? host : "a page naming no pod of the lab's"}`;
 }
 
